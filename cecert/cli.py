@@ -1,0 +1,322 @@
+"""The ``cecert`` command: a thin skin over the packages' Python APIs.
+
+Every command parses its options, calls one public function with the same parameter names,
+and prints the result. Errors of every package end here and become one line ``error
+[reason]: message`` with exit status 1 (2 for usage errors, as click does).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from keys import KeysError, parse_trust_list
+from registry.errors import RegistryError
+from registry.home import BureauConfig, Home
+from registry.store import Registry
+from verifier import RegistryStatus, Verdict, VerificationReport, Verifier, VerifierError
+
+F = TypeVar("F", bound=Callable[..., Any])
+_ERRORS: tuple[type[Exception], ...] = (KeysError, RegistryError, VerifierError)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _signer_errors() -> tuple[type[Exception], ...]:
+    from signer.errors import IssuanceError
+    from signer.fonts import FontError
+
+    return (IssuanceError, FontError)
+
+
+def home_option(func: F) -> F:
+    return click.option(
+        "--home",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="cecert home (default: $CECERT_HOME, else ./var).",
+    )(func)
+
+
+def _home(home: Path | None) -> Home:
+    return Home.resolve(home, os.environ)
+
+
+def _passphrase(*, confirm: bool = False) -> bytes:
+    """``$CECERT_PASSPHRASE``, else a prompt on a terminal; there is no default."""
+    value = os.environ.get("CECERT_PASSPHRASE")
+    if value:
+        return value.encode("utf-8")
+    if not sys.stdin.isatty():
+        raise KeysError(
+            "no_passphrase", "set CECERT_PASSPHRASE or run on a terminal to be asked for it"
+        )
+    text: str = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
+    return text.encode("utf-8")
+
+
+@contextmanager
+def _open_registry(home: Home, *, read_only: bool = False) -> Iterator[Registry]:
+    home.config()
+    registry = Registry.open(home.registry_path, read_only=read_only)
+    try:
+        yield registry
+    finally:
+        registry.close()
+
+
+@click.group()
+@click.version_option(package_name="cecert")
+def cli() -> None:
+    """cecert: continuing-education certificates (继续教育证书), issued and verified offline."""
+
+
+@cli.command()
+@home_option
+@click.option("--bureau", default="广州市人力资源和社会保障局", show_default=True)
+@click.option("--region", default="440100", show_default=True, help="Six-digit region code.")
+@click.option("--province", default="广东省人力资源和社会保障厅", show_default=True)
+@click.option("--policy", "default_policy", default="gd-2010", show_default=True)
+def init(home: Path | None, bureau: str, region: str, province: str, default_policy: str) -> None:
+    """Create a home: root CA, seal certificate, QR key, empty registry, trust list."""
+    from signer import init_home
+
+    target = _home(home)
+    config = BureauConfig(
+        bureau=bureau, region=region, province=province, default_policy=default_policy
+    )
+    init_home(target, config=config, passphrase=_passphrase(confirm=True), at=_now())
+    click.echo(f"initialised {target.root} for {bureau} ({region})")
+    click.echo(f"trust list: {target.trust_list_path}")
+
+
+@cli.group()
+def keys() -> None:
+    """Key ring and trust list."""
+
+
+@keys.command("export-trust")
+@home_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def export_trust(home: Path | None, file: Path) -> None:
+    """Write the signed trust list a verifier needs to FILE."""
+    from signer import export_trust as export
+    from signer.setup import describe_trust
+
+    data = export(_home(home), passphrase=_passphrase(), at=_now())
+    file.write_bytes(data)
+    summary = describe_trust(data)
+    click.echo(f"wrote {file}; root SHA-256 (publish it for pinning): {summary['root_sha256']}")
+
+
+@cli.group("import")
+def import_() -> None:
+    """Import people or training records (CSV, XLSX, JSON Lines)."""
+
+
+@import_.command("people")
+@home_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def import_people(home: Path | None, file: Path) -> None:
+    """Import people from FILE; a file with any bad row is rejected whole."""
+    from registry.importing import load_people
+
+    target = _home(home)
+    at = _now()
+    records = load_people(file, today=at.date())
+    with _open_registry(target) as registry:
+        result = registry.import_people(records, source=file.name, at=at)
+    click.echo(
+        f"people: {result.added} added, {result.updated} updated, {result.unchanged} unchanged"
+    )
+
+
+@import_.command("activities")
+@home_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def import_activities(home: Path | None, file: Path) -> None:
+    """Import training records from FILE; a file with any bad row is rejected whole."""
+    from registry.importing import load_activities
+
+    target = _home(home)
+    at = _now()
+    records = load_activities(file, today=at.date())
+    with _open_registry(target) as registry:
+        result = registry.import_activities(records, source=file.name, at=at)
+    click.echo(f"activities: {result.added} added, {result.unchanged} already present")
+
+
+@cli.command()
+@home_option
+@click.option("--year", type=int, required=True)
+@click.option("--policy", "policy_id", default=None, help="Policy id (default: the home's).")
+@click.option("--person", "id_numbers", multiple=True, help="Only this ID number (repeatable).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+def issue(
+    home: Path | None,
+    year: int,
+    policy_id: str | None,
+    id_numbers: tuple[str, ...],
+    out_dir: Path | None,
+) -> None:
+    """Issue the YEAR certificate to everyone whose confirmed records meet the policy."""
+    from keys.private import open_key_ring
+    from signer import Issuer
+
+    target = _home(home)
+    config = target.config()
+    ring = open_key_ring(target.keys_dir, passphrase=_passphrase())
+    with _open_registry(target) as registry:
+        issuer = Issuer(
+            registry=registry,
+            ring=ring,
+            config=config,
+            out_dir=out_dir or target.certificates_dir,
+        )
+        people = len(id_numbers) if id_numbers else registry.count("people")
+        with click.progressbar(
+            length=people, label="issuing", file=sys.stderr, show_pos=True, show_eta=True
+        ) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.update(1)
+
+            report = issuer.issue(
+                year=year,
+                at=_now(),
+                policy_id=policy_id,
+                id_numbers=list(id_numbers) or None,
+                progress=progress,
+            )
+    for document in report.issued:
+        click.echo(f"issued {document.number} edition {document.edition}: {document.pdf_path}")
+    for skipped in report.skipped:
+        click.echo(f"skipped {skipped.masked_id} {skipped.name}: {skipped.reason} {skipped.detail}")
+    click.echo(f"{len(report.issued)} issued, {len(report.skipped)} skipped")
+
+
+def _verifier(
+    home: Path | None, trust: Path | None, registry: Path | None, pin: str | None
+) -> tuple[Verifier, Registry | None]:
+    target = _home(home)
+    trust_path = trust or target.trust_list_path
+    try:
+        data = trust_path.read_bytes()
+    except OSError as exc:
+        raise VerifierError(
+            "no_trust_list", f"{trust_path}: cannot read the trust list ({exc.strerror})"
+        ) from exc
+    trust_list = parse_trust_list(data, pin=pin)
+    registry_path = registry or (target.registry_path if trust is None else None)
+    opened = None
+    if registry_path is not None:
+        opened = Registry.open(registry_path, read_only=True)
+    status = RegistryStatus(opened) if opened else None
+    return Verifier(trust_list, status=status), opened
+
+
+def _print_report(report: VerificationReport) -> None:
+    verdict = report.verdict
+    click.echo(f"verdict: {verdict.value} ({verdict.label_zh})")
+    for check in report.checks:
+        reason = f" [{check.reason}]" if check.reason else ""
+        click.echo(f"  {check.status.value:8} {check.name}{reason}: {check.detail}")
+    if report.claims:
+        view = json.dumps(report.to_json()["certificate"], ensure_ascii=False)
+        click.echo(f"certificate: {view}")
+
+
+@cli.command()
+@home_option
+@click.argument("input_", metavar="INPUT")
+@click.option("--trust", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--pin", default=None, help="SHA-256 of the root the trust list must be signed by.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def verify(
+    home: Path | None,
+    input_: str,
+    trust: Path | None,
+    registry: Path | None,
+    pin: str | None,
+    as_json: bool,
+) -> None:
+    """Verify a certificate: a PDF, an image of its QR code, or the QR text itself.
+
+    Exit status: 0 valid, 1 invalid or indeterminate, 2 usage error.
+    """
+    try:
+        verifier, opened = _verifier(home, trust, registry, pin)
+    except (*_ERRORS,) as exc:
+        _fail(exc, code=2)
+    try:
+        path = Path(input_)
+        at = _now()
+        if len(input_) < 4096 and path.is_file():
+            report = verifier.verify_bytes(path.read_bytes(), at=at)
+        else:
+            report = verifier.verify_text(input_, at=at)
+    finally:
+        if opened is not None:
+            opened.close()
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _print_report(report)
+    sys.exit(0 if report.verdict is Verdict.VALID else 1)
+
+
+@cli.command()
+@home_option
+@click.option("--trust", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(
+    home: Path | None, trust: Path | None, registry: Path | None, host: str, port: int
+) -> None:
+    """Serve the web verifier (upload a PDF or image, or paste the QR text)."""
+    from werkzeug.serving import run_simple
+
+    from verifier.web import create_app
+
+    target = _home(home)
+    trust_path = trust or target.trust_list_path
+    registry_path = registry or (target.registry_path if trust is None else None)
+    app = create_app(
+        {"TRUST_LIST": str(trust_path), "REGISTRY": str(registry_path) if registry_path else None}
+    )
+    click.echo(f"verifier on http://{host}:{port}/")
+    run_simple(host, port, app, threaded=True)
+
+
+def _fail(exc: Exception, *, code: int = 1) -> None:
+    reason = getattr(exc, "reason", "error")
+    click.echo(f"error [{reason}]: {exc}", err=True)
+    sys.exit(code)
+
+
+def main() -> None:
+    """Entry point: run the command group, turning our errors into one clear line."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (*_ERRORS, *_signer_errors()) as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        sys.exit(130)

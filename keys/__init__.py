@@ -1,0 +1,26 @@
+"""Keys: the only door to cryptographic primitives (public side).
+
+This package's top level holds what a verifier needs: reading certificates, checking ES256
+signatures and trust lists. Private-key custody lives in :mod:`keys.private`.
+"""
+
+from keys.certificates import CertificateInfo, fingerprint, load_certificate
+from keys.errors import KeysError
+from keys.kid import kid_for_spki, kid_from_text, kid_text
+from keys.signatures import ES256, PublicKey
+from keys.trust import QrKey, TrustList, parse_trust_list
+
+__all__ = [
+    "ES256",
+    "CertificateInfo",
+    "KeysError",
+    "PublicKey",
+    "QrKey",
+    "TrustList",
+    "fingerprint",
+    "kid_for_spki",
+    "kid_from_text",
+    "kid_text",
+    "load_certificate",
+    "parse_trust_list",
+]

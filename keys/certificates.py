@@ -1,0 +1,68 @@
+"""Reading X.509 certificates: the public side, safe for verifiers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from keys.errors import KeysError
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateInfo:
+    """What the rest of cecert needs to know about one X.509 certificate."""
+
+    der: bytes
+    subject: str
+    """RFC 4514 form of the subject."""
+    common_name: str
+    not_before: dt.datetime
+    not_after: dt.datetime
+    sha256: str
+    """Hex SHA-256 fingerprint of the DER encoding."""
+    spki_der: bytes
+    """The subject's public key as DER SubjectPublicKeyInfo."""
+
+    @property
+    def pem(self) -> str:
+        return der_to_pem(self.der)
+
+
+def der_to_pem(der: bytes) -> str:
+    cert = x509.load_der_x509_certificate(der)
+    return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def fingerprint(der: bytes) -> str:
+    """Hex SHA-256 of a certificate's DER encoding."""
+    return hashlib.sha256(der).hexdigest()
+
+
+def load_certificate(data: bytes | str, *, source: str = "certificate") -> CertificateInfo:
+    """Parse one PEM or DER certificate; raise :class:`KeysError` ``bad_certificate``."""
+    raw = data.encode("ascii") if isinstance(data, str) else data
+    try:
+        if raw.lstrip().startswith(b"-----BEGIN"):
+            cert = x509.load_pem_x509_certificate(raw)
+        else:
+            cert = x509.load_der_x509_certificate(raw)
+    except ValueError as exc:
+        raise KeysError("bad_certificate", f"{source}: not a readable X.509 certificate") from exc
+    der = cert.public_bytes(serialization.Encoding.DER)
+    names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    common_name = str(names[0].value) if names else ""
+    return CertificateInfo(
+        der=der,
+        subject=cert.subject.rfc4514_string(),
+        common_name=common_name,
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+        sha256=fingerprint(der),
+        spki_der=cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        ),
+    )

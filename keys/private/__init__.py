@@ -1,0 +1,28 @@
+"""Private-key custody: creating, storing and using the bureau's private keys.
+
+Only issuance code imports this package; the verifier never does (enforced by
+import-linter).
+"""
+
+from keys.private.authority import (
+    AuthorityNames,
+    KeyRing,
+    create_key_ring,
+    open_key_ring,
+    read_manifest,
+)
+from keys.private.signing import Es256Signer, SealSigner
+from keys.private.store import check_passphrase
+from keys.private.trust_export import export_trust_list
+
+__all__ = [
+    "AuthorityNames",
+    "Es256Signer",
+    "KeyRing",
+    "SealSigner",
+    "check_passphrase",
+    "create_key_ring",
+    "export_trust_list",
+    "open_key_ring",
+    "read_manifest",
+]

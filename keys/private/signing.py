@@ -1,0 +1,72 @@
+"""Signing with private keys: the seal (PAdES/CMS), QR (COSE ES256) and root keys.
+
+These objects hold decrypted private keys in memory. Only issuance code should hold them;
+the verifier never imports this package.
+"""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+from keys.certificates import CertificateInfo
+from keys.kid import kid_for_spki, kid_text
+
+_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
+
+
+def spki_of(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+class Es256Signer:
+    """Makes raw ``r || s`` ES256 signatures (COSE, trust lists)."""
+
+    __slots__ = ("_key", "kid")
+
+    def __init__(self, key: ec.EllipticCurvePrivateKey) -> None:
+        self._key = key
+        self.kid = kid_for_spki(spki_of(key))
+
+    @property
+    def kid_text(self) -> str:
+        return kid_text(self.kid)
+
+    @property
+    def public_key_pem(self) -> str:
+        return (
+            self._key.public_key()
+            .public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            .decode("ascii")
+        )
+
+    def sign(self, data: bytes) -> bytes:
+        """ES256 signature of ``data`` as 64 raw bytes."""
+        r, s = decode_dss_signature(self._key.sign(data, _ECDSA_SHA256))
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+class SealSigner:
+    """The bureau's seal key with its certificate chain, for CMS signatures in PDFs."""
+
+    __slots__ = ("_key", "certificate", "chain")
+
+    def __init__(
+        self,
+        key: ec.EllipticCurvePrivateKey,
+        certificate: CertificateInfo,
+        chain: tuple[CertificateInfo, ...],
+    ) -> None:
+        self._key = key
+        self.certificate = certificate
+        self.chain = chain
+        """Issuer certificates up to and including the root."""
+
+    def sign_der(self, data: bytes) -> bytes:
+        """ECDSA-with-SHA256 signature of ``data``, DER-encoded as CMS expects."""
+        return self._key.sign(data, _ECDSA_SHA256)

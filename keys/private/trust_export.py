@@ -1,0 +1,45 @@
+"""Exporting the signed trust list from a key ring."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from keys.private.authority import KeyRing, read_manifest
+from keys.signatures import ES256
+from keys.trust import b64url, canonical_json, trust_list_body
+
+
+def export_trust_list(directory: Path, ring: KeyRing, *, at: dt.datetime) -> bytes:
+    """Build the trust list of this key ring, signed by its root key, as UTF-8 JSON.
+
+    Every QR key of the manifest is listed with its validity window, so documents signed with
+    an older key keep verifying.
+    """
+    manifest = read_manifest(directory)
+    keys = [
+        {
+            "kid": item["kid"],
+            "alg": ES256,
+            "public_key_pem": item["public_key_pem"],
+            "not_before": item["not_before"],
+            "not_after": item["not_after"],
+        }
+        for item in manifest["qr"]
+    ]
+    body = trust_list_body(
+        issuer=ring.root_certificate.common_name,
+        issued_at=at,
+        roots=[ring.root_certificate.pem],
+        seals=[ring.seal.certificate.pem],
+        keys=keys,
+    )
+    signature = ring.root.sign(canonical_json(body))
+    signed = dict(body)
+    signed["signature"] = {
+        "alg": ES256,
+        "root_sha256": ring.root_certificate.sha256,
+        "value": b64url(signature),
+    }
+    return (json.dumps(signed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

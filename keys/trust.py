@@ -1,0 +1,209 @@
+"""The trust list: what a verifier trusts, and the check that it came from the root.
+
+Format (``docs/trust-list.md``): a JSON object with ``roots`` (PEM), ``seals`` (PEM),
+``keys`` (QR-signing public keys with their kid and validity window) and a ``signature``
+member made by a root key over the canonical JSON of every other member. A trust list whose
+signature does not verify is refused as a whole: nothing in it is used.
+
+Security: the signature proves the list was made by the holder of a root key that the list
+itself names. Pin that root (``pin=`` its SHA-256 fingerprint, published by the province) to
+rule out a wholesale substitute list.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from keys.certificates import CertificateInfo, load_certificate
+from keys.errors import KeysError
+from keys.kid import kid_for_spki, kid_from_text, kid_text
+from keys.signatures import ES256, PublicKey
+
+FORMAT = "cecert-trust-list"
+VERSION = 1
+_TOP_KEYS = {"format", "version", "issuer", "issued_at", "roots", "seals", "keys", "signature"}
+_KEY_KEYS = {"kid", "alg", "public_key_pem", "not_before", "not_after"}
+
+
+def canonical_json(value: Mapping[str, Any]) -> bytes:
+    """The signed form: sorted keys, no white space, UTF-8. For the value types a trust list
+    holds (strings, integers, arrays, objects) this equals RFC 8785 canonical JSON."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode((text + "=" * (-len(text) % 4)).encode("ascii"))
+
+
+def parse_time(text: str, *, where: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (ValueError, AttributeError) as exc:
+        raise KeysError("bad_trust_list", f"{where}: {text!r} is not an ISO 8601 time") from exc
+    if value.tzinfo is None:
+        raise KeysError("bad_trust_list", f"{where}: {text!r} has no time zone")
+    return value
+
+
+def format_time(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class QrKey:
+    """One QR-signing public key the verifier trusts, within its validity window."""
+
+    kid: bytes
+    alg: str
+    public_key: PublicKey = field(compare=False, repr=False)
+    not_before: dt.datetime
+    not_after: dt.datetime
+
+    @property
+    def kid_text(self) -> str:
+        return kid_text(self.kid)
+
+    def valid_at(self, at: dt.datetime) -> bool:
+        return self.not_before <= at <= self.not_after
+
+
+@dataclass(frozen=True, slots=True)
+class TrustList:
+    """A checked trust list. Only :func:`parse_trust_list` builds one from outside data."""
+
+    issuer: str
+    issued_at: dt.datetime
+    roots: tuple[CertificateInfo, ...]
+    seals: tuple[CertificateInfo, ...]
+    qr_keys: tuple[QrKey, ...]
+    signed_by: str
+    """SHA-256 fingerprint of the root whose key signed the list."""
+
+    def qr_key(self, kid: bytes) -> QrKey:
+        """The trusted key with this kid; raise ``KeysError('unknown_kid')`` if there is none."""
+        for key in self.qr_keys:
+            if key.kid == kid:
+                return key
+        raise KeysError("unknown_kid", f"key id {kid_text(kid)} is not in the trust list")
+
+
+def trust_list_body(
+    *,
+    issuer: str,
+    issued_at: dt.datetime,
+    roots: list[str],
+    seals: list[str],
+    keys: list[dict[str, str]],
+) -> dict[str, Any]:
+    """The unsigned members of a trust list, in their JSON form."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "issuer": issuer,
+        "issued_at": format_time(issued_at),
+        "roots": roots,
+        "seals": seals,
+        "keys": keys,
+    }
+
+
+def _no_floats(text: str) -> Any:
+    raise KeysError("bad_trust_list", f"numbers with fractions ({text}) are not allowed")
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise KeysError("bad_trust_list", f"member {key!r} appears twice")
+        result[key] = value
+    return result
+
+
+def parse_trust_list(data: bytes, *, pin: str | None = None) -> TrustList:
+    """Parse a trust list and check its root signature; raise :class:`KeysError`.
+
+    Reasons: ``bad_trust_list`` (not the format), ``trust_list_signature`` (the signature
+    does not verify, or no root in the list matches it), ``trust_list_pin`` (signed by a root
+    other than the pinned one).
+    """
+    try:
+        obj = json.loads(
+            data.decode("utf-8"), object_pairs_hook=_unique_pairs, parse_float=_no_floats
+        )
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise KeysError("bad_trust_list", f"trust list is not UTF-8 JSON: {exc}") from exc
+    if not isinstance(obj, dict):
+        raise KeysError("bad_trust_list", "trust list must be a JSON object")
+    unknown = set(obj) - _TOP_KEYS
+    if unknown:
+        raise KeysError("bad_trust_list", f"unknown members: {', '.join(sorted(unknown))}")
+    if obj.get("format") != FORMAT or obj.get("version") != VERSION:
+        raise KeysError("bad_trust_list", f"not a {FORMAT} version {VERSION} file")
+    signature = obj.pop("signature", None)
+    if not isinstance(signature, dict):
+        raise KeysError("trust_list_signature", "trust list is not signed")
+    try:
+        roots = tuple(load_certificate(p, source="roots") for p in obj["roots"])
+        seals = tuple(load_certificate(p, source="seals") for p in obj["seals"])
+        issued_at = parse_time(obj["issued_at"], where="issued_at")
+        issuer = str(obj["issuer"])
+        key_items = obj["keys"]
+    except (KeyError, TypeError) as exc:
+        raise KeysError("bad_trust_list", f"missing or malformed member: {exc}") from exc
+
+    signer_fp = signature.get("root_sha256")
+    signer = next((r for r in roots if r.sha256 == signer_fp), None)
+    if signature.get("alg") != ES256 or signer is None:
+        raise KeysError("trust_list_signature", "trust list signature names no root in the list")
+    root_key = PublicKey(signer.spki_der)
+    try:
+        value = b64url_decode(str(signature.get("value", "")))
+    except ValueError as exc:
+        raise KeysError("trust_list_signature", "trust list signature is not base64url") from exc
+    if not root_key.verify(value, canonical_json(obj)):
+        raise KeysError("trust_list_signature", "trust list signature does not verify")
+    if pin is not None and pin.lower().replace(":", "") != signer.sha256:
+        raise KeysError(
+            "trust_list_pin",
+            f"trust list is signed by root {signer.sha256}, not the pinned root {pin}",
+        )
+    qr_keys = tuple(_parse_key(item, index) for index, item in enumerate(key_items))
+    return TrustList(
+        issuer=issuer,
+        issued_at=issued_at,
+        roots=roots,
+        seals=seals,
+        qr_keys=qr_keys,
+        signed_by=signer.sha256,
+    )
+
+
+def _parse_key(item: Any, index: int) -> QrKey:
+    where = f"keys[{index}]"
+    if not isinstance(item, dict) or set(item) != _KEY_KEYS:
+        raise KeysError("bad_trust_list", f"{where}: expected exactly {sorted(_KEY_KEYS)}")
+    if item["alg"] != ES256:
+        raise KeysError("bad_trust_list", f"{where}: unsupported alg {item['alg']!r}")
+    public_key = PublicKey(item["public_key_pem"])
+    kid = kid_from_text(item["kid"])
+    if kid != kid_for_spki(public_key.spki_der):
+        raise KeysError("bad_trust_list", f"{where}: kid does not match the public key")
+    return QrKey(
+        kid=kid,
+        alg=ES256,
+        public_key=public_key,
+        not_before=parse_time(item["not_before"], where=f"{where}.not_before"),
+        not_after=parse_time(item["not_after"], where=f"{where}.not_after"),
+    )

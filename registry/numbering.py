@@ -1,0 +1,51 @@
+"""Certificate numbers (证书编号): ``RRRRRR`` + ``SSSSSSSS`` + ``C``.
+
+* ``RRRRRR`` — six-digit administrative division code of the issuing bureau;
+* ``SSSSSSSS`` — serial within that bureau, from 00000001, never reused;
+* ``C`` — ISO 7064 MOD 11-2 check character over the 14 digits (``0``-``9`` or ``X``), the
+  scheme of the resident ID card, so a mistyped number is caught before any look-up.
+
+A number belongs to one person for good (一人一证): renewals and reissues keep it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from registry.errors import RegistryError
+from registry.model import parse_region
+
+SERIAL_DIGITS = 8
+_NUMBER = re.compile(r"[1-9][0-9]{5}[0-9]{8}[0-9X]")
+
+
+def mod11_2(digits: str) -> str:
+    """ISO 7064 MOD 11-2 check character for a string of decimal digits."""
+    weights = tuple(pow(2, len(digits) - i, 11) for i in range(len(digits)))
+    total = sum(int(d) * w for d, w in zip(digits, weights, strict=True))
+    value = (12 - total % 11) % 11
+    return "X" if value == 10 else str(value)
+
+
+def format_number(region: str, serial: int) -> str:
+    """The certificate number for ``serial`` within ``region``."""
+    parse_region(region)
+    if not 1 <= serial < 10**SERIAL_DIGITS:
+        raise RegistryError("serial_exhausted", f"serial {serial} is out of range for {region}")
+    body = f"{region}{serial:0{SERIAL_DIGITS}d}"
+    return body + mod11_2(body)
+
+
+def parse_number(text: str) -> str:
+    """Normalise and check a certificate number; raise ``RegistryError('bad_number')``."""
+    value = text.strip().upper().replace(" ", "")
+    if not _NUMBER.fullmatch(value):
+        raise RegistryError(
+            "bad_number", f"{text!r} is not a certificate number (6 + 8 digits + check)"
+        )
+    expected = mod11_2(value[:-1])
+    if value[-1] != expected:
+        raise RegistryError(
+            "bad_number", f"{text!r}: check character should be {expected}, not {value[-1]}"
+        )
+    return value

@@ -1,0 +1,6 @@
+"""The SQLite system of record (the only place that imports sqlite-utils)."""
+
+from registry.store.database import ImportResult, IssueSlot, Registry
+from registry.store.records import DocumentRecord
+
+__all__ = ["DocumentRecord", "ImportResult", "IssueSlot", "Registry"]

@@ -1,0 +1,80 @@
+"""Versioned schema migrations, tracked in ``PRAGMA user_version``.
+
+Append a new script to :data:`MIGRATIONS` to change the schema; never edit a shipped one.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: people, training records, certificate numbers, documents, event log.
+    """
+    CREATE TABLE people (
+        id_number TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        employer TEXT NOT NULL,
+        series TEXT NOT NULL,
+        title_level TEXT NOT NULL CHECK (title_level IN ('junior', 'intermediate', 'senior')),
+        title_date TEXT NOT NULL,
+        region TEXT NOT NULL
+    );
+    CREATE TABLE activities (
+        id INTEGER PRIMARY KEY,
+        fingerprint TEXT NOT NULL UNIQUE,
+        id_number TEXT NOT NULL REFERENCES people(id_number),
+        year INTEGER NOT NULL,
+        category TEXT NOT NULL CHECK (category IN ('public', 'professional', 'elective')),
+        kind TEXT NOT NULL,
+        title TEXT NOT NULL,
+        course_code TEXT NOT NULL,
+        minutes INTEGER NOT NULL CHECK (minutes >= 0),
+        start_date TEXT,
+        end_date TEXT,
+        provider TEXT NOT NULL,
+        score TEXT,
+        role TEXT,
+        status TEXT NOT NULL CHECK (status IN ('declared', 'employer_reviewed', 'confirmed'))
+    );
+    CREATE INDEX activities_person_year ON activities(id_number, year);
+    CREATE TABLE serials (
+        region TEXT PRIMARY KEY,
+        last_serial INTEGER NOT NULL
+    );
+    CREATE TABLE certificates (
+        number TEXT PRIMARY KEY,
+        id_number TEXT NOT NULL REFERENCES people(id_number),
+        issuer TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (id_number, issuer)
+    );
+    CREATE TABLE documents (
+        number TEXT NOT NULL REFERENCES certificates(number),
+        edition INTEGER NOT NULL CHECK (edition >= 1),
+        kind TEXT NOT NULL CHECK (kind IN ('original', 'renewal', 'reissue', 'correction')),
+        year INTEGER NOT NULL,
+        policy_id TEXT NOT NULL,
+        hours TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        pdf_sha256 TEXT NOT NULL UNIQUE,
+        pdf_path TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('current', 'superseded', 'revoked')),
+        issued_at TEXT NOT NULL,
+        PRIMARY KEY (number, edition)
+    );
+    CREATE INDEX documents_number_year ON documents(number, year);
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        data TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,88 @@
+"""Checking a QR payload: format, ES256 signature against the trust list, key validity.
+
+Security: the claims are only handed on inside an :class:`AuthenticPayload`, which only
+:func:`authenticate` builds, after the signature verified with a trusted key that was valid
+on the claimed issue date. Nothing unauthenticated reaches a report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from keys import KeysError, QrKey, TrustList
+from registry.errors import RegistryError
+from registry.home import CHINA_TZ
+from registry.payload import Claims, decode_payload
+from verifier.report import Check
+
+_PROOF = object()
+
+
+@dataclass(frozen=True, slots=True)
+class AuthenticPayload:
+    """A payload whose signature verified. Cannot be built outside this module."""
+
+    text: str
+    claims: Claims
+    key: QrKey
+    _proof: object = field(repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self._proof is not _PROOF:
+            raise TypeError("AuthenticPayload is only built by verifier.payload.authenticate")
+
+
+def authenticate(
+    text: str, trust: TrustList, *, at: dt.datetime
+) -> tuple[list[Check], AuthenticPayload | None]:
+    """Run the payload checks; return them and, if all passed, the authenticated payload."""
+    checks: list[Check] = []
+    try:
+        signed = decode_payload(text)
+    except RegistryError as exc:
+        checks.append(Check.failed("payload.format", exc.reason, str(exc)))
+        return checks, None
+    checks.append(Check.passed("payload.format", "CEC1 COSE_Sign1 payload, well-formed"))
+    message = signed.message
+    try:
+        key = trust.qr_key(message.kid)
+    except KeysError as exc:
+        checks.append(Check.failed("payload.signature", exc.reason, str(exc)))
+        return checks, None
+    if not key.public_key.verify(message.signature, message.to_be_signed):
+        checks.append(
+            Check.failed(
+                "payload.signature",
+                "bad_signature",
+                f"the signature does not verify with key {key.kid_text}: content was altered "
+                "or signed by someone else",
+            )
+        )
+        return checks, None
+    checks.append(Check.passed("payload.signature", f"ES256 signature by key {key.kid_text}"))
+    claims = signed.claims
+    issued = dt.datetime.combine(claims.issued_on, dt.time(12), tzinfo=CHINA_TZ)
+    if claims.issued_on > at.astimezone(CHINA_TZ).date():
+        checks.append(
+            Check.failed(
+                "payload.key_validity",
+                "issued_in_future",
+                f"issue date {claims.issued_on} is after the verification time",
+            )
+        )
+        return checks, None
+    if not key.not_before.date() <= issued.date() <= key.not_after.date():
+        checks.append(
+            Check.failed(
+                "payload.key_validity",
+                "key_not_valid_at_issue",
+                f"key {key.kid_text} was valid {key.not_before:%Y-%m-%d} to "
+                f"{key.not_after:%Y-%m-%d}, not on the issue date {claims.issued_on}",
+            )
+        )
+        return checks, None
+    checks.append(
+        Check.passed("payload.key_validity", f"key {key.kid_text} was valid on {claims.issued_on}")
+    )
+    return checks, AuthenticPayload(text.strip(), claims, key, _PROOF)

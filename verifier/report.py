@@ -1,0 +1,114 @@
+"""Verification reports: one verdict, the checks that led to it, and what was verified.
+
+Verdicts fail closed: any failed check makes the document ``invalid``; any check that could
+not be made (no registry, unknown policy) makes it ``indeterminate`` — never ``valid``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from registry.model import Category, format_hours
+from registry.payload import Claims
+
+
+class Verdict(StrEnum):
+    VALID = "valid"
+    INVALID = "invalid"
+    INDETERMINATE = "indeterminate"
+
+    @property
+    def label_zh(self) -> str:
+        return {"valid": "有效", "invalid": "无效", "indeterminate": "无法确定"}[self.value]
+
+
+class CheckStatus(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    """The check could not be made; the verdict cannot be ``valid``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One check: its name (``payload.signature``…), outcome, reason code and detail."""
+
+    name: str
+    status: CheckStatus
+    detail: str
+    reason: str | None = None
+    """Machine-readable reason when the check did not pass (``docs/errors.md``)."""
+
+    @classmethod
+    def passed(cls, name: str, detail: str) -> Check:
+        return cls(name, CheckStatus.PASSED, detail)
+
+    @classmethod
+    def failed(cls, name: str, reason: str, detail: str) -> Check:
+        return cls(name, CheckStatus.FAILED, detail, reason)
+
+    @classmethod
+    def unknown(cls, name: str, reason: str, detail: str) -> Check:
+        return cls(name, CheckStatus.UNKNOWN, detail, reason)
+
+
+def claims_view(claims: Claims) -> dict[str, Any]:
+    """The certificate's content for people and JSON: hours as hour figures."""
+    return {
+        "number": claims.number,
+        "edition": claims.edition,
+        "kind": claims.kind.value,
+        "year": claims.year,
+        "name": claims.name,
+        "masked_id": claims.masked_id,
+        "hours": {
+            "public": format_hours(claims.hours_for(Category.PUBLIC)),
+            "professional": format_hours(claims.hours_for(Category.PROFESSIONAL)),
+            "elective": format_hours(claims.hours_for(Category.ELECTIVE)),
+            "total": format_hours(claims.hours[3]),
+        },
+        "policy_id": claims.policy_id,
+        "issuer": claims.issuer,
+        "issued_on": claims.issued_on.isoformat(),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationReport:
+    """The outcome of verifying one presented certificate (PDF, image or QR text)."""
+
+    checks: tuple[Check, ...]
+    claims: Claims | None
+    """Only set when the claims' signature verified: never shows unauthenticated content."""
+    at: dt.datetime
+
+    @property
+    def verdict(self) -> Verdict:
+        if not self.checks:
+            return Verdict.INDETERMINATE
+        if any(c.status is CheckStatus.FAILED for c in self.checks):
+            return Verdict.INVALID
+        if any(c.status is CheckStatus.UNKNOWN for c in self.checks):
+            return Verdict.INDETERMINATE
+        return Verdict.VALID
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Reason codes of every check that did not pass, in order."""
+        return tuple(c.reason for c in self.checks if c.reason is not None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict.value,
+            "reasons": list(self.reasons),
+            "checks": [
+                {"name": c.name, "status": c.status.value, "detail": c.detail}
+                | ({"reason": c.reason} if c.reason else {})
+                for c in self.checks
+            ],
+            "certificate": claims_view(self.claims) if self.claims else None,
+            "verified_at": self.at.astimezone(dt.UTC).isoformat(timespec="seconds"),
+        }

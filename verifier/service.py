@@ -1,0 +1,85 @@
+"""The verifier: one object that judges a QR text, a PDF or an image, at a given time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from keys import TrustList
+from verifier.image import read_qr
+from verifier.payload import authenticate
+from verifier.pdf import check_pdf, pdf_sha256
+from verifier.report import Check, VerificationReport
+from verifier.status import StatusSource, hours_check, status_check
+
+PNG = b"\x89PNG"
+JPEG = b"\xff\xd8\xff"
+
+
+class Verifier:
+    """Verifies certificates against a trust list and, when given, a status source.
+
+    Holds no private key. ``status=None`` means offline without status data: every verdict
+    is then at best ``indeterminate``.
+    """
+
+    def __init__(self, trust: TrustList, *, status: StatusSource | None = None) -> None:
+        self.trust = trust
+        self.status = status
+
+    def verify_text(self, text: str, *, at: dt.datetime) -> VerificationReport:
+        """Verify a QR text as scanned."""
+        return self._verify_payload([], text, at=at)
+
+    def verify_pdf(self, data: bytes, *, at: dt.datetime) -> VerificationReport:
+        """Verify a certificate PDF: the seal signature, then its signed payload, then that
+        the file is the one the registry recorded."""
+        checks, payload = check_pdf(data, self.trust, at=at)
+        if payload is None:
+            return VerificationReport(tuple(checks), None, at)
+        report = self._verify_payload(checks, payload, at=at)
+        if report.claims is None or self.status is None:
+            return report
+        record = self.status.document(report.claims.number, report.claims.edition)
+        if record is not None and record.pdf_sha256 != pdf_sha256(data):
+            extra = Check.failed(
+                "pdf.registered",
+                "pdf_not_registered",
+                "the file differs from the one the registry recorded for this document",
+            )
+        else:
+            extra = Check.passed("pdf.registered", "the exact file the registry recorded")
+        return VerificationReport((*report.checks, extra), report.claims, at)
+
+    def verify_image(self, data: bytes, *, at: dt.datetime) -> VerificationReport:
+        """Verify a photo or scan of the QR code."""
+        check, text = read_qr(data)
+        if text is None:
+            return VerificationReport((check,), None, at)
+        return self._verify_payload([check], text, at=at)
+
+    def verify_bytes(self, data: bytes, *, at: dt.datetime) -> VerificationReport:
+        """Verify an upload of unknown kind: PDF or image by its magic bytes, else QR text."""
+        head = data[:8]
+        if head.startswith(b"%PDF-"):
+            return self.verify_pdf(data, at=at)
+        if head.startswith((PNG, JPEG, b"GIF8", b"BM", b"RIFF")):
+            return self.verify_image(data, at=at)
+        try:
+            text = data.decode("ascii")
+        except UnicodeDecodeError:
+            check = Check.failed(
+                "input.kind", "unknown_input", "neither a PDF, an image nor a QR text"
+            )
+            return VerificationReport((check,), None, at)
+        return self.verify_text(text, at=at)
+
+    def _verify_payload(
+        self, checks: list[Check], text: str, *, at: dt.datetime
+    ) -> VerificationReport:
+        payload_checks, payload = authenticate(text, self.trust, at=at)
+        checks = [*checks, *payload_checks]
+        if payload is None:
+            return VerificationReport(tuple(checks), None, at)
+        checks.append(hours_check(payload))
+        checks.append(status_check(payload, self.status))
+        return VerificationReport(tuple(checks), payload.claims, at)
