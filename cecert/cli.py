@@ -8,6 +8,7 @@ and prints the result. Errors of every package end here and become one line ``er
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import sys
@@ -33,10 +34,11 @@ def _now() -> dt.datetime:
 
 
 def _signer_errors() -> tuple[type[Exception], ...]:
-    from signer.errors import IssuanceError
-    from signer.fonts import FontError
-
-    return (IssuanceError, FontError)
+    try:
+        from signer.errors import IssuanceError
+    except ImportError:  # a verifier-only installation has no signer
+        return ()
+    return (IssuanceError,)
 
 
 def home_option(func: F) -> F:
@@ -185,7 +187,11 @@ def issue(
         )
         people = len(id_numbers) if id_numbers else registry.count("people")
         with click.progressbar(
-            length=people, label="issuing", file=sys.stderr, show_pos=True, show_eta=True
+            length=people,
+            label="issuing",
+            file=sys.stderr if sys.stderr.isatty() else io.StringIO(),
+            show_pos=True,
+            show_eta=True,
         ) as bar:
 
             def progress(done: int, total: int) -> None:
@@ -308,6 +314,7 @@ def _fail(exc: Exception, *, code: int = 1) -> None:
 
 def main() -> None:
     """Entry point: run the command group, turning our errors into one clear line."""
+    errors = (*_ERRORS, *_signer_errors())
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
@@ -316,7 +323,7 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except (*_ERRORS, *_signer_errors()) as exc:
+    except errors as exc:
         _fail(exc)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -13,18 +13,11 @@ from __future__ import annotations
 import re
 
 from registry.errors import RegistryError
+from registry.idnumber import mod11_2_check as mod11_2
 from registry.model import parse_region
 
 SERIAL_DIGITS = 8
 _NUMBER = re.compile(r"[1-9][0-9]{5}[0-9]{8}[0-9X]")
-
-
-def mod11_2(digits: str) -> str:
-    """ISO 7064 MOD 11-2 check character for a string of decimal digits."""
-    weights = tuple(pow(2, len(digits) - i, 11) for i in range(len(digits)))
-    total = sum(int(d) * w for d, w in zip(digits, weights, strict=True))
-    value = (12 - total % 11) % 11
-    return "X" if value == 10 else str(value)
 
 
 def format_number(region: str, serial: int) -> str:

@@ -128,7 +128,7 @@ class Issuer:
             person = self._registry.person(id_number)
             if person is None:
                 raise IssuanceError(
-                    "unknown_person", f"{mask_id_number(id_number)} is not in the registry"
+                    "unknown_person", f"ID number {id_number[:4]}… is not in the registry"
                 )
             people.append(person)
         return people

@@ -1,0 +1,3 @@
+from cecert.cli import main
+
+main()

@@ -1,0 +1,90 @@
+"""Shared fixtures: a real home with keys, a registry file and issued certificates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from keys import TrustList, parse_trust_list
+from keys.private import open_key_ring
+from registry.home import BureauConfig, Home
+from registry.importing import load_activities, load_people
+from registry.store import DocumentRecord, Registry
+from signer import Issuer, init_home
+from verifier import RegistryStatus, Verifier
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "demo"
+PASSPHRASE = b"test passphrase, not a secret"
+AT = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
+"""Frozen time: keys are made and certificates issued at AT; checks run at LATER."""
+LATER = AT + dt.timedelta(days=30)
+CONFIG = BureauConfig(
+    bureau="广州市人力资源和社会保障局",
+    region="440100",
+    province="广东省人力资源和社会保障厅",
+    default_policy="gd-2010",
+)
+
+
+@dataclass(frozen=True)
+class IssuedHome:
+    home: Home
+    documents: tuple[DocumentRecord, ...]
+    skipped_names: tuple[str, ...]
+
+    def pdf(self, document: DocumentRecord) -> Path:
+        """Where this home keeps the document's PDF."""
+        return (
+            self.home.certificates_dir
+            / str(document.year)
+            / (f"{document.number}-{document.edition}.pdf")
+        )
+
+    @property
+    def trust(self) -> TrustList:
+        return parse_trust_list(self.home.trust_list_path.read_bytes())
+
+
+def make_home(root: Path) -> IssuedHome:
+    home = Home(root)
+    init_home(home, config=CONFIG, passphrase=PASSPHRASE, at=AT)
+    ring = open_key_ring(home.keys_dir, passphrase=PASSPHRASE)
+    with Registry.open(home.registry_path) as registry:
+        registry.import_people(
+            load_people(DEMO / "people.csv", today=AT.date()), source="people.csv", at=AT
+        )
+        registry.import_activities(
+            load_activities(DEMO / "activities.csv", today=AT.date()),
+            source="activities.csv",
+            at=AT,
+        )
+        issuer = Issuer(registry=registry, ring=ring, config=CONFIG, out_dir=home.certificates_dir)
+        report = issuer.issue(year=2025, at=AT)
+    return IssuedHome(home, report.issued, tuple(s.name for s in report.skipped))
+
+
+@pytest.fixture(scope="session")
+def issued_home(tmp_path_factory: pytest.TempPathFactory) -> IssuedHome:
+    """One home, issued once per test session. Tests must not modify it: copy it first."""
+    return make_home(tmp_path_factory.mktemp("home") / "home")
+
+
+@pytest.fixture
+def fresh_home(tmp_path: Path, issued_home: IssuedHome) -> IssuedHome:
+    """A private copy of the issued home that a test may change."""
+    target = tmp_path / "home"
+    shutil.copytree(issued_home.home.root, target)
+    return IssuedHome(Home(target), issued_home.documents, issued_home.skipped_names)
+
+
+@pytest.fixture
+def verifier(issued_home: IssuedHome) -> Iterator[Verifier]:
+    registry = Registry.open(issued_home.home.registry_path, read_only=True)
+    yield Verifier(issued_home.trust, status=RegistryStatus(registry))
+    registry.close()

@@ -1,0 +1,174 @@
+"""The web verifier: the Flask test client, then a real HTTP request to `cecert serve`."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from io import BytesIO
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import IssuedHome
+from verifier.web import create_app
+
+
+@pytest.fixture
+def app(issued_home: IssuedHome) -> Flask:
+    return create_app(
+        {
+            "TESTING": True,
+            "TRUST_LIST": str(issued_home.home.trust_list_path),
+            "REGISTRY": str(issued_home.home.registry_path),
+        }
+    )
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def test_api_verifies_qr_text(client: FlaskClient, issued_home: IssuedHome) -> None:
+    document = issued_home.documents[0]
+    response = client.post("/api/v1/verify", json={"qr": document.payload})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["verdict"] == "valid"
+    assert body["certificate"]["number"] == document.number
+    assert {"name", "status", "detail"} <= set(body["checks"][0])
+
+
+def test_api_verifies_pdf_upload(client: FlaskClient, issued_home: IssuedHome) -> None:
+    pdf = issued_home.pdf(issued_home.documents[1]).read_bytes()
+    response = client.post(
+        "/api/v1/verify",
+        data={"file": (BytesIO(pdf), "cert.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert response.get_json()["verdict"] == "valid"
+
+
+def test_api_garbage_is_invalid_and_nothing_is_400(client: FlaskClient) -> None:
+    response = client.post("/api/v1/verify", json={"qr": "not a certificate"})
+    assert response.status_code == 200
+    assert response.get_json()["verdict"] == "invalid"
+    assert response.get_json()["reasons"] == ["bad_prefix"]
+    empty = client.post("/api/v1/verify", json={})
+    assert empty.status_code == 400
+    assert empty.get_json()["reason"] == "no_input"
+
+
+def test_upload_limit_gives_413(issued_home: IssuedHome) -> None:
+    app = create_app(
+        {"TRUST_LIST": str(issued_home.home.trust_list_path), "MAX_CONTENT_LENGTH": 1000}
+    )
+    response = app.test_client().post(
+        "/api/v1/verify", data=b"x" * 5000, content_type="application/pdf"
+    )
+    assert response.status_code == 413
+    assert response.get_json()["reason"] == "too_large"
+
+
+def test_page_shows_verdict_in_chinese(client: FlaskClient, issued_home: IssuedHome) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "证书验证" in page.get_data(as_text=True)
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    document = issued_home.documents[0]
+    result = client.post("/", data={"qr": document.payload})
+    html = result.get_data(as_text=True)
+    assert result.status_code == 200
+    assert "验证结果：有效" in html
+    assert document.number in html
+    garbage = client.post("/", data={"qr": "garbage"})
+    assert "验证结果：无效" in garbage.get_data(as_text=True)
+    nothing = client.post("/", data={})
+    assert nothing.status_code == 400
+    assert "请上传证书" in nothing.get_data(as_text=True)
+
+
+def test_app_refuses_a_tampered_trust_list(issued_home: IssuedHome, tmp_path: object) -> None:
+    from pathlib import Path
+
+    from keys import KeysError
+
+    raw = json.loads(issued_home.home.trust_list_path.read_text("utf-8"))
+    raw["keys"][0]["not_after"] = "2099-01-01T00:00:00Z"
+    forged = Path(str(tmp_path)) / "trust.json"
+    forged.write_text(json.dumps(raw), "utf-8")
+    with pytest.raises(KeysError) as caught:
+        create_app({"TRUST_LIST": str(forged)})
+    assert caught.value.reason == "trust_list_signature"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def served(issued_home: IssuedHome) -> Iterator[str]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CECERT_")}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cecert",
+            "serve",
+            "--home",
+            str(issued_home.home.root),
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_cecert_serve_answers_real_http(served: str, issued_home: IssuedHome) -> None:
+    document = issued_home.documents[2]
+    request = urllib.request.Request(
+        served + "/api/v1/verify",
+        data=json.dumps({"qr": document.payload}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body = json.loads(response.read())
+    assert body["verdict"] == "valid"
+    assert body["certificate"]["name"] == json.loads(json.dumps(body))["certificate"]["name"]
+    pdf = issued_home.pdf(document).read_bytes()
+    raw = urllib.request.Request(
+        served + "/api/v1/verify", data=pdf, headers={"Content-Type": "application/pdf"}
+    )
+    with urllib.request.urlopen(raw, timeout=10) as response:
+        assert json.loads(response.read())["verdict"] == "valid"
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(served + "/no-such-page", timeout=10)
+    assert caught.value.code == 404
+    assert "Traceback" not in caught.value.read().decode()
