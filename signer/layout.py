@@ -1,0 +1,414 @@
+"""The certificate page: one A4 portrait page, drawn with reportlab, unsigned.
+
+What is on the page and where is described in ``docs/certificate-layout.md``. The visible seal
+is *not* drawn here: the signature's appearance (see :mod:`signer.seal`) is stamped into
+:data:`SEAL_BOX` when the page is signed, over the issuer's name and date like a real stamp.
+
+Speed: fonts are parsed and registered once per :class:`PageRenderer`; a page costs a few
+milliseconds (``docs/certificate-layout.md`` has the measured figure).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from reportlab import rl_config
+from reportlab.lib.colors import Color
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+
+from registry.model import Activity, Category, DocumentKind, HoursSummary, TitleLevel, format_hours
+from signer.fonts import Align, FontSet, FontStack, TextWriter
+from signer.qr import draw_qr, qr_matrix
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+SEAL_DIAMETER = 120.0
+"""Seal diameter in points (42.3 mm): a whole number, so :data:`SEAL_BOX` is too."""
+SEAL_CENTRE = (455.0, 124.0)
+SEAL_BOX: tuple[float, float, float, float] = (
+    SEAL_CENTRE[0] - SEAL_DIAMETER / 2,
+    SEAL_CENTRE[1] - SEAL_DIAMETER / 2,
+    SEAL_CENTRE[0] + SEAL_DIAMETER / 2,
+    SEAL_CENTRE[1] + SEAL_DIAMETER / 2,
+)
+"""``(x1, y1, x2, y2)`` in PDF points on page 1, ``(395, 64, 515, 184)``: the square the
+visible seal is stamped into.
+
+Bottom right, centred just above the issuer's name, so that the stamp covers the name and
+the date (骑年盖月) as a paper certificate is stamped.
+"""
+
+MAX_ACTIVITY_ROWS = 15
+"""Activity rows that fit the page. With more records, the first ``MAX_ACTIVITY_ROWS - 1`` are
+listed and the last row says how many more the registry holds."""
+
+QR_CORNER = (0.72 * 56, PAGE_HEIGHT - 0.72 * 1072)
+"""Lower-left corner of the QR code's quiet zone. Both coordinates sit on the 100-dpi pixel
+grid (multiples of 0.72 pt from the top-left, where renderers start), so low-resolution
+renderings and scans of screen images show crisp modules."""
+
+ACTIVITY_FORMS = {
+    "online_course": "网络课程",
+    "face_to_face": "面授培训",
+    "conference": "学术会议",
+    "seminar": "研修班",
+    "further_study": "进修",
+    "academic_exchange": "学术交流",
+    "patent": "专利",
+    "monograph": "著作",
+    "paper": "论文",
+    "project": "项目",
+}
+"""Chinese names of activity forms (``Activity.kind``); an unknown form is shown as is."""
+
+VERIFY_NOTE = (
+    "本证书经发证机关电子签章，",
+    "可扫描左侧二维码或登录继续教育",
+    "登记系统核验证书真伪与状态。",
+)
+"""Printed beside the QR code, one item per line."""
+
+_INK = Color(0.1, 0.1, 0.1)
+_MUTED = Color(0.35, 0.35, 0.35)
+_RULE = Color(0.55, 0.55, 0.55)
+_SHADE = Color(0.96, 0.94, 0.89)
+_FRAME = Color(0.55, 0.11, 0.09)
+_LEFT = 50.0
+_RIGHT = PAGE_WIDTH - 50.0
+_WIDTH = _RIGHT - _LEFT
+
+
+@dataclass(frozen=True, slots=True)
+class CertificatePage:
+    """Everything printed on one certificate page, already decided by the issuance step."""
+
+    number: str
+    """Certificate number, e.g. ``440100000000017``."""
+    edition: int
+    """Edition of the certificate number (1 for the first document)."""
+    kind: DocumentKind
+    """Why this edition was issued; printed next to the edition."""
+    year: int
+    """Year the hours are certified for."""
+    name: str
+    """Holder's name, drawn in full with every rare character (never truncated)."""
+    masked_id: str
+    """Holder's ID number, masked, e.g. ``4401**********123X``."""
+    employer: str
+    series: str
+    """Title series (职称系列), e.g. ``工程``."""
+    title_level: TitleLevel
+    summary: HoursSummary
+    """Counted and required minutes per category and in total."""
+    activities: tuple[Activity, ...]
+    """Training records listed in this order; see :data:`MAX_ACTIVITY_ROWS` for overflow."""
+    issuer_name: str
+    """Issuing bureau, e.g. ``广州市人力资源和社会保障局``."""
+    issue_date: dt.date
+    policy_label: str
+    """The hours rules applied, e.g. ``广东省专业技术人员继续教育学时要求（gd-2010）``."""
+    qr_text: str
+    """QR payload text (upper-case alphanumeric, ~300–450 characters)."""
+
+
+class PageRenderer:
+    """Draws certificate pages. Create one per process and reuse it: fonts load once.
+
+    Not thread-safe (reportlab's font state is shared); use one renderer per process.
+
+    .. warning:: Creating a renderer sets reportlab's process-wide ``rl_config.useA85 = 0``
+       (ASCII85-wrapping streams in pure Python costs ~30 % of the render time and gains
+       nothing in a binary PDF).
+    """
+
+    def __init__(self, fonts: FontSet | None = None) -> None:
+        rl_config.useA85 = 0
+        self.fonts = FontStack(fonts)
+        """The loaded fonts; pass them to :func:`signer.seal.seal_appearance_pdf` too."""
+
+    def render(self, page: CertificatePage) -> bytes:
+        """Return the unsigned one-page A4 PDF of ``page``.
+
+        The output is deterministic (no creation date or random id in the file). CJK fonts
+        are embedded as subsets with ToUnicode maps, so the text can be extracted and
+        searched. Raises :class:`signer.fonts.GlyphMissing` if a character is in none of the
+        fonts, and :class:`ValueError` if the QR text does not fit a QR code.
+        """
+        buffer = io.BytesIO()
+        canvas = Canvas(
+            buffer,
+            pagesize=A4,
+            invariant=1,
+            pageCompression=1,
+            # The default initial font would put an unused, unembedded Helvetica in the file.
+            initialFontName=self.fonts.primary,  # type: ignore[arg-type]  # stub says float
+        )
+        canvas.setTitle(f"专业技术人员继续教育证书 {page.number}")
+        canvas.setAuthor(page.issuer_name)
+        canvas.setSubject(f"{page.year}年度 {page.name}")
+        canvas.setCreator("cecert")
+        _Drawing(canvas, self.fonts, page).draw()
+        canvas.showPage()
+        canvas.save()
+        return buffer.getvalue()
+
+
+class _Drawing:
+    """One page being drawn, top to bottom.
+
+    Graphics go straight onto the canvas; all text but the title goes into one text object
+    that lands on top of them at the end.
+    """
+
+    def __init__(self, canvas: Canvas, fonts: FontStack, page: CertificatePage) -> None:
+        self.canvas = canvas
+        self.fonts = fonts
+        self.page = page
+        self.writer = TextWriter(fonts, canvas)
+
+    def draw(self) -> None:
+        self.frame()
+        self.heading()
+        y = self.identity(712.0)
+        y = self.hours(y - 30.0)
+        y = self.activities(y - 30.0)
+        self.policy(y - 18.0)
+        self.footer()
+        self.writer.close()
+
+    def text(self, x: float, y: float, text: str, size: float, align: Align = "left") -> float:
+        return self.writer.draw(x, y, text, size, align)
+
+    def fitted(
+        self, x: float, y: float, text: str, width: float, size: float, align: Align
+    ) -> None:
+        """Draw ``text`` whole, shrunk to ``width`` if needed (for names, never clipped)."""
+        natural = self.fonts.width(text, size)
+        if natural > width:
+            size *= width / natural
+        self.text(x, y, text, size, align)
+
+    def clipped(self, text: str, width: float, size: float) -> str:
+        """``text`` shortened with an ellipsis to fit ``width`` (activity cells only)."""
+        if self.fonts.width(text, size) <= width:
+            return text
+        for end in range(len(text) - 1, 0, -1):
+            candidate = text[:end] + "…"
+            if self.fonts.width(candidate, size) <= width:
+                return candidate
+        return "…"
+
+    def frame(self) -> None:
+        c = self.canvas
+        c.setStrokeColor(_FRAME)
+        c.setLineWidth(2.4)
+        c.rect(18, 18, PAGE_WIDTH - 36, PAGE_HEIGHT - 36, stroke=1, fill=0)
+        c.setLineWidth(0.6)
+        c.rect(24, 24, PAGE_WIDTH - 48, PAGE_HEIGHT - 48, stroke=1, fill=0)
+        # Corner brackets inside the frame, the classic certificate ornament.
+        lines = []
+        for x, y in (
+            (30, 30),
+            (PAGE_WIDTH - 30, 30),
+            (30, PAGE_HEIGHT - 30),
+            (PAGE_WIDTH - 30, PAGE_HEIGHT - 30),
+        ):
+            dx = 22 if x < PAGE_WIDTH / 2 else -22
+            dy = 22 if y < PAGE_HEIGHT / 2 else -22
+            lines += [(x, y, x + dx, y), (x, y, x, y + dy)]
+        c.lines(lines)
+
+    def heading(self) -> None:
+        c = self.canvas
+        c.setFillColor(_FRAME)
+        c.setStrokeColor(_FRAME)
+        c.setLineWidth(0.5)
+        # Filled and stroked, for a heavier title than the font's single weight; on its own
+        # text object because the stroke width must be set for it.
+        self.fonts.draw(
+            c, PAGE_WIDTH / 2, 766, "专业技术人员继续教育证书", 26, "centre", mode=2, char_space=3
+        )
+        self.writer.fill(_INK)
+        self.text(PAGE_WIDTH / 2, 738, f"{self.page.year}年度", 14, "centre")
+
+    def shade(self, x: float, y: float, width: float, height: float) -> None:
+        self.canvas.setFillColor(_SHADE)
+        self.canvas.rect(x, y, width, height, stroke=0, fill=1)
+
+    def identity(self, top: float) -> float:
+        p = self.page
+        label_w = 78.0
+        value_w = (_WIDTH - 2 * label_w) / 2
+        row_h = 22.0
+        rows: list[tuple[tuple[str, str], ...]] = [
+            (("姓名", p.name), ("身份证号", p.masked_id)),
+            (("工作单位", p.employer),),
+            (("职称系列/级别", f"{p.series} / {p.title_level.label_zh}"), ("年度", str(p.year))),
+            (("证书编号", p.number), ("版次", f"第{p.edition}版（{p.kind.label_zh}）")),
+        ]
+        y = top
+        for cells in rows:
+            span = value_w if len(cells) == 2 else _WIDTH - label_w
+            base = y - row_h + 7.5
+            x = _LEFT
+            for label, value in cells:
+                self.shade(x, y - row_h, label_w, row_h)
+                self.text(x + label_w / 2, base, label, 10, "centre")
+                self.fitted(x + label_w + 8, base, value, span - 16, 10.5, "left")
+                x += label_w + span
+            y -= row_h
+        columns = [_LEFT + label_w, _LEFT + label_w + value_w, _LEFT + 2 * label_w + value_w]
+        self.grid(top, row_h, len(rows), columns, skip={(1, 1), (1, 2)})
+        return y
+
+    def grid(
+        self,
+        top: float,
+        row_h: float,
+        rows: int,
+        columns: list[float],
+        skip: set[tuple[int, int]] | None = None,
+    ) -> None:
+        """Rule a full-width table: outer box, rows, and inner ``columns`` but ``skip``.
+
+        ``skip`` holds ``(row, index into columns)`` pairs where a cell spans that line.
+        """
+        c = self.canvas
+        c.setStrokeColor(_RULE)
+        c.setLineWidth(0.5)
+        lines = [(_LEFT, top - row_h * r, _RIGHT, top - row_h * r) for r in range(1, rows)]
+        for row in range(rows):
+            upper = top - row_h * row
+            for index, x in enumerate(columns):
+                if skip is None or (row, index) not in skip:
+                    lines.append((x, upper, x, upper - row_h))
+        c.lines(lines)
+        c.setLineWidth(0.9)
+        c.rect(_LEFT, top - row_h * rows, _WIDTH, row_h * rows, stroke=1, fill=0)
+
+    def section(self, y: float, title: str) -> None:
+        self.canvas.setFillColor(_FRAME)
+        self.canvas.rect(_LEFT, y - 1, 3, 12, stroke=0, fill=1)
+        self.text(_LEFT + 8, y, title, 11.5)
+
+    def hours(self, y: float) -> float:
+        self.section(y, "学时完成情况")
+        top = y - 8.0
+        row_h = 17.0
+        summary = self.page.summary
+        rows = [("科目类别", "完成学时", "要求学时")]
+        for category in Category:
+            item = next((h for h in summary.categories if h.category is category), None)
+            counted, required = (item.counted, item.required) if item else (0, 0)
+            rows.append((category.label_zh, format_hours(counted), format_hours(required)))
+        rows.append(
+            ("合计", format_hours(summary.total_counted), format_hours(summary.total_required))
+        )
+        col = _WIDTH / 3
+        self.shade(_LEFT, top - row_h, _WIDTH, row_h)
+        self.shade(_LEFT, top - row_h * len(rows), _WIDTH, row_h)
+        for number, row in enumerate(rows):
+            base = top - row_h * (number + 1) + 5.5
+            for index, cell in enumerate(row):
+                self.text(_LEFT + col * (index + 0.5), base, cell, 9.5, "centre")
+        self.grid(top, row_h, len(rows), [_LEFT + col, _LEFT + 2 * col])
+        return top - row_h * len(rows)
+
+    def activities(self, y: float) -> float:
+        self.section(y, "继续教育活动记录")
+        top = y - 8.0
+        header_h, row_h, size = 16.0, 14.5, 7.5
+        headers = ("项目名称", "类别", "形式", "起止日期", "学时", "成绩", "机构")
+        widths = (150.0, 44.0, 44.0, 70.0, 30.0, 30.0, _WIDTH - 368.0)
+        edges = [_LEFT]
+        for width in widths:
+            edges.append(edges[-1] + width)
+        records = self.page.activities
+        overflow = len(records) > MAX_ACTIVITY_ROWS
+        shown = records[: MAX_ACTIVITY_ROWS - 1] if overflow else records
+        self.shade(_LEFT, top - header_h, _WIDTH, header_h)
+        for index, header in enumerate(headers):
+            centre = (edges[index] + edges[index + 1]) / 2
+            self.text(centre, top - header_h + 5, header, 8.5, "centre")
+        y = top - header_h
+        for activity in shown:
+            base = y - row_h + 4.5
+            for index, cell in enumerate(_activity_cells(activity)):
+                fitted = self.clipped(cell, widths[index] - 6, size)
+                if index in (0, 6):  # titles and providers read better left-aligned
+                    self.text(edges[index] + 3, base, fitted, size)
+                else:
+                    self.text((edges[index] + edges[index + 1]) / 2, base, fitted, size, "centre")
+            y -= row_h
+        lines = [(_LEFT, y + row_h * k, _RIGHT, y + row_h * k) for k in range(len(shown) + 1)]
+        lines += [(x, top, x, y) for x in edges[1:-1]]
+        extra = len(records) - len(shown)
+        if extra or not records:
+            note = f"另有 {extra} 项记录，详见登记系统" if extra else "（本年度无继续教育活动记录）"
+            self.writer.fill(_MUTED)
+            self.text(PAGE_WIDTH / 2, y - row_h + 4.5, note, size, "centre")
+            self.writer.fill(_INK)
+            y -= row_h
+        c = self.canvas
+        c.setStrokeColor(_RULE)
+        c.setLineWidth(0.5)
+        c.lines(lines)
+        c.setLineWidth(0.9)
+        c.rect(_LEFT, y, _WIDTH, top - y, stroke=1, fill=0)
+        return y
+
+    def policy(self, y: float) -> None:
+        self.writer.fill(_MUTED)
+        self.text(_LEFT, y, f"学时要求依据：{self.page.policy_label}", 8.5)
+        self.writer.fill(_INK)
+
+    def footer(self) -> None:
+        p = self.page
+        qr_x, qr_y = QR_CORNER
+        side = draw_qr(self.canvas, qr_matrix(p.qr_text), qr_x, qr_y)
+        self.text(qr_x + side / 2, qr_y - 10, "扫码验证", 9, "centre")
+        self.writer.fill(_MUTED)
+        for number, line in enumerate(VERIFY_NOTE):
+            self.text(qr_x + side + 10, qr_y + 30 - 11 * number, line, 7.5)
+        self.writer.fill(_INK)
+        # Under the seal: the stamp covers the issuer's name and the date.
+        centre = SEAL_CENTRE[0]
+        self.fitted(centre, 126, p.issuer_name, 185, 12.5, "centre")
+        self.text(centre, 104, _chinese_date(p.issue_date), 11.5, "centre")
+
+
+def _chinese_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _activity_cells(activity: Activity) -> tuple[str, ...]:
+    return (
+        activity.title,
+        activity.category.label_zh,
+        ACTIVITY_FORMS.get(activity.kind, activity.kind),
+        _period(activity.start_date, activity.end_date),
+        format_hours(activity.minutes),
+        _score(activity.score),
+        activity.provider,
+    )
+
+
+def _period(start: dt.date | None, end: dt.date | None) -> str:
+    if start is None and end is None:
+        return "—"
+    if start is None or end is None or start == end:
+        day = start or end
+        assert day is not None
+        return day.strftime("%Y.%m.%d")
+    if start.year == end.year:
+        return f"{start:%Y.%m.%d}-{end:%m.%d}"
+    return f"{start:%Y.%m.%d}-{end:%Y.%m.%d}"
+
+
+def _score(score: Decimal | None) -> str:
+    if score is None:
+        return "—"
+    return format(score.normalize(), "f")
