@@ -1,0 +1,94 @@
+"""Keys: encrypted storage, passphrases, the signed trust list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from keys import KeysError, parse_trust_list
+from keys.private import AuthorityNames, create_key_ring, export_trust_list, open_key_ring
+
+AT = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+NAMES = AuthorityNames("广东省人力资源和社会保障厅", "广州市人力资源和社会保障局", "440100")
+PASSPHRASE = b"a long enough passphrase"
+
+
+@pytest.fixture(scope="module")
+def ring_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("keys") / "keys"
+    create_key_ring(directory, names=NAMES, passphrase=PASSPHRASE, at=AT)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def trust_bytes(ring_dir: Path) -> bytes:
+    return export_trust_list(ring_dir, open_key_ring(ring_dir, passphrase=PASSPHRASE), at=AT)
+
+
+def test_wrong_passphrase_is_named(ring_dir: Path) -> None:
+    with pytest.raises(KeysError) as caught:
+        open_key_ring(ring_dir, passphrase=b"the wrong passphrase")
+    assert caught.value.reason == "wrong_passphrase"
+    assert "root.key.pem" in str(caught.value)
+
+
+def test_key_ring_is_not_overwritten(ring_dir: Path) -> None:
+    with pytest.raises(KeysError) as caught:
+        create_key_ring(ring_dir, names=NAMES, passphrase=PASSPHRASE, at=AT)
+    assert caught.value.reason == "key_ring_exists"
+
+
+def test_seal_certificate_is_for_signing_only(ring_dir: Path) -> None:
+    from cryptography import x509
+
+    seal = x509.load_pem_x509_certificate((ring_dir / "seal.crt.pem").read_bytes())
+    usage = seal.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.digital_signature
+    assert usage.content_commitment
+    assert not usage.key_cert_sign
+    assert seal.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
+
+
+def test_trust_list_round_trip(trust_bytes: bytes) -> None:
+    trust = parse_trust_list(trust_bytes)
+    raw = json.loads(trust_bytes)
+    assert trust.signed_by == raw["signature"]["root_sha256"]
+    assert [k.kid_text for k in trust.qr_keys] == [k["kid"] for k in raw["keys"]]
+    assert parse_trust_list(trust_bytes, pin=trust.signed_by).signed_by == trust.signed_by
+
+
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        (
+            lambda raw: raw["keys"][0].update(not_after="2099-01-01T00:00:00Z"),
+            "trust_list_signature",
+        ),
+        (lambda raw: raw["seals"].append(raw["roots"][0]), "trust_list_signature"),
+        (lambda raw: raw.pop("signature"), "trust_list_signature"),
+        (lambda raw: raw.update(extra="x"), "bad_trust_list"),
+        (lambda raw: raw["signature"].update(root_sha256="00" * 32), "trust_list_signature"),
+    ],
+)
+def test_tampered_trust_list_is_refused(trust_bytes: bytes, mutate: object, reason: str) -> None:
+    raw = json.loads(trust_bytes)
+    mutate(raw)  # type: ignore[operator]
+    with pytest.raises(KeysError) as caught:
+        parse_trust_list(json.dumps(raw).encode())
+    assert caught.value.reason == reason
+
+
+def test_pin_mismatch_and_garbage(trust_bytes: bytes) -> None:
+    with pytest.raises(KeysError) as pinned:
+        parse_trust_list(trust_bytes, pin="ab" * 32)
+    assert pinned.value.reason == "trust_list_pin"
+    with pytest.raises(KeysError) as garbage:
+        parse_trust_list(b"\xff\xfe not json")
+    assert garbage.value.reason == "bad_trust_list"
+    duplicated = trust_bytes.replace(b'"version": 1,', b'"version": 1, "version": 1,', 1)
+    with pytest.raises(KeysError) as twice:
+        parse_trust_list(duplicated)
+    assert twice.value.reason == "bad_trust_list"
