@@ -288,13 +288,18 @@ def verify(
 @click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 def serve(
-    home: Path | None, trust: Path | None, registry: Path | None, host: str, port: int
+    home: Path | None,
+    trust: Path | None,
+    registry: Path | None,
+    host: str,
+    port: int,
+    workers: int,
 ) -> None:
     """Serve the web verifier (upload a PDF or image, or paste the QR text)."""
-    from werkzeug.serving import run_simple
-
     from verifier.web import create_app
+    from verifier.web.server import serve as run_server
 
     target = _home(home)
     trust_path = trust or target.trust_list_path
@@ -303,7 +308,7 @@ def serve(
         {"TRUST_LIST": str(trust_path), "REGISTRY": str(registry_path) if registry_path else None}
     )
     click.echo(f"verifier on http://{host}:{port}/")
-    run_simple(host, port, app, threaded=True)
+    run_server(app, host=host, port=port, workers=workers)
 
 
 def _fail(exc: Exception, *, code: int = 1) -> None:
