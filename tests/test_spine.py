@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 from io import BytesIO
 from pathlib import Path
@@ -10,9 +11,11 @@ import pytest
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
+from registry.model import TitleLevel
 from registry.payload import Claims, decode_payload
 from registry.payload.base45 import b45encode
 from registry.payload.cose import COSE_SIGN1_TAG
+from registry.store import Registry
 from tests.conftest import LATER, IssuedHome
 from verifier import Verdict, Verifier
 
@@ -151,3 +154,43 @@ def test_reissuing_issues_nothing_new(fresh_home: IssuedHome) -> None:
         assert report.issued == ()
         assert {s.reason for s in report.skipped} == {"already_issued", "not_met"}
         assert registry.count("documents") == before
+
+
+def test_seal_and_payload_must_agree(issued_home: IssuedHome, verifier: Verifier) -> None:
+    """A genuine seal applied to a payload of another day (or bureau) is not a certificate."""
+    from keys.private import open_key_ring
+    from signer.layout import SEAL_BOX, CertificatePage, PageRenderer
+    from signer.pades import SealStamper
+    from signer.seal import seal_appearance_pdf
+    from tests.conftest import AT, CONFIG, PASSPHRASE
+
+    document = issued_home.documents[0]
+    claims = decode_payload(document.payload).claims
+    ring = open_key_ring(issued_home.home.keys_dir, passphrase=PASSPHRASE)
+    stamper = SealStamper(
+        ring.seal, seal_pdf=seal_appearance_pdf(CONFIG.bureau), box=SEAL_BOX, bureau=CONFIG.bureau
+    )
+    with Registry.open(issued_home.home.registry_path, read_only=True) as registry:
+        summary = registry.document(document.number, document.edition).summary  # type: ignore[union-attr]
+    page = CertificatePage(
+        number=claims.number,
+        edition=claims.edition,
+        kind=claims.kind,
+        year=claims.year,
+        name=claims.name,
+        masked_id=claims.masked_id,
+        employer="某单位",
+        series="工程",
+        title_level=TitleLevel.SENIOR,
+        summary=summary,
+        activities=(),
+        issuer_name=CONFIG.bureau,
+        issue_date=claims.issued_on,
+        policy_label="gd-2010",
+        qr_text=document.payload,
+    )
+    later = AT + dt.timedelta(days=3)
+    forged = stamper.seal(PageRenderer().render(page), payload=document.payload, at=later)
+    report = verifier.verify_pdf(forged, at=LATER)
+    assert report.verdict is Verdict.INVALID
+    assert "seal_payload_mismatch" in report.reasons

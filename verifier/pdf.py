@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
@@ -37,11 +38,21 @@ def pdf_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def check_pdf(data: bytes, trust: TrustList, *, at: dt.datetime) -> tuple[list[Check], str | None]:
-    """Run the PDF checks; return them and the payload text from the signed revision.
+@dataclass(frozen=True, slots=True)
+class SealedPayload:
+    """What a PDF that passed every check carries: its payload and who sealed it when."""
 
-    The payload is only returned when every PDF check passed.
-    """
+    payload: str
+    seal_region: str
+    """Region code in the seal certificate's subject (serialNumber)."""
+    signed_at: dt.datetime | None
+
+
+def check_pdf(
+    data: bytes, trust: TrustList, *, at: dt.datetime
+) -> tuple[list[Check], SealedPayload | None]:
+    """Run the PDF checks; return them and, only when every check passed, the payload text
+    from the signed revision with the seal's region and signing time."""
     checks: list[Check] = []
     if len(data) > MAX_PDF_BYTES:
         checks.append(Check.failed("pdf.parse", "pdf_too_large", f"{len(data)} bytes"))
@@ -94,7 +105,12 @@ def check_pdf(data: bytes, trust: TrustList, *, at: dt.datetime) -> tuple[list[C
         )
         return checks, None
     checks.append(Check.passed("pdf.payload", "signed QR payload found in the document"))
-    return checks, payload
+    region = ""
+    for rdn in status.signing_cert.subject.chosen:
+        for attribute in rdn:
+            if attribute["type"].native == "serial_number":
+                region = str(attribute["value"].native)
+    return checks, SealedPayload(payload, region, status.signer_reported_dt)
 
 
 def _status_checks(status: Any, trust: TrustList) -> list[Check]:

@@ -5,14 +5,37 @@ from __future__ import annotations
 import datetime as dt
 
 from keys import TrustList
+from registry.home import CHINA_TZ
+from registry.payload import Claims
 from verifier.image import read_qr
 from verifier.payload import authenticate
-from verifier.pdf import check_pdf, pdf_sha256
+from verifier.pdf import SealedPayload, check_pdf, pdf_sha256
 from verifier.report import Check, VerificationReport
 from verifier.status import StatusSource, hours_check, status_check
 
 PNG = b"\x89PNG"
 JPEG = b"\xff\xd8\xff"
+
+
+def seal_agreement(sealed: SealedPayload, claims: Claims) -> Check:
+    """The seal and the QR payload must come from the same bureau on the same day."""
+    if sealed.seal_region != claims.issuer:
+        return Check.failed(
+            "pdf.agreement",
+            "seal_payload_mismatch",
+            f"the seal belongs to region {sealed.seal_region or '?'}, the QR payload to "
+            f"{claims.issuer}",
+        )
+    signed_on = sealed.signed_at.astimezone(CHINA_TZ).date() if sealed.signed_at else None
+    if signed_on != claims.issued_on:
+        return Check.failed(
+            "pdf.agreement",
+            "seal_payload_mismatch",
+            f"sealed on {signed_on}, but the QR payload says issued on {claims.issued_on}",
+        )
+    return Check.passed(
+        "pdf.agreement", f"seal and QR payload: same bureau ({claims.issuer}), same day"
+    )
 
 
 class Verifier:
@@ -33,13 +56,17 @@ class Verifier:
     def verify_pdf(self, data: bytes, *, at: dt.datetime) -> VerificationReport:
         """Verify a certificate PDF: the seal signature, then its signed payload, then that
         the file is the one the registry recorded."""
-        checks, payload = check_pdf(data, self.trust, at=at)
-        if payload is None:
+        checks, sealed = check_pdf(data, self.trust, at=at)
+        if sealed is None:
             return VerificationReport(tuple(checks), None, at)
-        report = self._verify_payload(checks, payload, at=at)
-        if report.claims is None or self.status is None:
+        report = self._verify_payload(checks, sealed.payload, at=at)
+        claims = report.claims
+        if claims is None:
             return report
-        record = self.status.document(report.claims.number, report.claims.edition)
+        report = VerificationReport((*report.checks, seal_agreement(sealed, claims)), claims, at)
+        if self.status is None:
+            return report
+        record = self.status.document(claims.number, claims.edition)
         if record is not None and record.pdf_sha256 != pdf_sha256(data):
             extra = Check.failed(
                 "pdf.registered",

@@ -59,14 +59,17 @@ class KeyRing:
     qr_not_after: dt.datetime
 
 
-def _name(common_name: str, organization: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
+def _name(common_name: str, organization: str, region: str | None = None) -> x509.Name:
+    attributes = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+    ]
+    if region is not None:
+        # The bureau's region code, so a verifier can check that a certificate's QR payload
+        # (which names its issuer by region) and its seal come from the same bureau.
+        attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, region))
+    return x509.Name(attributes)
 
 
 def _years(at: dt.datetime, years: int) -> dt.datetime:
@@ -116,7 +119,7 @@ def _seal_certificate(
     public = key.public_key()
     return (
         x509.CertificateBuilder()
-        .subject_name(_name("专业技术人员继续教育专用章", names.bureau))
+        .subject_name(_name("专业技术人员继续教育专用章", names.bureau, names.region))
         .issuer_name(root.subject)
         .public_key(public)
         .serial_number(x509.random_serial_number())

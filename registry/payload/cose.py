@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from io import BytesIO
 from typing import Any
 
 import cbor2
@@ -53,8 +54,12 @@ def encode_sign1(payload: bytes, *, kid: bytes, sign: Callable[[bytes], bytes]) 
 
 
 def loads_strict(data: bytes, what: str) -> Any:
+    """Decode exactly one CBOR item that fills ``data``; raise ``RegistryError('bad_cbor')``.
+
+    Trailing bytes are refused: the same text must never be readable two ways."""
+    stream = BytesIO(data)
     try:
-        return cbor2.loads(data)
+        value = cbor2.CBORDecoder(stream).decode()
     except (
         cbor2.CBORDecodeError,
         ValueError,
@@ -64,6 +69,11 @@ def loads_strict(data: bytes, what: str) -> Any:
         LookupError,
     ) as exc:
         raise RegistryError("bad_cbor", f"{what} is not well-formed CBOR: {exc}") from exc
+    if stream.tell() != len(data):
+        raise RegistryError(
+            "bad_cbor", f"{what}: {len(data) - stream.tell()} byte(s) after the CBOR item"
+        )
+    return value
 
 
 def decode_sign1(data: bytes) -> Sign1Message:
