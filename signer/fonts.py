@@ -18,21 +18,20 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from reportlab.lib.colors import Color
-from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.pdfdoc import PDFArrayCompact
-from reportlab.pdfbase.ttfonts import SUBSETN, TTFError, TTFont, TTFontFace
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from signer.errors import IssuanceError
+from signer.pdffont import CertificateFont
 
 FONT_DIRS_ENV = "CECERT_FONT_DIRS"
 DEBIAN_PACKAGES = ("fonts-wqy-zenhei", "fonts-hanazono")
 
-_SYSTEM_DIRS = (
+SYSTEM_FONT_DIRS = (
     Path("/usr/share/fonts/truetype/wqy"),
     Path("/usr/share/fonts/truetype/hanazono"),
     Path("/usr/share/fonts/truetype"),
@@ -94,8 +93,12 @@ class FontSet:
         return (self.primary, *self.fallbacks)
 
     @classmethod
-    def discover(cls, env: Mapping[str, str] | None = None) -> FontSet:
-        """Find the standard fonts: ``$CECERT_FONT_DIRS`` first, then the system folders.
+    def discover(
+        cls,
+        env: Mapping[str, str] | None = None,
+        system_dirs: Sequence[Path] = SYSTEM_FONT_DIRS,
+    ) -> FontSet:
+        """Find the standard fonts: ``$CECERT_FONT_DIRS`` first, then ``system_dirs``.
 
         ``env`` defaults to ``os.environ``. Raises :class:`FontsMissing` naming every missing
         file and the Debian packages that provide them. All three fonts are required, so that
@@ -103,7 +106,7 @@ class FontSet:
         """
         environ = os.environ if env is None else env
         extra = tuple(Path(p) for p in environ.get(FONT_DIRS_ENV, "").split(":") if p)
-        dirs = (*extra, *_SYSTEM_DIRS)
+        dirs = (*extra, *system_dirs)
         wanted = (
             ("WenQuanYi Zen Hei", "wqy-zenhei.ttc"),
             ("Hanazono Mincho A", "HanaMinA.ttf"),
@@ -135,106 +138,6 @@ def _first_existing(dirs: Sequence[Path], file_name: str) -> Path | None:
     return None
 
 
-class _GlyfSlices:
-    """The ``glyf`` table as slices copied on demand.
-
-    reportlab's subsetter copies the whole ``glyf`` table (10–20 MB here) for every subset of
-    every document only to slice single glyphs out of it; this hands it those slices instead.
-    """
-
-    __slots__ = ("_view",)
-
-    def __init__(self, view: memoryview) -> None:
-        self._view = view
-
-    def __getitem__(self, key: slice) -> bytes:
-        return self._view[key].tobytes()
-
-    def __len__(self) -> int:
-        return len(self._view)
-
-
-class _Face(TTFontFace):
-    """reportlab's face, with :class:`_GlyfSlices` for the subsetter."""
-
-    def get_table(self, tag: str) -> Any:
-        pos, length = self.get_table_pos(tag)
-        data: bytes = self.__dict__["_ttf_data"]
-        if tag == "glyf":
-            return _GlyfSlices(memoryview(data)[pos : pos + length])
-        return data[pos : pos + length]
-
-
-class _CertificateFont(TTFont):
-    """A reportlab TrueType font, made faster to subset and right beyond the BMP.
-
-    reportlab writes ``<2020C>`` into the ToUnicode map for U+2020C, which is not UTF-16:
-    text extraction, search and screen readers would lose the rare characters of a name. We
-    rewrite those maps with surrogate pairs after reportlab has built its subset objects.
-    """
-
-    def __init__(self, name: str, path: Path, subfont_index: int) -> None:
-        super().__init__(name, str(path), subfontIndex=subfont_index)
-        # Same state, one overridden method: no second parse of a 20 MB file.
-        self.face.__class__ = _Face
-        self._widths: dict[int, str] = {}
-
-    def addObjects(self, doc: Any) -> None:
-        state = self.state.get(doc)
-        if state is None:
-            super().addObjects(doc)
-            return
-        subsets = [list(s) for s in state.subsets]
-        prefix = state.internalName
-        super().addObjects(doc)
-        suffix = self.face.name + self.face.subfontNameX
-        for index, subset in enumerate(subsets):
-            # Widths as one pre-formatted array: reportlab formats 256 numbers per subset
-            # one by one, a sizeable share of the page's cost without its C accelerator.
-            font = doc.idToObject[f"{prefix}+{index}"]
-            font.Widths = PDFArrayCompact([" ".join(map(self._width_text, subset))])
-            if max(subset, default=0) > 0xFFFF:
-                base_name = (SUBSETN(index) + b"+" + suffix).decode("latin-1")
-                cmap = doc.idToObject["toUnicodeCMap:" + base_name]
-                cmap.content = _to_unicode_cmap(base_name, subset)
-
-    def _width_text(self, code: int) -> str:
-        try:
-            return self._widths[code]
-        except KeyError:
-            width = self.face.charWidths.get(code, self.face.defaultWidth)
-            text = self._widths[code] = fp_str(width)
-            return text
-
-
-def _to_unicode_cmap(base_name: str, subset: Sequence[int]) -> str:
-    entries = [
-        f"<{code:02X}> <{chr(cp).encode('utf-16-be').hex().upper()}>"
-        for code, cp in enumerate(subset)
-    ]
-    return "\n".join(
-        [
-            "/CIDInit /ProcSet findresource begin",
-            "12 dict begin",
-            "begincmap",
-            f"/CIDSystemInfo << /Registry ({base_name}) /Ordering ({base_name}) "
-            "/Supplement 0 >> def",
-            f"/CMapName /{base_name} def",
-            "/CMapType 2 def",
-            "1 begincodespacerange",
-            f"<00> <{len(subset) - 1:02X}>",
-            "endcodespacerange",
-            f"{len(entries)} beginbfchar",
-            *entries,
-            "endbfchar",
-            "endcmap",
-            "CMapName currentdict /CMap defineresource pop",
-            "end",
-            "end",
-        ]
-    )
-
-
 Run = tuple[str, str]
 """``(reportlab font name, text)``: a stretch of text drawn with one font."""
 
@@ -257,7 +160,7 @@ class FontStack:
             name = f"Cecert{number}-{file.path.stem}-{tag:08x}"
             if name not in registered:
                 try:
-                    loaded = _CertificateFont(name, file.path, file.subfont_index)
+                    loaded = CertificateFont(name, file.path, file.subfont_index)
                 except (OSError, ValueError, TTFError) as exc:
                     raise FontsMissing(
                         f"cannot load {file.family} from {file.path}: {exc}; reinstall "

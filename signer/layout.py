@@ -4,8 +4,8 @@ What is on the page and where is described in ``docs/certificate-layout.md``. Th
 is *not* drawn here: the signature's appearance (see :mod:`signer.seal`) is stamped into
 :data:`SEAL_BOX` when the page is signed, over the issuer's name and date like a real stamp.
 
-Speed: fonts are parsed and registered once per :class:`PageRenderer`; a page costs a few
-milliseconds (``docs/certificate-layout.md`` has the measured figure).
+Speed: fonts are parsed and registered once per :class:`PageRenderer`; a full page then costs
+about 18 ms, 4 of them for the QR matrix (``docs/certificate-layout.md``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
-from decimal import Decimal
 
 from reportlab import rl_config
 from reportlab.lib.colors import Color
@@ -23,6 +22,7 @@ from reportlab.pdfgen.canvas import Canvas
 from registry.model import Activity, Category, DocumentKind, HoursSummary, TitleLevel, format_hours
 from signer.fonts import Align, FontSet, FontStack, TextWriter
 from signer.qr import draw_qr, qr_matrix
+from signer.wording import activity_cells, chinese_date
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 SEAL_DIAMETER = 120.0
@@ -49,20 +49,6 @@ QR_CORNER = (0.72 * 56, PAGE_HEIGHT - 0.72 * 1072)
 """Lower-left corner of the QR code's quiet zone. Both coordinates sit on the 100-dpi pixel
 grid (multiples of 0.72 pt from the top-left, where renderers start), so low-resolution
 renderings and scans of screen images show crisp modules."""
-
-ACTIVITY_FORMS = {
-    "online_course": "网络课程",
-    "face_to_face": "面授培训",
-    "conference": "学术会议",
-    "seminar": "研修班",
-    "further_study": "进修",
-    "academic_exchange": "学术交流",
-    "patent": "专利",
-    "monograph": "著作",
-    "paper": "论文",
-    "project": "项目",
-}
-"""Chinese names of activity forms (``Activity.kind``); an unknown form is shown as is."""
 
 VERIFY_NOTE = (
     "本证书经发证机关电子签章，",
@@ -135,7 +121,8 @@ class PageRenderer:
         The output is deterministic (no creation date or random id in the file). CJK fonts
         are embedded as subsets with ToUnicode maps, so the text can be extracted and
         searched. Raises :class:`signer.fonts.GlyphMissing` if a character is in none of the
-        fonts, and :class:`ValueError` if the QR text does not fit a QR code.
+        fonts, and :class:`signer.errors.IssuanceError` (``qr_too_long``) if the QR text does
+        not fit a QR code.
         """
         buffer = io.BytesIO()
         canvas = Canvas(
@@ -336,7 +323,7 @@ class _Drawing:
         y = top - header_h
         for activity in shown:
             base = y - row_h + 4.5
-            for index, cell in enumerate(_activity_cells(activity)):
+            for index, cell in enumerate(activity_cells(activity)):
                 fitted = self.clipped(cell, widths[index] - 6, size)
                 if index in (0, 6):  # titles and providers read better left-aligned
                     self.text(edges[index] + 3, base, fitted, size)
@@ -377,38 +364,4 @@ class _Drawing:
         # Under the seal: the stamp covers the issuer's name and the date.
         centre = SEAL_CENTRE[0]
         self.fitted(centre, 126, p.issuer_name, 185, 12.5, "centre")
-        self.text(centre, 104, _chinese_date(p.issue_date), 11.5, "centre")
-
-
-def _chinese_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _activity_cells(activity: Activity) -> tuple[str, ...]:
-    return (
-        activity.title,
-        activity.category.label_zh,
-        ACTIVITY_FORMS.get(activity.kind, activity.kind),
-        _period(activity.start_date, activity.end_date),
-        format_hours(activity.minutes),
-        _score(activity.score),
-        activity.provider,
-    )
-
-
-def _period(start: dt.date | None, end: dt.date | None) -> str:
-    if start is None and end is None:
-        return "—"
-    if start is None or end is None or start == end:
-        day = start or end
-        assert day is not None
-        return day.strftime("%Y.%m.%d")
-    if start.year == end.year:
-        return f"{start:%Y.%m.%d}-{end:%m.%d}"
-    return f"{start:%Y.%m.%d}-{end:%Y.%m.%d}"
-
-
-def _score(score: Decimal | None) -> str:
-    if score is None:
-        return "—"
-    return format(score.normalize(), "f")
+        self.text(centre, 104, chinese_date(p.issue_date), 11.5, "centre")

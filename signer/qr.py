@@ -16,6 +16,8 @@ from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.colors import Color
 from reportlab.pdfgen.canvas import Canvas
 
+from signer.errors import IssuanceError
+
 MASK_PATTERN = 4
 """The mask every certificate QR code uses (0–7 are all valid)."""
 QUIET_ZONE = 4
@@ -35,7 +37,8 @@ def qr_matrix(text: str) -> Matrix:
     """Encode ``text`` as a QR code at level M in the smallest version that fits.
 
     Upper-case alphanumeric text (Base45) is encoded in alphanumeric mode, other text in
-    byte mode. Raises :class:`ValueError` if the text does not fit even version 40.
+    byte mode. Raises :class:`IssuanceError` (reason ``qr_too_long``) if the text does not
+    fit even version 40.
     """
     data = util.QRData(text)
     code = qrcode.QRCode(
@@ -64,7 +67,9 @@ def _smallest_version(data: util.QRData, length: int) -> int:
         needed = 4 + util.mode_sizes_for_version(version)[data.mode] + bits
         if needed <= limits[version]:
             return version
-    raise ValueError(f"QR text of {length} characters does not fit a QR code")
+    raise IssuanceError(
+        "qr_too_long", f"QR text of {length} characters does not fit a QR code at level M"
+    )
 
 
 def dark_runs(matrix: Matrix) -> list[tuple[int, int, int]]:

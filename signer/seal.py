@@ -14,6 +14,7 @@ from reportlab import rl_config
 from reportlab.lib.colors import Color
 from reportlab.pdfgen.canvas import Canvas
 
+from signer.errors import IssuanceError
 from signer.fonts import FontStack
 from signer.layout import SEAL_BOX
 
@@ -25,10 +26,12 @@ SEAL_PURPOSE = ("专业技术人员", "继续教育专用章")
 _RING_WIDTH = 3.2
 _ARC_SIZE = 12.5
 """Height of the issuer's characters along the arc, in points."""
-_MAX_STEP = 21.0
-"""Widest angle between two characters of the arc, in degrees (short names stay compact)."""
+_STEP = 21.0
+"""Angle between two characters of the arc, in degrees, unless the span limits below apply."""
+_MIN_SPAN = 150.0
 _MAX_SPAN = 250.0
-"""Widest angle the whole name may cover, in degrees, centred on the top."""
+"""Narrowest and widest angle the whole name covers, in degrees, centred on the top: a short
+name is spread out and a long one packed, as on an engraved seal."""
 _GLYPH_MIDDLE = 0.37
 """Height of a CJK glyph's visual centre above its baseline, in ems."""
 
@@ -39,21 +42,29 @@ def seal_appearance_pdf(issuer_name: str, *, fonts: FontStack | None = None) -> 
     Red ring, ``issuer_name`` along the upper arc with each character turned to face outward,
     a five-pointed star in the centre and :data:`SEAL_PURPOSE` under it. All text is drawn
     with the certificate fonts, embedded as subsets; there is no background, so the page text
-    under the stamp stays visible. ``fonts`` defaults to a freshly loaded
-    :class:`~signer.fonts.FontStack` (about 0.3 s): pass the renderer's to save that.
+    under the stamp stays visible. ``fonts`` defaults to the discovered fonts; faces already
+    loaded in this process (by a :class:`~signer.layout.PageRenderer`) are reused, otherwise
+    loading them takes about 0.4 s.
 
     Raises :class:`signer.fonts.GlyphMissing` for a character no font has and
-    :class:`ValueError` for an empty name.
+    :class:`IssuanceError` (reason ``bad_issuer_name``) for an empty name.
     """
     name = issuer_name.strip()
     if not name:
-        raise ValueError("the issuer name on a seal must not be empty")
+        raise IssuanceError("bad_issuer_name", "the issuer name on a seal must not be empty")
     stack = FontStack() if fonts is None else fonts
     stack.check(name)
     rl_config.useA85 = 0
     side = SEAL_BOX[2] - SEAL_BOX[0]
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=(side, side), invariant=1, pageCompression=1)
+    canvas = Canvas(
+        buffer,
+        pagesize=(side, side),
+        invariant=1,
+        pageCompression=1,
+        # The default initial font would put an unused, unembedded Helvetica in the file.
+        initialFontName=stack.primary,  # type: ignore[arg-type]  # the stub says float
+    )
     canvas.setTitle(f"{name} 继续教育证书印章")
     canvas.setCreator("cecert")
     canvas.setFillColor(SEAL_RED)
@@ -78,7 +89,8 @@ def seal_appearance_pdf(issuer_name: str, *, fonts: FontStack | None = None) -> 
 def _arc_text(canvas: Canvas, stack: FontStack, text: str, centre: float, radius: float) -> None:
     """Draw ``text`` clockwise along the upper arc, glyph centres on the circle ``radius``."""
     count = len(text)
-    step = min(_MAX_STEP, _MAX_SPAN / (count - 1)) if count > 1 else 0.0
+    span = min(_MAX_SPAN, max(_MIN_SPAN, _STEP * (count - 1))) if count > 1 else 0.0
+    step = span / (count - 1) if count > 1 else 0.0
     pitch = radius * math.radians(step) if count > 1 else _ARC_SIZE
     # Narrow the glyphs when they crowd, as seal engravers do; keep their height.
     squeeze = min(1.0, 0.9 * pitch / _ARC_SIZE)
