@@ -1,0 +1,127 @@
+"""The verifier page in a real browser (headless Chromium): upload, paste, read the verdict."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.conftest import IssuedHome
+
+CHROMIUM = shutil.which("chromium")
+CHROMEDRIVER = shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER) and os.environ.get("CI") != "true",
+    reason="needs Debian chromium and chromium-driver (scripts/bootstrap --test)",
+)
+
+
+@pytest.fixture(scope="module")
+def server(issued_home: IssuedHome) -> Iterator[str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CECERT_")}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cecert",
+            "serve",
+            "--home",
+            str(issued_home.home.root),
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1000,1400",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def submit_and_wait(browser: webdriver.Chrome, css: str) -> WebElement:
+    """Submit the form and wait for the next page to show ``css`` (the old page is gone)."""
+    form = browser.find_element(By.TAG_NAME, "form")
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(form))
+    element: WebElement = WebDriverWait(browser, 15).until(
+        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css))
+    )
+    return element
+
+
+def test_upload_a_pdf_and_see_valid(
+    server: str, browser: webdriver.Chrome, issued_home: IssuedHome, tmp_path: Path
+) -> None:
+    document = issued_home.documents[1]
+    browser.get(server + "/")
+    assert "继续教育证书验证" in browser.title
+    browser.find_element(By.NAME, "file").send_keys(str(issued_home.pdf(document)))
+    verdict = submit_and_wait(browser, ".verdict h2").text
+    assert "有效" in verdict
+    assert document.number in browser.find_element(By.TAG_NAME, "main").text
+    browser.save_screenshot(str(tmp_path / "valid.png"))
+
+
+def test_paste_garbage_and_see_invalid_with_reason(server: str, browser: webdriver.Chrome) -> None:
+    browser.get(server + "/")
+    browser.find_element(By.NAME, "qr").send_keys("CEC1:not a real code")
+    assert "无效" in submit_and_wait(browser, ".verdict h2").text
+    assert "bad_base45" in browser.find_element(By.TAG_NAME, "main").text
+
+
+def test_empty_submission_explains_itself(server: str, browser: webdriver.Chrome) -> None:
+    browser.get(server + "/")
+    assert "请上传证书" in submit_and_wait(browser, ".error").text
