@@ -289,6 +289,7 @@ def verify(
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--pin", default=None, help="SHA-256 of the root the trust list must be signed by.")
 def serve(
     home: Path | None,
     trust: Path | None,
@@ -296,6 +297,7 @@ def serve(
     host: str,
     port: int,
     workers: int,
+    pin: str | None,
 ) -> None:
     """Serve the web verifier (upload a PDF or image, or paste the QR text)."""
     from verifier.web import create_app
@@ -305,7 +307,11 @@ def serve(
     trust_path = trust or target.trust_list_path
     registry_path = registry or (target.registry_path if trust is None else None)
     app = create_app(
-        {"TRUST_LIST": str(trust_path), "REGISTRY": str(registry_path) if registry_path else None}
+        {
+            "TRUST_LIST": str(trust_path),
+            "REGISTRY": str(registry_path) if registry_path else None,
+            "TRUST_PIN": pin,
+        }
     )
     click.echo(f"verifier on http://{host}:{port}/")
     run_server(app, host=host, port=port, workers=workers)

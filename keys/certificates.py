@@ -44,13 +44,15 @@ def fingerprint(der: bytes) -> str:
 
 def load_certificate(data: bytes | str, *, source: str = "certificate") -> CertificateInfo:
     """Parse one PEM or DER certificate; raise :class:`KeysError` ``bad_certificate``."""
-    raw = data.encode("ascii") if isinstance(data, str) else data
+    if not isinstance(data, bytes | str):
+        raise KeysError("bad_certificate", f"{source}: a certificate must be PEM text")
     try:
+        raw = data.encode("ascii") if isinstance(data, str) else data
         if raw.lstrip().startswith(b"-----BEGIN"):
             cert = x509.load_pem_x509_certificate(raw)
         else:
             cert = x509.load_der_x509_certificate(raw)
-    except ValueError as exc:
+    except (ValueError, UnicodeError) as exc:
         raise KeysError("bad_certificate", f"{source}: not a readable X.509 certificate") from exc
     der = cert.public_bytes(serialization.Encoding.DER)
     names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)

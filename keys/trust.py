@@ -122,6 +122,10 @@ def _no_floats(text: str) -> Any:
     raise KeysError("bad_trust_list", f"numbers with fractions ({text}) are not allowed")
 
 
+def _no_constants(text: str) -> Any:
+    raise KeysError("bad_trust_list", f"{text} is not allowed in a trust list")
+
+
 def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
@@ -140,7 +144,10 @@ def parse_trust_list(data: bytes, *, pin: str | None = None) -> TrustList:
     """
     try:
         obj = json.loads(
-            data.decode("utf-8"), object_pairs_hook=_unique_pairs, parse_float=_no_floats
+            data.decode("utf-8"),
+            object_pairs_hook=_unique_pairs,
+            parse_float=_no_floats,
+            parse_constant=_no_constants,
         )
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise KeysError("bad_trust_list", f"trust list is not UTF-8 JSON: {exc}") from exc
@@ -179,6 +186,8 @@ def parse_trust_list(data: bytes, *, pin: str | None = None) -> TrustList:
             "trust_list_pin",
             f"trust list is signed by root {signer.sha256}, not the pinned root {pin}",
         )
+    if not isinstance(key_items, list):
+        raise KeysError("bad_trust_list", "keys must be a list")
     qr_keys = tuple(_parse_key(item, index) for index, item in enumerate(key_items))
     return TrustList(
         issuer=issuer,
@@ -196,8 +205,13 @@ def _parse_key(item: Any, index: int) -> QrKey:
         raise KeysError("bad_trust_list", f"{where}: expected exactly {sorted(_KEY_KEYS)}")
     if item["alg"] != ES256:
         raise KeysError("bad_trust_list", f"{where}: unsupported alg {item['alg']!r}")
-    public_key = PublicKey(item["public_key_pem"])
-    kid = kid_from_text(item["kid"])
+    if not all(isinstance(item[k], str) for k in _KEY_KEYS):
+        raise KeysError("bad_trust_list", f"{where}: every member must be a string")
+    try:
+        public_key = PublicKey(item["public_key_pem"])
+        kid = kid_from_text(item["kid"])
+    except (KeysError, ValueError, UnicodeError) as exc:
+        raise KeysError("bad_trust_list", f"{where}: unreadable kid or public key") from exc
     if kid != kid_for_spki(public_key.spki_der):
         raise KeysError("bad_trust_list", f"{where}: kid does not match the public key")
     return QrKey(

@@ -1,7 +1,7 @@
 """A cecert home: the folder holding one bureau's configuration, keys and registry.
 
 Found the same way by every command: ``--home DIR``, else ``$CECERT_HOME``, else ``./var``.
-Layout (``docs/home.md``)::
+Layout (``docs/keys-and-home.md``)::
 
     cecert.json        bureau name, region code, province, default policy
     keys/              key ring (see keys.private.authority)

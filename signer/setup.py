@@ -18,6 +18,9 @@ def init_home(home: Home, *, config: BureauConfig, passphrase: bytes, at: dt.dat
     if home.exists():
         raise RegistryError("home_exists", f"{home.root}: already a cecert home")
     get_policy(config.default_policy)
+    # The home holds personal data (the registry) and private keys: owner only.
+    home.root.mkdir(parents=True, exist_ok=True)
+    home.root.chmod(0o700)
     names = AuthorityNames(province=config.province, bureau=config.bureau, region=config.region)
     create_key_ring(home.keys_dir, names=names, passphrase=passphrase, at=at)
     Registry.create(home.registry_path).close()

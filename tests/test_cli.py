@@ -170,3 +170,13 @@ def test_world_readable_key_is_refused(cli_home: Path, tmp_path: Path) -> None:
     (copy / "keys" / "seal.key.pem").chmod(0o644)
     result = run("issue", "--year", "2025", env={"CECERT_PASSPHRASE": PASSPHRASE}, home=copy)
     assert_clean_failure(result, "key_file_permissions")
+
+
+def test_home_and_registry_are_private(cli_home: Path) -> None:
+    assert cli_home.stat().st_mode & 0o777 == 0o700
+    assert (cli_home / "registry.sqlite").stat().st_mode & 0o777 == 0o600
+
+
+def test_serve_refuses_a_trust_list_signed_by_another_root(cli_home: Path) -> None:
+    result = run("serve", "--pin", "ab" * 32, "--port", "1", home=cli_home)
+    assert_clean_failure(result, "trust_list_pin")

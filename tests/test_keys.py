@@ -92,3 +92,60 @@ def test_pin_mismatch_and_garbage(trust_bytes: bytes) -> None:
     with pytest.raises(KeysError) as twice:
         parse_trust_list(duplicated)
     assert twice.value.reason == "bad_trust_list"
+
+
+def _resign(ring_dir: Path, raw: dict[str, object]) -> bytes:
+    """Re-sign a modified trust list with the genuine root key (an insider's mistake)."""
+    from keys.trust import b64url, canonical_json
+
+    ring = open_key_ring(ring_dir, passphrase=PASSPHRASE)
+    body = {k: v for k, v in raw.items() if k != "signature"}
+    raw["signature"] = {
+        "alg": "ES256",
+        "root_sha256": ring.root_certificate.sha256,
+        "value": b64url(ring.root.sign(canonical_json(body))),
+    }
+    return json.dumps(raw).encode()
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda raw: raw["keys"][0].update(kid="!!not base64url!!"),
+        lambda raw: raw["keys"][0].update(public_key_pem=12345),
+        lambda raw: raw["keys"][0].update(public_key_pem="-----BEGIN PUBLIC KEY-----\nxx"),
+        lambda raw: raw.update(roots=[42]),
+        lambda raw: raw.update(keys="not a list"),
+    ],
+)
+def test_signed_but_malformed_members_are_our_error(
+    ring_dir: Path, trust_bytes: bytes, mutate: object
+) -> None:
+    raw = json.loads(trust_bytes)
+    mutate(raw)  # type: ignore[operator]
+    with pytest.raises(KeysError) as caught:
+        parse_trust_list(_resign(ring_dir, raw))
+    assert caught.value.reason in {"bad_trust_list", "bad_certificate"}
+
+
+def test_nan_and_infinity_are_refused(trust_bytes: bytes) -> None:
+    for constant in (b"NaN", b"Infinity", b"-Infinity"):
+        data = trust_bytes.replace(b'"version": 1', b'"version": ' + constant, 1)
+        with pytest.raises(KeysError) as caught:
+            parse_trust_list(data)
+        assert caught.value.reason == "bad_trust_list"
+        assert "is not allowed in a trust list" in str(caught.value)
+
+
+def test_passphrase_is_stretched_before_it_encrypts_a_key(ring_dir: Path) -> None:
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    from keys.private import read_manifest
+
+    kdf = read_manifest(ring_dir)["kdf"]
+    assert kdf["kdf"] == "scrypt"
+    assert kdf["n"] >= 2**17
+    assert kdf["r"] >= 8
+    # The PKCS#8 file does not open with the passphrase itself: only with the scrypt output.
+    with pytest.raises(ValueError, match=r"(?i)password|decrypt"):
+        load_pem_private_key((ring_dir / "seal.key.pem").read_bytes(), PASSPHRASE)

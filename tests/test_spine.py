@@ -194,3 +194,59 @@ def test_seal_and_payload_must_agree(issued_home: IssuedHome, verifier: Verifier
     report = verifier.verify_pdf(forged, at=LATER)
     assert report.verdict is Verdict.INVALID
     assert "seal_payload_mismatch" in report.reasons
+
+
+def test_document_missing_from_registry_does_not_claim_registered(
+    issued_home: IssuedHome, tmp_path: Path
+) -> None:
+    from verifier import RegistryStatus
+
+    with Registry.create(tmp_path / "empty.sqlite") as empty:
+        report = Verifier(issued_home.trust, status=RegistryStatus(empty)).verify_pdf(
+            issued_home.pdf(issued_home.documents[0]).read_bytes(), at=LATER
+        )
+    assert report.verdict is Verdict.INVALID
+    assert "not_in_registry" in report.reasons
+    assert all(c.name != "pdf.registered" for c in report.checks)
+
+
+def test_key_window_is_judged_in_china_dates() -> None:
+    """Signed at 03:00 China time on the key's last day (19:00 UTC the day before)."""
+    import os
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from keys import PublicKey, TrustList
+    from keys.private import Es256Signer
+    from keys.trust import QrKey
+    from registry.model import DocumentKind
+    from registry.payload import encode_payload
+
+    signer = Es256Signer(ec.generate_private_key(ec.SECP256R1()))
+    not_after = dt.datetime(2030, 1, 1, 20, 0, tzinfo=dt.UTC)  # 2030-01-02 04:00 in China
+    key = QrKey(
+        kid=signer.kid,
+        alg="ES256",
+        public_key=PublicKey(signer.public_key_pem),
+        not_before=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        not_after=not_after,
+    )
+    trust = TrustList("test", not_after, (), (), (key,), "")
+    claims = Claims(
+        number="440100000000010",
+        edition=1,
+        kind=DocumentKind.ORIGINAL,
+        year=2029,
+        name="张三",
+        masked_id="1101**********002X",
+        id_salt=os.urandom(8),
+        id_digest=bytes(16),
+        hours=(1080, 2520, 720, 4320),
+        policy_id="gd-2010",
+        issuer="440100",
+        issued_on=dt.date(2030, 1, 2),
+    )
+    text = encode_payload(claims, kid=signer.kid, sign=signer.sign)
+    report = Verifier(trust).verify_text(text, at=dt.datetime(2030, 6, 1, tzinfo=dt.UTC))
+    assert "key_not_valid_at_issue" not in report.reasons
+    assert report.reasons == ("status_not_checked",)

@@ -62,7 +62,6 @@ def authenticate(
         return checks, None
     checks.append(Check.passed("payload.signature", f"ES256 signature by key {key.kid_text}"))
     claims = signed.claims
-    issued = dt.datetime.combine(claims.issued_on, dt.time(12), tzinfo=CHINA_TZ)
     if claims.issued_on > at.astimezone(CHINA_TZ).date():
         checks.append(
             Check.failed(
@@ -72,13 +71,17 @@ def authenticate(
             )
         )
         return checks, None
-    if not key.not_before.date() <= issued.date() <= key.not_after.date():
+    # The payload carries a date in China time, so the key's window is compared in China
+    # dates too: a key valid at any moment of that day is accepted for it.
+    first_day = key.not_before.astimezone(CHINA_TZ).date()
+    last_day = key.not_after.astimezone(CHINA_TZ).date()
+    if not first_day <= claims.issued_on <= last_day:
         checks.append(
             Check.failed(
                 "payload.key_validity",
                 "key_not_valid_at_issue",
-                f"key {key.kid_text} was valid {key.not_before:%Y-%m-%d} to "
-                f"{key.not_after:%Y-%m-%d}, not on the issue date {claims.issued_on}",
+                f"key {key.kid_text} was valid {first_day} to {last_day} (China time), "
+                f"not on the issue date {claims.issued_on}",
             )
         )
         return checks, None

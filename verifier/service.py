@@ -67,7 +67,9 @@ class Verifier:
         if self.status is None:
             return report
         record = self.status.document(claims.number, claims.edition)
-        if record is not None and record.pdf_sha256 != pdf_sha256(data):
+        if record is None:  # registry.status already failed: not_in_registry
+            return report
+        if record.pdf_sha256 != pdf_sha256(data):
             extra = Check.failed(
                 "pdf.registered",
                 "pdf_not_registered",

@@ -1,6 +1,6 @@
 """The bureau's key ring: creating it (root CA, seal certificate, QR key) and opening it.
 
-Layout of a key directory (``docs/keys.md``)::
+Layout of a key directory (``docs/keys-and-home.md``)::
 
     keyring.json          public manifest: file names, kids, validity windows
     root.key.pem          encrypted PKCS#8, 0600      root.crt.pem
@@ -26,7 +26,13 @@ from keys.certificates import CertificateInfo, load_certificate
 from keys.errors import KeysError
 from keys.kid import kid_text
 from keys.private.signing import Es256Signer, SealSigner, spki_of
-from keys.private.store import check_passphrase, read_private_key, write_private_key
+from keys.private.store import (
+    check_passphrase,
+    derive_key_password,
+    new_kdf_parameters,
+    read_private_key,
+    write_private_key,
+)
 from keys.trust import format_time, parse_time
 
 MANIFEST = "keyring.json"
@@ -176,13 +182,16 @@ def create_key_ring(
     seal = _seal_certificate(seal_key, root_key, root, names, at)
     qr = Es256Signer(qr_key)
     qr_file = f"qr-{qr.kid_text}.key.pem"
-    write_private_key(directory / "root.key.pem", root_key, passphrase)
-    write_private_key(directory / "seal.key.pem", seal_key, passphrase)
-    write_private_key(directory / qr_file, qr_key, passphrase)
+    kdf = new_kdf_parameters()
+    password = derive_key_password(passphrase, kdf)
+    write_private_key(directory / "root.key.pem", root_key, password)
+    write_private_key(directory / "seal.key.pem", seal_key, password)
+    write_private_key(directory / qr_file, qr_key, password)
     _write_public(directory / "root.crt.pem", root.public_bytes(serialization.Encoding.PEM))
     _write_public(directory / "seal.crt.pem", seal.public_bytes(serialization.Encoding.PEM))
     manifest: dict[str, Any] = {
         "version": 1,
+        "kdf": kdf,
         "names": {"province": names.province, "bureau": names.bureau, "region": names.region},
         "root": {"key": "root.key.pem", "certificate": "root.crt.pem"},
         "seal": {"key": "seal.key.pem", "certificate": "seal.crt.pem"},
@@ -221,8 +230,13 @@ def read_manifest(directory: Path) -> dict[str, Any]:
 def open_key_ring(directory: Path, *, passphrase: bytes) -> KeyRing:
     """Decrypt the key ring; raise :class:`KeysError` (``wrong_passphrase`` and others)."""
     manifest = read_manifest(directory)
-    root_key = read_private_key(directory / manifest["root"]["key"], passphrase)
-    seal_key = read_private_key(directory / manifest["seal"]["key"], passphrase)
+    try:
+        kdf = manifest["kdf"]
+    except KeyError as exc:
+        raise KeysError("bad_key_ring", f"{directory}: the manifest has no kdf") from exc
+    password = derive_key_password(passphrase, kdf)
+    root_key = read_private_key(directory / manifest["root"]["key"], password)
+    seal_key = read_private_key(directory / manifest["seal"]["key"], password)
     root_cert = load_certificate(
         (directory / manifest["root"]["certificate"]).read_bytes(), source="root certificate"
     )
@@ -236,7 +250,7 @@ def open_key_ring(directory: Path, *, passphrase: bytes) -> KeyRing:
     active = next((q for q in manifest["qr"] if q["kid"] == manifest["active_qr"]), None)
     if active is None:
         raise KeysError("bad_key_ring", f"{directory}: the active QR key is not listed")
-    qr = Es256Signer(read_private_key(directory / active["key"], passphrase))
+    qr = Es256Signer(read_private_key(directory / active["key"], password))
     if qr.kid_text != active["kid"]:
         raise KeysError("bad_key_ring", f"{directory}: QR key file does not match its kid")
     return KeyRing(

@@ -72,6 +72,15 @@ def policy_from_mapping(raw: Mapping[str, Any], *, source: str) -> Policy:
         raise RegistryError("bad_policy", f"{source}: requirements may hold {_REQUIREMENT_KEYS}")
     if "total" not in requirements:
         raise RegistryError("bad_policy", f"{source}: requirements.total is missing")
+    for key in ("effective_from", "effective_to"):
+        if key in raw and type(raw[key]) is not dt.date:
+            raise RegistryError("bad_policy", f"{source}: {key} must be a TOML date (YYYY-MM-DD)")
+    for key in ("series", "levels"):
+        if not isinstance(raw[key], list) or not all(isinstance(v, str) for v in raw[key]):
+            raise RegistryError("bad_policy", f"{source}: {key} must be a list of strings")
+    for key in ("id", "title_zh", "title_en", "source", "jurisdiction"):
+        if not isinstance(raw[key], str) or not raw[key].strip():
+            raise RegistryError("bad_policy", f"{source}: {key} must be a non-empty string")
     try:
         categories = {
             Category(key): minutes_from_hours(value)

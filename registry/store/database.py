@@ -8,6 +8,7 @@ crash leaves either the whole change or none of it.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,6 +86,8 @@ class Registry:
         if path.exists():
             raise RegistryError("registry_exists", f"{path}: a registry already exists")
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Personal data: readable by the owner only, from the first byte.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         return cls._connect(path, migrate=True)
 
     @classmethod
