@@ -22,6 +22,7 @@ import click
 from keys import KeysError, parse_trust_list
 from registry.errors import RegistryError
 from registry.home import BureauConfig, Home
+from registry.intake import ImportKind, import_file
 from registry.store import Registry
 from verifier import RegistryStatus, Verdict, VerificationReport, Verifier, VerifierError
 
@@ -126,21 +127,21 @@ def import_() -> None:
     """Import people or training records (CSV, XLSX, JSON Lines)."""
 
 
+def _import(kind: ImportKind, home: Path | None, file: Path) -> None:
+    with _open_registry(_home(home)) as registry:
+        result = import_file(registry, kind, file, at=_now())
+    click.echo(
+        f"{kind.value}: {result.added} added, {result.updated} updated, "
+        f"{result.unchanged} unchanged"
+    )
+
+
 @import_.command("people")
 @home_option
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def import_people(home: Path | None, file: Path) -> None:
     """Import people from FILE; a file with any bad row is rejected whole."""
-    from registry.importing import load_people
-
-    target = _home(home)
-    at = _now()
-    records = load_people(file, today=at.date())
-    with _open_registry(target) as registry:
-        result = registry.import_people(records, source=file.name, at=at)
-    click.echo(
-        f"people: {result.added} added, {result.updated} updated, {result.unchanged} unchanged"
-    )
+    _import(ImportKind.PEOPLE, home, file)
 
 
 @import_.command("activities")
@@ -148,14 +149,7 @@ def import_people(home: Path | None, file: Path) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def import_activities(home: Path | None, file: Path) -> None:
     """Import training records from FILE; a file with any bad row is rejected whole."""
-    from registry.importing import load_activities
-
-    target = _home(home)
-    at = _now()
-    records = load_activities(file, today=at.date())
-    with _open_registry(target) as registry:
-        result = registry.import_activities(records, source=file.name, at=at)
-    click.echo(f"activities: {result.added} added, {result.unchanged} already present")
+    _import(ImportKind.ACTIVITIES, home, file)
 
 
 @cli.command()

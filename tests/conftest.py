@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +88,31 @@ def fresh_home(tmp_path: Path, issued_home: IssuedHome) -> IssuedHome:
     target = tmp_path / "home"
     shutil.copytree(issued_home.home.root, target)
     return IssuedHome(Home(target), issued_home.documents, issued_home.skipped_names)
+
+
+@contextmanager
+def serving(home: Path, *extra: str) -> Iterator[str]:
+    """Run `cecert serve` for ``home`` on a free loopback port; yield its base URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CECERT_")}
+    command = [sys.executable, "-m", "cecert", "serve", "--home", str(home), "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, *extra], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(base + "/", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -17,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import IssuedHome
+from tests.conftest import IssuedHome, serving
 from verifier.web import create_app
 
 
@@ -111,43 +106,10 @@ def test_app_refuses_a_tampered_trust_list(issued_home: IssuedHome, tmp_path: ob
     assert caught.value.reason == "trust_list_signature"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served(issued_home: IssuedHome) -> Iterator[str]:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CECERT_")}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cecert",
-            "serve",
-            "--home",
-            str(issued_home.home.root),
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with serving(issued_home.home.root) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_cecert_serve_answers_real_http(served: str, issued_home: IssuedHome) -> None:
