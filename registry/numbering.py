@@ -42,3 +42,6 @@ def parse_number(text: str) -> str:
             "bad_number", f"{text!r}: check character should be {expected}, not {value[-1]}"
         )
     return value
+
+
+__all__ = ["SERIAL_DIGITS", "format_number", "mod11_2", "parse_number"]
