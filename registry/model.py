@@ -64,6 +64,19 @@ class Role(StrEnum):
     CONTRIBUTOR = "contributor"
 
 
+class Confirmer(StrEnum):
+    """Who confirmed (认定) a record (POLICIES.md §6)."""
+
+    SYSTEM = "system"
+    """The online learning system, automatically."""
+    EMPLOYER = "employer"
+    HR_BUREAU = "hr_bureau"
+    INDUSTRY_AUTHORITY = "industry_authority"
+    """The sector's industry authority (行业主管部门), e.g. for education and health."""
+    BASE = "base"
+    """A continuing-education base (继续教育基地)."""
+
+
 class DocumentKind(StrEnum):
     """Why a document (one edition of a certificate number) was issued."""
 
@@ -169,6 +182,8 @@ class Activity:
     score: Decimal | None
     role: Role | None
     status: RecordStatus
+    confirmed_by: Confirmer | None = None
+    """Who confirmed the record, when known."""
 
     def __post_init__(self) -> None:
         if not 1990 <= self.year <= 2100:

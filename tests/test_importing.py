@@ -41,7 +41,7 @@ ACTIVITY_HEADER = [
 ]
 ACTIVITY_ALL_COLUMNS = (
     "allowed: id_number, year, category, kind, title, status, course_code, hours, days, "
-    "start_date, end_date, provider, score, role"
+    "start_date, end_date, provider, score, role, confirmed_by"
 )
 
 

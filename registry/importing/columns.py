@@ -50,6 +50,7 @@ ACTIVITY_COLUMNS = ColumnSet(
         "provider",
         "score",
         "role",
+        "confirmed_by",
     ),
     one_of=("hours", "days"),
 )

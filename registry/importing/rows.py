@@ -18,6 +18,7 @@ from registry.idnumber import parse_id_number
 from registry.importing.readers import RawRow
 from registry.importing.values import (
     parse_category,
+    parse_confirmer,
     parse_date,
     parse_days,
     parse_hours,
@@ -159,6 +160,7 @@ def activity_from_row(row: RawRow, *, today: dt.date) -> Activity | BadRow:
     score = cells.optional("score", parse_score)
     role = cells.optional("role", parse_role)
     status = cells.required("status", parse_status, RecordStatus.DECLARED)
+    confirmed_by = cells.optional("confirmed_by", parse_confirmer)
     return cells.outcome(
         lambda: Activity(
             id_number=id_number_,
@@ -174,6 +176,7 @@ def activity_from_row(row: RawRow, *, today: dt.date) -> Activity | BadRow:
             score=score,
             role=role,
             status=status,
+            confirmed_by=confirmed_by,
         )
     )
 

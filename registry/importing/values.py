@@ -20,6 +20,7 @@ from registry.errors import RegistryError
 from registry.model import (
     HOURS_PER_DAY,
     Category,
+    Confirmer,
     RecordStatus,
     Role,
     TitleLevel,
@@ -90,6 +91,11 @@ def parse_role(text: str, column: str) -> Role:
 def parse_status(text: str, column: str) -> RecordStatus:
     """``declared``/``employer_reviewed``/``confirmed``."""
     return parse_choice(text, column, RecordStatus)
+
+
+def parse_confirmer(text: str, column: str) -> Confirmer:
+    """``system``/``employer``/``hr_bureau``/``industry_authority``/``base``."""
+    return parse_choice(text, column, Confirmer)
 
 
 def parse_date(text: str, column: str) -> dt.date:

@@ -75,6 +75,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
         BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
     """,
+    # 2: who confirmed a training record (approval chain, POLICIES.md §6).
+    """
+    ALTER TABLE activities ADD COLUMN confirmed_by TEXT CHECK (confirmed_by IS NULL OR
+        confirmed_by IN ('system', 'employer', 'hr_bureau', 'industry_authority', 'base'));
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

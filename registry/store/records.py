@@ -13,6 +13,7 @@ from registry.model import (
     Activity,
     Category,
     CategoryHours,
+    Confirmer,
     DocumentKind,
     DocumentStatus,
     HoursSummary,
@@ -86,6 +87,9 @@ def activity_row(activity: Activity) -> dict[str, Any]:
         "role": activity.role.value if activity.role else None,
         "status": activity.status.value,
     }
+    if activity.confirmed_by is not None:
+        # Only present when set, so that fingerprints of earlier records stay the same.
+        row["confirmed_by"] = activity.confirmed_by.value
     canonical = json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     row["fingerprint"] = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     return row
@@ -106,6 +110,7 @@ def activity_from_row(row: dict[str, Any]) -> Activity:
         score=Decimal(row["score"]) if row["score"] is not None else None,
         role=Role(row["role"]) if row["role"] else None,
         status=RecordStatus(row["status"]),
+        confirmed_by=Confirmer(row["confirmed_by"]) if row.get("confirmed_by") else None,
     )
 
 
