@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
+from cecert.rules_commands import hours, title
 from keys import KeysError, parse_trust_list
 from registry.errors import RegistryError
 from registry.home import BureauConfig, Home
@@ -309,6 +310,10 @@ def serve(
     )
     click.echo(f"verifier on http://{host}:{port}/")
     run_server(app, host=host, port=port, workers=workers)
+
+
+cli.add_command(hours)
+cli.add_command(title)
 
 
 def _fail(exc: Exception, *, code: int = 1) -> None:

@@ -101,6 +101,10 @@ class Issuer:
         the year are reported as skipped (``already_issued``).
         """
         policy = get_policy(policy_id or self._config.default_policy)
+        if policy.requirements is None:
+            raise IssuanceError(
+                "not_annual", f"{policy.id} is not an annual hours policy and cannot issue"
+            )
         if not policy.in_force(year):
             raise IssuanceError(
                 "policy_not_in_force", f"policy {policy.id} is not in force in {year}"
@@ -137,11 +141,15 @@ class Issuer:
         self, person: Person, policy: Policy, *, year: int, at: dt.datetime
     ) -> DocumentRecord | Skipped:
         masked = mask_id_number(person.id_number)
-        if (policy.series and person.series not in policy.series) or (
-            policy.levels and person.title_level not in policy.levels
-        ):
+        if not policy.applies_to(person.series, person.title_level):
             return Skipped(masked, person.name, "policy_not_applicable", policy.id)
-        evaluation = evaluate(policy, self._registry.activities(person.id_number), year=year)
+        evaluation = evaluate(
+            policy,
+            self._registry.activities(person.id_number, year=year),
+            year=year,
+            level=person.title_level,
+            series=person.series,
+        )
         if not evaluation.met:
             detail = "；".join(s.message_zh for s in evaluation.shortfalls)
             return Skipped(masked, person.name, "not_met", detail)
@@ -182,6 +190,7 @@ class Issuer:
             policy_id=summary.policy_id,
             issuer=self._config.region,
             issued_on=issued_on,
+            title_level=person.title_level,
         )
         payload = encode_payload(claims, kid=self._ring.qr.kid, sign=self._ring.qr.sign)
         policy = get_policy(summary.policy_id)

@@ -245,6 +245,7 @@ def test_key_window_is_judged_in_china_dates() -> None:
         policy_id="gd-2010",
         issuer="440100",
         issued_on=dt.date(2030, 1, 2),
+        title_level=TitleLevel.SENIOR,
     )
     text = encode_payload(claims, kid=signer.kid, sign=signer.sign)
     report = Verifier(trust).verify_text(text, at=dt.datetime(2030, 6, 1, tzinfo=dt.UTC))

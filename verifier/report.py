@@ -64,6 +64,7 @@ def claims_view(claims: Claims) -> dict[str, Any]:
         "year": claims.year,
         "name": claims.name,
         "masked_id": claims.masked_id,
+        "title_level": claims.title_level.value,
         "hours": {
             "public": format_hours(claims.hours_for(Category.PUBLIC)),
             "professional": format_hours(claims.hours_for(Category.PROFESSIONAL)),

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from registry.errors import RegistryError
 from registry.hours import get_policy
-from registry.model import DocumentStatus, format_hours
+from registry.model import Activity, DocumentStatus, Person, format_hours
 from registry.store import DocumentRecord, Registry
 from verifier.payload import AuthenticPayload
 from verifier.report import Check
@@ -27,7 +27,8 @@ class StatusSource(Protocol):
 
 
 class RegistryStatus:
-    """Status straight from a registry file, opened read-only."""
+    """Status straight from a registry file, opened read-only; also a panel's view of one
+    person's records (:class:`verifier.panel.CandidateRecords`)."""
 
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
@@ -38,10 +39,20 @@ class RegistryStatus:
     def document_by_sha256(self, pdf_sha256: str) -> DocumentRecord | None:
         return self._registry.document_by_sha256(pdf_sha256)
 
+    def person(self, id_number: str) -> Person | None:
+        return self._registry.person(id_number)
+
+    def documents(self, *, id_number: str) -> list[DocumentRecord]:
+        return self._registry.documents(id_number=id_number)
+
+    def activities(self, id_number: str) -> list[Activity]:
+        return self._registry.activities(id_number)
+
 
 class RegistryFileStatus:
-    """Status from a registry file, with one read-only connection per thread (SQLite
-    connections must not be shared between threads, as a threaded web server would)."""
+    """Status (and a panel's view of one person) from a registry file, with one read-only
+    connection per thread (SQLite connections must not be shared between threads, as a
+    threaded web server would)."""
 
     def __init__(self, path: Path) -> None:
         Registry.open(path, read_only=True).close()  # fail at start-up, not per request
@@ -60,6 +71,15 @@ class RegistryFileStatus:
 
     def document_by_sha256(self, pdf_sha256: str) -> DocumentRecord | None:
         return self._status().document_by_sha256(pdf_sha256)
+
+    def person(self, id_number: str) -> Person | None:
+        return self._status().person(id_number)
+
+    def documents(self, *, id_number: str) -> list[DocumentRecord]:
+        return self._status().documents(id_number=id_number)
+
+    def activities(self, id_number: str) -> list[Activity]:
+        return self._status().activities(id_number)
 
 
 def status_check(payload: AuthenticPayload, source: StatusSource | None) -> Check:
@@ -97,15 +117,14 @@ def hours_check(payload: AuthenticPayload) -> Check:
         policy = get_policy(claims.policy_id)
     except RegistryError as exc:
         return Check.unknown("hours.policy", exc.reason, str(exc))
+    requirements = policy.requirements_for(claims.title_level)
     short: list[str] = []
-    for category, required in policy.category_minutes.items():
+    for category, required in requirements.categories.items():
         have = claims.hours_for(category)
         if have < required:
             short.append(f"{category.value} {format_hours(have)}/{format_hours(required)} h")
-    if claims.hours[3] < policy.total_minutes:
-        short.append(
-            f"total {format_hours(claims.hours[3])}/{format_hours(policy.total_minutes)} h"
-        )
+    if claims.hours[3] < requirements.total:
+        short.append(f"total {format_hours(claims.hours[3])}/{format_hours(requirements.total)} h")
     if short:
         return Check.failed(
             "hours.policy", "hours_below_policy", f"{policy.id}: " + "; ".join(short)
@@ -113,5 +132,5 @@ def hours_check(payload: AuthenticPayload) -> Check:
     return Check.passed(
         "hours.policy",
         f"{policy.id}: {format_hours(claims.hours[3])} h of "
-        f"{format_hours(policy.total_minutes)} h, every category met",
+        f"{format_hours(requirements.total)} h, every category met",
     )

@@ -12,7 +12,7 @@ from typing import Any
 import cbor2
 
 from registry.errors import RegistryError
-from registry.model import Category, DocumentKind
+from registry.model import Category, DocumentKind, TitleLevel
 from registry.payload.cose import loads_strict
 
 ID_SALT_BYTES = 8
@@ -27,7 +27,9 @@ _KINDS = (
 # CBOR map keys (small integers keep the QR small).
 K_NUMBER, K_EDITION, K_KIND, K_YEAR, K_NAME, K_MASKED_ID = 1, 2, 3, 4, 5, 6
 K_ID_SALT, K_ID_DIGEST, K_HOURS, K_POLICY, K_ISSUER, K_ISSUED_ON = 7, 8, 9, 10, 11, 12
-_ALL_KEYS = frozenset(range(1, 13))
+K_LEVEL = 13
+_ALL_KEYS = frozenset(range(1, 14))
+_LEVELS = (TitleLevel.JUNIOR, TitleLevel.INTERMEDIATE, TitleLevel.SENIOR)
 
 
 def id_digest(salt: bytes, id_number: str) -> bytes:
@@ -58,6 +60,8 @@ class Claims:
     issuer: str
     """Six-digit region code of the issuing bureau."""
     issued_on: dt.date
+    title_level: TitleLevel
+    """The holder's title level: some policies require different hours by level."""
 
     def hours_for(self, category: Category) -> int:
         index = (Category.PUBLIC, Category.PROFESSIONAL, Category.ELECTIVE).index(category)
@@ -82,6 +86,7 @@ class Claims:
                 K_POLICY: self.policy_id,
                 K_ISSUER: self.issuer,
                 K_ISSUED_ON: self.issued_on.isoformat(),
+                K_LEVEL: _LEVELS.index(self.title_level),
             }
         )
 
@@ -107,6 +112,9 @@ class Claims:
             and all(type(h) is int and 0 <= h < 10**7 for h in hours)
         ):
             raise RegistryError("bad_claims", "hours must be 4 non-negative integers")
+        level_index = _want(raw, K_LEVEL, int, "title_level")
+        if not 0 <= level_index < len(_LEVELS):
+            raise RegistryError("bad_claims", f"title level {level_index} is unknown")
         issued_text = _want(raw, K_ISSUED_ON, str, "issued_on")
         try:
             issued_on = dt.date.fromisoformat(issued_text)
@@ -125,6 +133,7 @@ class Claims:
             policy_id=_want(raw, K_POLICY, str, "policy_id"),
             issuer=_want(raw, K_ISSUER, str, "issuer"),
             issued_on=issued_on,
+            title_level=_LEVELS[level_index],
         )
 
 

@@ -377,13 +377,19 @@ class Registry:
     def document_by_sha256(self, pdf_sha256: str) -> DocumentRecord | None:
         return self._one_document("d.pdf_sha256 = ?", [pdf_sha256])
 
-    def documents(self, *, year: int | None = None) -> list[DocumentRecord]:
-        if year is None:
-            rows = self.db.query(_DOCUMENT_SELECT + " ORDER BY d.number, d.edition")
-        else:
-            rows = self.db.query(
-                _DOCUMENT_SELECT + " WHERE d.year = ? ORDER BY d.number, d.edition", [year]
-            )
+    def documents(
+        self, *, year: int | None = None, id_number: str | None = None
+    ) -> list[DocumentRecord]:
+        """Every document, or only those of ``year`` and/or of one person, by number and
+        edition (every edition and status: superseded and revoked ones too)."""
+        conditions: list[str] = []
+        params: list[Any] = []
+        for column, value in (("d.year", year), ("c.id_number", id_number)):
+            if value is not None:
+                conditions.append(f"{column} = ?")
+                params.append(value)
+        where = " WHERE " + " AND ".join(conditions) if conditions else ""
+        rows = self.db.query(_DOCUMENT_SELECT + where + " ORDER BY d.number, d.edition", params)
         return [document_from_row(r) for r in rows]
 
     def count(self, table: str) -> int:
