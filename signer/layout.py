@@ -20,7 +20,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
 from registry.model import Activity, Category, DocumentKind, HoursSummary, TitleLevel, format_hours
-from signer.fonts import Align, FontSet, FontStack, TextWriter
+from registry.typesetting import Align, FontSet, FontStack, TextWriter
 from signer.qr import draw_qr, qr_matrix
 from signer.wording import activity_cells, chinese_date
 
@@ -120,9 +120,9 @@ class PageRenderer:
 
         The output is deterministic (no creation date or random id in the file). CJK fonts
         are embedded as subsets with ToUnicode maps, so the text can be extracted and
-        searched. Raises :class:`signer.fonts.GlyphMissing` if a character is in none of the
-        fonts, and :class:`signer.errors.IssuanceError` (``qr_too_long``) if the QR text does
-        not fit a QR code.
+        searched. Raises :class:`registry.typesetting.GlyphMissing` if a character is in none
+        of the fonts, and :class:`signer.errors.IssuanceError` (``qr_too_long``) if the QR text
+        does not fit a QR code.
         """
         buffer = io.BytesIO()
         canvas = Canvas(
@@ -287,10 +287,10 @@ class _Drawing:
         row_h = 17.0
         summary = self.page.summary
         rows = [("科目类别", "完成学时", "要求学时")]
-        for category in Category:
-            item = next((h for h in summary.categories if h.category is category), None)
-            counted, required = (item.counted, item.required) if item else (0, 0)
-            rows.append((category.label_zh, format_hours(counted), format_hours(required)))
+        # Only the categories the policy has; "—" where it sets no minimum of its own.
+        for item in sorted(summary.categories, key=lambda h: list(Category).index(h.category)):
+            required = format_hours(item.required) if item.required else "—"
+            rows.append((item.category.label_zh, format_hours(item.counted), required))
         rows.append(
             ("合计", format_hours(summary.total_counted), format_hours(summary.total_required))
         )
