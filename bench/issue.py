@@ -40,7 +40,7 @@ _TOTAL = (("signer/issuance.py", "issue"),)
 # Module groups, for labelling single functions: first match wins.
 _GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("QR", ("signer/qr.py", "/qrcode/")),
-    ("page render", ("signer/layout.py", "signer/fonts.py", "/reportlab/")),
+    ("page render", ("signer/layout.py", "registry/typesetting/fonts.py", "/reportlab/")),
     ("QR payload", ("registry/payload/", "/cbor2/", "keys/private/signing.py")),
     (
         "seal signature",

@@ -14,8 +14,8 @@ from reportlab import rl_config
 from reportlab.lib.colors import Color
 from reportlab.pdfgen.canvas import Canvas
 
+from registry.typesetting import FontStack
 from signer.errors import IssuanceError
-from signer.fonts import FontStack
 from signer.layout import SEAL_BOX
 
 SEAL_RED = Color(0xD7 / 255, 0x00 / 255, 0x0F / 255)
@@ -46,7 +46,7 @@ def seal_appearance_pdf(issuer_name: str, *, fonts: FontStack | None = None) -> 
     loaded in this process (by a :class:`~signer.layout.PageRenderer`) are reused, otherwise
     loading them takes about 0.4 s.
 
-    Raises :class:`signer.fonts.GlyphMissing` for a character no font has and
+    Raises :class:`registry.typesetting.GlyphMissing` for a character no font has and
     :class:`IssuanceError` (reason ``bad_issuer_name``) for an empty name.
     """
     name = issuer_name.strip()

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
 
 from keys import TrustList, parse_trust_list
 from keys.private import open_key_ring
@@ -23,6 +25,7 @@ from registry.home import BureauConfig, Home
 from registry.importing import load_activities, load_people
 from registry.store import DocumentRecord, Registry
 from signer import Issuer, init_home
+from tests.panelhome import PanelHome, make_panel_home
 from verifier import RegistryStatus, Verifier
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +34,13 @@ PASSPHRASE = b"test passphrase, not a secret"
 AT = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
 """Frozen time: keys are made and certificates issued at AT; checks run at LATER."""
 LATER = AT + dt.timedelta(days=30)
+CHROMIUM = shutil.which("chromium")
+CHROMEDRIVER = shutil.which("chromedriver")
+needs_browser = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER) and os.environ.get("CI") != "true",
+    reason="needs Debian chromium and chromium-driver (scripts/bootstrap --test)",
+)
+"""Mark for tests that drive a real browser (the ``browser`` fixture)."""
 CONFIG = BureauConfig(
     bureau="广州市人力资源和社会保障局",
     region="440100",
@@ -82,6 +92,12 @@ def issued_home(tmp_path_factory: pytest.TempPathFactory) -> IssuedHome:
     return make_home(tmp_path_factory.mktemp("home") / "home")
 
 
+@pytest.fixture(scope="session")
+def panel_home(tmp_path_factory: pytest.TempPathFactory) -> PanelHome:
+    """The panel check's acceptance scenario (tests/panelhome.py). Tests must not modify it."""
+    return make_panel_home(tmp_path_factory.mktemp("panel") / "home")
+
+
 @pytest.fixture
 def fresh_home(tmp_path: Path, issued_home: IssuedHome) -> IssuedHome:
     """A private copy of the issued home that a test may change."""
@@ -120,3 +136,28 @@ def verifier(issued_home: IssuedHome) -> Iterator[Verifier]:
     registry = Registry.open(issued_home.home.registry_path, read_only=True)
     yield Verifier(issued_home.trust, status=RegistryStatus(registry))
     registry.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
+    """Headless Debian Chromium, one per test module. Use with :data:`needs_browser`."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1000,1400",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()

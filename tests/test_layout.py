@@ -18,6 +18,7 @@ import pytest
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
+from registry.errors import RegistryError
 from registry.model import (
     Activity,
     Category,
@@ -27,8 +28,8 @@ from registry.model import (
     RecordStatus,
     TitleLevel,
 )
+from registry.typesetting import DEBIAN_PACKAGES, FontSet, FontsMissing, FontStack, GlyphMissing
 from signer.errors import IssuanceError
-from signer.fonts import DEBIAN_PACKAGES, FontSet, FontsMissing, FontStack, GlyphMissing
 from signer.layout import MAX_ACTIVITY_ROWS, SEAL_BOX, CertificatePage, PageRenderer
 from signer.qr import MASK_PATTERN, dark_runs, qr_matrix
 from signer.seal import SEAL_PURPOSE, seal_appearance_pdf
@@ -237,7 +238,7 @@ def test_a_character_no_font_has_is_refused(renderer: PageRenderer) -> None:
     with pytest.raises(GlyphMissing) as caught:
         renderer.render(make_page(name="李\U0010fffd"))
 
-    assert isinstance(caught.value, IssuanceError)
+    assert isinstance(caught.value, RegistryError)
     assert caught.value.reason == "glyph_missing"
     assert "U+10FFFD" in str(caught.value)
 

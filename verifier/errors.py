@@ -14,3 +14,12 @@ class VerifierError(Exception):
         super().__init__(message)
         self.reason = reason
         self.message = message
+
+
+class PanelInputError(VerifierError):
+    """A panel check lacks what it needs (no certificates and no ID number, no title date,
+    an unknown rule). ``message_zh`` says the same in Chinese, for the panel's page."""
+
+    def __init__(self, reason: str, message: str, message_zh: str) -> None:
+        super().__init__(reason, message)
+        self.message_zh = message_zh

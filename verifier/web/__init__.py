@@ -3,6 +3,10 @@
 Configuration comes from the mapping passed in or from ``instance/config.py``:
 ``TRUST_LIST`` (path, required), ``REGISTRY`` (path or None: then status is not checked),
 ``TRUST_PIN`` (root fingerprint, optional), ``MAX_CONTENT_LENGTH`` (bytes).
+
+Pages: ``/`` verifies one certificate (:mod:`verifier.web.views`); ``/panel`` is the
+title-evaluation panel's check (:mod:`verifier.web.panel`), which uses the registry, when
+there is one, to look a candidate up by ID number.
 """
 
 from __future__ import annotations
@@ -44,7 +48,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         status = RegistryFileStatus(Path(registry_path))
     app.extensions["cecert.verifier"] = Verifier(trust, status=status)
 
-    from verifier.web import views
+    from verifier.web import panel, views
+
+    if status is not None:
+        app.extensions[panel.RECORDS] = status
+    app.extensions[panel.PDF] = panel.LazyReportPdf()
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(panel.bp)
     return app

@@ -1,4 +1,5 @@
-"""CJK fonts for certificates and seals: discovery, one-time registration, per-glyph fallback.
+"""CJK fonts for certificates, seals and reports: discovery, one-time registration and
+per-glyph fallback.
 
 A certificate must show every character of a person's name exactly: names use rare characters
 (生僻字) that a GB2312-era font lacks, such as 𠈌 (U+2020C). So text is drawn with a *stack* of
@@ -25,8 +26,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from signer.errors import IssuanceError
-from signer.pdffont import CertificateFont
+from registry.errors import RegistryError
+from registry.typesetting.pdffont import CertificateFont
 
 FONT_DIRS_ENV = "CECERT_FONT_DIRS"
 DEBIAN_PACKAGES = ("fonts-wqy-zenhei", "fonts-hanazono")
@@ -43,7 +44,7 @@ TextMode = Literal[0, 1, 2, 3, 4, 5, 6, 7]
 """PDF text render mode: 0 fills the glyphs, 2 fills and strokes them (a heavier weight)."""
 
 
-class FontsMissing(IssuanceError):
+class FontsMissing(RegistryError):
     """A required font file was not found on this machine, or cannot be read."""
 
     reason = "fonts_missing"
@@ -52,7 +53,7 @@ class FontsMissing(IssuanceError):
         super().__init__(self.reason, message)
 
 
-class GlyphMissing(IssuanceError):
+class GlyphMissing(RegistryError):
     """A character is in none of the fonts, so it cannot be drawn faithfully."""
 
     reason = "glyph_missing"
