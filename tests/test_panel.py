@@ -210,6 +210,10 @@ def test_panel_check_says_what_is_missing() -> None:
 # --- pure: the report as rows, and as a PDF ------------------------------------------------
 
 
+GD_2010 = (18 * 60, 42 * 60, 12 * 60, 72 * 60)
+"""The minimums evaluate_title judges a gd-2010 certificate against."""
+
+
 def title_report(years: range, name: str = "王𠈌") -> TitleReport:
     """A hand-built report: every third year missing, every fifth short of hours."""
     checks = []
@@ -223,9 +227,11 @@ def title_report(years: range, name: str = "王𠈌") -> TitleReport:
         elif year % 5 == 0:
             reasons_zh = ("专业科目30学时，低于gd-2010要求的42学时" * 3, "合计60学时")
             reasons_en = ("professional 30 h, below the 42 h gd-2010 requires " * 3, "total")
-            checks.append(YearCheck(year, YearVerdict.NOT_MET, evidence, reasons_zh, reasons_en))
+            checks.append(
+                YearCheck(year, YearVerdict.NOT_MET, evidence, reasons_zh, reasons_en, GD_2010)
+            )
         else:
-            checks.append(YearCheck(year, YearVerdict.MET, evidence, ("符合",), ("met",)))
+            checks.append(YearCheck(year, YearVerdict.MET, evidence, ("符合",), ("met",), GD_2010))
     return TitleReport(
         "foshan-gaoming-2015", "佛山市高明区2015年职称评审继续教育证书要求", name,
         "4401**********0021", TitleLevel.SENIOR, dt.date(2026, 5, 1), tuple(checks),

@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from registry.errors import RegistryError
-from registry.hours import get_policy
-from registry.model import Category, DocumentStatus, TitleLevel, format_hours
+from registry.model import DocumentStatus, format_hours
 from registry.titles.model import CertificateEvidence, TitleReport, YearCheck, YearVerdict
 
 HOURS_HEADINGS = (
@@ -96,7 +94,7 @@ def _row(report: TitleReport, check: YearCheck) -> ReportRow:
         number=evidence.number,
         edition=f"第{evidence.edition}版",
         certificate_note=note,
-        hours=_hours(report, evidence),
+        hours=_hours(check, evidence),
         reasons=reasons,
     )
 
@@ -105,8 +103,9 @@ def _en(verdict: YearVerdict) -> str:
     return verdict.value.replace("_", " ")
 
 
-def _hours(report: TitleReport, evidence: CertificateEvidence) -> tuple[HoursCell, ...]:
-    required = _required(report.rule_id, evidence.policy_id, report.target_level)
+def _hours(check: YearCheck, evidence: CertificateEvidence) -> tuple[HoursCell, ...]:
+    """Counted hours beside the minimums the evaluation judged them against."""
+    required = check.required
     cells = []
     for index, counted in enumerate(evidence.hours):
         need = required[index] if required is not None else None
@@ -118,27 +117,6 @@ def _hours(report: TitleReport, evidence: CertificateEvidence) -> tuple[HoursCel
             )
         )
     return tuple(cells)
-
-
-def _required(
-    rule_id: str, policy_id: str, level: TitleLevel
-) -> tuple[int | None, int | None, int | None, int | None] | None:
-    """Required minutes (public, professional, elective, total) as the evaluation applies
-    them: the rule's ``require_policy`` if it names one, else the certificate's own policy,
-    at the target level. None when the policy is unknown to this verifier."""
-    try:
-        rule = get_policy(rule_id)
-        chosen = (rule.title.require_policy if rule.title else None) or policy_id
-        requirements = get_policy(chosen).requirements_for(level)
-    except RegistryError:
-        return None
-    categories = requirements.categories
-    return (
-        categories.get(Category.PUBLIC),
-        categories.get(Category.PROFESSIONAL),
-        categories.get(Category.ELECTIVE),
-        requirements.total,
-    )
 
 
 def conclusion(report: TitleReport) -> tuple[str, str]:

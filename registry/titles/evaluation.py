@@ -123,6 +123,13 @@ def _judge(
         requirements = policy.requirements_for(level)
     except RegistryError as exc:
         return YearCheck(year, YearVerdict.NOT_MET, evidence, (str(exc),), (str(exc),))
+    categories = requirements.categories
+    judged = (
+        categories.get(Category.PUBLIC),
+        categories.get(Category.PROFESSIONAL),
+        categories.get(Category.ELECTIVE),
+        requirements.total,
+    )
     zh_reasons: list[str] = []
     en_reasons: list[str] = []
     for category, required in requirements.categories.items():
@@ -144,13 +151,16 @@ def _judge(
             f"total {format_hours(evidence.hours[3])} h, below {format_hours(requirements.total)} h"
         )
     if zh_reasons:
-        return YearCheck(year, YearVerdict.NOT_MET, evidence, tuple(zh_reasons), tuple(en_reasons))
+        return YearCheck(
+            year, YearVerdict.NOT_MET, evidence, tuple(zh_reasons), tuple(en_reasons), judged
+        )
     return YearCheck(
         year,
         YearVerdict.MET,
         evidence,
         (f"证书{evidence.number}第{evidence.edition}版，学时符合{policy.id}",),
         (f"{evidence.number} edition {evidence.edition}, hours meet {policy.id}",),
+        judged,
     )
 
 

@@ -50,6 +50,9 @@ class YearCheck:
     evidence: CertificateEvidence | None
     reasons_zh: tuple[str, ...]
     reasons_en: tuple[str, ...]
+    required: tuple[int | None, int | None, int | None, int] | None = None
+    """Minimum minutes the certificate was judged against: public, professional, elective
+    (``None`` where the policy sets none) and total; ``None`` when no hours were judged."""
 
 
 @dataclass(frozen=True, slots=True)
