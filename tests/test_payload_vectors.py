@@ -206,6 +206,8 @@ def test_valid_vector_known_answers() -> None:
     assert list(claims.hours) == published["9 hours (minutes)"]
     assert claims.hours_for(Category.PUBLIC) == 18 * 60
     assert claims.issued_on.isoformat() == published["12 issued_on"]
+    assert claims.title_level.value == published["13 title_level"]
+    assert cbor2.loads(payload)[13] == 1  # intermediate
     assert claims.id_salt.hex() == published["7 id_salt (hex)"]
     digest = hashlib.sha256(claims.id_salt + VECTORS["example_id_number"].encode()).digest()
     assert digest[:16].hex() == published["8 id_digest (hex)"]

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from keys.private import Es256Signer  # noqa: E402
 from registry.idnumber import mask_id_number  # noqa: E402
-from registry.model import DocumentKind  # noqa: E402
+from registry.model import DocumentKind, TitleLevel  # noqa: E402
 from registry.numbering import format_number  # noqa: E402
 from registry.payload import PREFIX, Claims, encode_payload, id_digest  # noqa: E402
 from registry.payload.base45 import b45decode, b45encode  # noqa: E402
@@ -75,6 +75,7 @@ def example_claims(**changes: Any) -> Claims:
         "policy_id": "gd-2010",
         "issuer": "440100",
         "issued_on": dt.date(2025, 3, 15),
+        "title_level": TitleLevel.INTERMEDIATE,
     }
     values.update(changes)
     return Claims(**values)
@@ -117,6 +118,7 @@ def claims_json(claims: Claims) -> dict[str, Any]:
         "10 policy_id": claims.policy_id,
         "11 issuer": claims.issuer,
         "12 issued_on": claims.issued_on.isoformat(),
+        "13 title_level": claims.title_level.value,
     }
 
 
@@ -163,6 +165,8 @@ def build() -> dict[str, Any]:
     tampered_claims = example_claims(hours=(1080, 2700, 720, 5400))
     no_issue_date = cbor2.loads(payload)
     del no_issue_date[12]
+    unknown_level = cbor2.loads(payload)
+    unknown_level[13] = 3
     long_name = example_claims(name="长" * 1000)
     truncated = valid_text[:-3]
     bad_base45 = valid_text[:20] + "a" + valid_text[21:]
@@ -273,6 +277,14 @@ def build() -> dict[str, Any]:
             "bad_claims",
             "Correctly signed by the trusted key, but the claim map lacks key 12 (issued_on).",
             text_of(sign1(cbor2.dumps(no_issue_date), signer=TRUSTED)),
+            reason="bad_claims",
+            check="payload.format",
+        ),
+        case(
+            "bad_title_level",
+            "Correctly signed by the trusted key, but claim 13 (title_level) is 3; only 0 "
+            "(junior), 1 (intermediate) and 2 (senior) exist.",
+            text_of(sign1(cbor2.dumps(unknown_level), signer=TRUSTED)),
             reason="bad_claims",
             check="payload.format",
         ),
