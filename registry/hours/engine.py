@@ -19,9 +19,11 @@ and the total must be met (surplus does count toward it).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from registry.hours.policy import Policy, Requirements
 from registry.model import (
@@ -35,6 +37,15 @@ from registry.model import (
     TitleLevel,
     format_hours,
 )
+
+_CATEGORIES = tuple(Category)
+"""Every category in declaration order (iterating the enum itself is slow)."""
+_ORDER = {category: index for index, category in enumerate(_CATEGORIES)}
+_LABEL_ZH = {category: category.label_zh for category in _CATEGORIES}
+_NO_DATE = dt.date.min
+"""Stands in for the missing date of an undated record in its sort key."""
+_hours = lru_cache(maxsize=4096)(format_hours)
+"""``format_hours`` of the figures that recur in notes and messages, computed once each."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +93,7 @@ class Evaluation:
 class _Tally:
     """Running counts while records of one year are assessed."""
 
-    counted: dict[Category, int] = field(default_factory=lambda: dict.fromkeys(Category, 0))
+    counted: dict[Category, int] = field(default_factory=lambda: dict.fromkeys(_CATEGORIES, 0))
     achievements: int = 0
     degree: int = 0
     public_left: int | None = None
@@ -90,9 +101,12 @@ class _Tally:
     errors: list[Shortfall] = field(default_factory=list)
 
 
-def _sort_key(activity: Activity) -> tuple[str, str, str]:
+def _sort_key(activity: Activity) -> tuple[bool, dt.date, str, str]:
+    """Completion date (undated first), then course code and title: a fixed order, so that
+    which of a twice-taken course counts, and the order in which caps are used up, never
+    depend on the order the records were given in."""
     when = activity.end_date or activity.start_date
-    return (when.isoformat() if when else "", activity.course_code, activity.title)
+    return (when is not None, when or _NO_DATE, activity.course_code, activity.title)
 
 
 def assess_year(
@@ -149,7 +163,7 @@ def _assess(
                 f"category_not_allowed:{category.value}",
                 category,
                 0,
-                f"记录《{activity.title}》的类别{category.label_zh}不适用于政策 {policy.id}",
+                f"记录《{activity.title}》的类别{_LABEL_ZH[category]}不适用于政策 {policy.id}",
                 f"record {activity.title!r}: category {category.value} does not exist under "
                 f"{policy.id}",
             )
@@ -157,7 +171,7 @@ def _assess(
         return _skip(
             activity,
             "category_not_allowed",
-            f"政策 {policy.id} 不设{category.label_zh}",
+            f"政策 {policy.id} 不设{_LABEL_ZH[category]}",
             f"{policy.id} has no {category.value} category",
         )
     timing = _timing(policy, activity, year=year)
@@ -187,10 +201,10 @@ def _assess(
         allowed = min(minutes, tally.public_left)
         tally.public_left -= allowed
         if allowed < minutes:
-            zh = f"公需科目超过规定总学时三分之一的部分不计入（计{format_hours(allowed)}学时）"
+            zh = f"公需科目超过规定总学时三分之一的部分不计入（计{_hours(allowed)}学时）"
             en = (
                 "public hours beyond a third of the required total do not count "
-                f"({format_hours(allowed)} h)"
+                f"({_hours(allowed)} h)"
             )
             rule = "public_cap"
             minutes = allowed
@@ -258,21 +272,21 @@ def _converted(
                 Category.PROFESSIONAL,
                 "achievement_cap",
                 (
-                    f"成果{role}折算{format_hours(value)}学时，本年度成果累计不超过"
-                    f"{format_hours(conversions.achievement_cap)}学时，计{format_hours(allowed)}学时"
+                    f"成果{role}折算{_hours(value)}学时，本年度成果累计不超过"
+                    f"{_hours(conversions.achievement_cap)}学时，计{_hours(allowed)}学时"
                 ),
                 (
-                    f"achievement ({activity.role.value}) worth {format_hours(value)} h, capped "
-                    f"at {format_hours(conversions.achievement_cap)} h a year: "
-                    f"{format_hours(allowed)} h"
+                    f"achievement ({activity.role.value}) worth {_hours(value)} h, capped "
+                    f"at {_hours(conversions.achievement_cap)} h a year: "
+                    f"{_hours(allowed)} h"
                 ),
             )
         return (
             value,
             Category.PROFESSIONAL,
             "achievement",
-            (f"成果{role}折算专业科目{format_hours(value)}学时"),
-            f"achievement ({activity.role.value}): {format_hours(value)} professional hours",
+            (f"成果{role}折算专业科目{_hours(value)}学时"),
+            f"achievement ({activity.role.value}): {_hours(value)} professional hours",
         )
     if activity.kind in conversions.degree_kinds:
         allowed = max(0, min(activity.minutes, conversions.degree_cap - tally.degree))
@@ -283,12 +297,12 @@ def _converted(
                 Category.PROFESSIONAL,
                 "degree_cap",
                 (
-                    f"学历教育当年最多计{format_hours(conversions.degree_cap)}学时，"
-                    f"计{format_hours(allowed)}学时"
+                    f"学历教育当年最多计{_hours(conversions.degree_cap)}学时，"
+                    f"计{_hours(allowed)}学时"
                 ),
                 (
-                    f"degree study capped at {format_hours(conversions.degree_cap)} h a year: "
-                    f"{format_hours(allowed)} h"
+                    f"degree study capped at {_hours(conversions.degree_cap)} h a year: "
+                    f"{_hours(allowed)} h"
                 ),
             )
         return (
@@ -317,10 +331,10 @@ def shortfalls_for(
                     f"category_minimum:{category.value}",
                     category,
                     gap,
-                    f"{category.label_zh}完成{format_hours(have)}学时，"
-                    f"要求{format_hours(required)}学时，差{format_hours(gap)}学时",
-                    f"{category.value}: {format_hours(have)} h of {format_hours(required)} h "
-                    f"required, {format_hours(gap)} h short",
+                    f"{_LABEL_ZH[category]}完成{_hours(have)}学时，"
+                    f"要求{_hours(required)}学时，差{_hours(gap)}学时",
+                    f"{category.value}: {_hours(have)} h of {_hours(required)} h "
+                    f"required, {_hours(gap)} h short",
                 )
             )
     total = sum(counted[c] for c in categories)
@@ -331,10 +345,10 @@ def shortfalls_for(
                 "total_minimum",
                 None,
                 gap,
-                f"合计完成{format_hours(total)}学时，要求{format_hours(requirements.total)}学时，"
-                f"差{format_hours(gap)}学时",
-                f"total: {format_hours(total)} h of {format_hours(requirements.total)} h "
-                f"required, {format_hours(gap)} h short",
+                f"合计完成{_hours(total)}学时，要求{_hours(requirements.total)}学时，"
+                f"差{_hours(gap)}学时",
+                f"total: {_hours(total)} h of {_hours(requirements.total)} h "
+                f"required, {_hours(gap)} h short",
             )
         )
     return rows, total, shortfalls
@@ -353,10 +367,10 @@ def evaluate(
     contributions, counted, errors = assess_year(
         policy, activities, year=year, requirements=requirements, series=series
     )
-    ordered = [c for c in Category if c in policy.rules.categories]
+    ordered = [c for c in _CATEGORIES if c in policy.rules.categories]
     rows, total, shortfalls = shortfalls_for(requirements, counted, ordered)
     shown = {row.category for row in rows}
     rows += [CategoryHours(c, counted[c], 0) for c in ordered if c not in shown]
-    rows.sort(key=lambda row: list(Category).index(row.category))
+    rows.sort(key=lambda row: _ORDER[row.category])
     summary = HoursSummary(policy.id, tuple(rows), total, requirements.total)
     return Evaluation(policy.id, year, summary, tuple(contributions), (*errors, *shortfalls))
