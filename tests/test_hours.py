@@ -114,3 +114,25 @@ def test_unknown_keys_and_unknown_policy() -> None:
         get_policy("nowhere-2099")
     assert caught.value.reason == "unknown_policy"
     assert "gd-2010" in builtin_policies()
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        ({"make_up": [{"year": 2018, "category": "public", "until": dt.date(2019, 6, 30),
+                       "x": 1}]}, "make_up"),
+        ({"conversions": {"achievement_kinds": [], "main": "28", "contributor": "14",
+                          "achievement_cap": "28", "degree_kinds": [], "degree_cap": "72",
+                          "bonus": "1"}}, "conversions"),
+        ({"title": {"years": {"default": "current_year", "seniour": "since_title"}}},
+         "title.years"),
+        ({"rules": {"public_cap": 0.333}}, "public_cap"),
+        ({"rules": {"dedupe_public_courses": "false"}}, "dedupe_public_courses"),
+        ({"title": {"years": {"default": "current_year"}, "require_policy": 7}}, "require_policy"),
+    ],
+)  # fmt: skip
+def test_policy_sections_refuse_what_they_do_not_know(extra: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(RegistryError) as caught:
+        policy_from_mapping(base_policy() | extra, source="x-1.toml")
+    assert caught.value.reason == "bad_policy"
+    assert fragment in str(caught.value)

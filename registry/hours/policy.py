@@ -19,16 +19,21 @@ from typing import Any
 
 from registry.errors import RegistryError
 from registry.hours.schema import (
+    CONVERSION_KEYS,
     CYCLE_KEYS,
+    MAKE_UP_KEYS,
     MINIMUM_KEYS,
     RULE_KEYS,
     TITLE_KEYS,
+    TITLE_YEAR_KEYS,
     TOP_KEYS,
+    boolean,
     check_keys,
     dates,
     hours_value,
     score_value,
     strings,
+    text,
 )
 from registry.model import Category, TitleLevel
 
@@ -180,9 +185,16 @@ def _rules(raw: Mapping[str, Any], requirements: Requirements | None, source: st
     else:
         categories = frozenset(Category)
     cap = rules.get("public_cap")
+    if cap is not None:
+        cap = text(cap, f'{source}: rules.public_cap (a quoted fraction such as "1/3")')
+    windows = raw.get("make_up", [])
+    if not isinstance(windows, list):
+        raise RegistryError("bad_policy", f"{source}: make_up must be an array of tables")
+    for index, item in enumerate(windows):
+        check_keys(item, MAKE_UP_KEYS, f"{source}: make_up[{index}]", required=MAKE_UP_KEYS)
     make_up = tuple(
         MakeUp(int(item["year"]), Category(item["category"]), dates(item["until"], "until"))
-        for item in raw.get("make_up", [])
+        for item in windows
     )
     return Rules(
         categories=categories,
@@ -191,7 +203,9 @@ def _rules(raw: Mapping[str, Any], requirements: Requirements | None, source: st
             Category(k): score_value(v, f"{source}: rules.min_score.{k}")
             for k, v in rules.get("min_score", {}).items()
         },
-        dedupe_public_courses=bool(rules.get("dedupe_public_courses", True)),
+        dedupe_public_courses=boolean(
+            rules.get("dedupe_public_courses", True), f"{source}: rules.dedupe_public_courses"
+        ),
         industry_authority_series=frozenset(
             strings(rules.get("industry_authority_series", []), f"{source}: rules")
         ),
@@ -204,6 +218,7 @@ def _conversions(raw: Any, source: str) -> Conversions | None:
     if raw is None:
         return None
     where = f"{source}: conversions"
+    check_keys(raw, CONVERSION_KEYS, where, required=CONVERSION_KEYS)
     return Conversions(
         achievement_kinds=frozenset(strings(raw["achievement_kinds"], where)),
         main_minutes=hours_value(raw["main"], f"{where}.main"),
@@ -237,6 +252,7 @@ def _title(raw: Any, source: str) -> TitleSpec | None:
     if raw is None:
         return None
     check_keys(raw, TITLE_KEYS, f"{source}: title", required={"years"})
+    check_keys(raw["years"], TITLE_YEAR_KEYS, f"{source}: title.years")
     years = {str(k): str(v) for k, v in raw["years"].items()}
     allowed = {"since_title", "latest_one", "current_year", "cycle"}
     if "default" not in years and set(years) != {level.value for level in TitleLevel}:
@@ -244,7 +260,10 @@ def _title(raw: Any, source: str) -> TitleSpec | None:
     if not set(years.values()) <= allowed:
         raise RegistryError("bad_policy", f"{source}: title.years may only use {sorted(allowed)}")
     floor = raw.get("floor_year")
-    return TitleSpec(years, int(floor) if floor is not None else None, raw.get("require_policy"))
+    required = raw.get("require_policy")
+    if required is not None:
+        required = text(required, f"{source}: title.require_policy")
+    return TitleSpec(years, int(floor) if floor is not None else None, required)
 
 
 def policy_from_mapping(raw: Mapping[str, Any], *, source: str) -> Policy:

@@ -43,6 +43,11 @@ RULE_KEYS = frozenset(
 )
 CYCLE_KEYS = frozenset({"max_years", "cutoff", "hours_per_year", "year_minimums"})
 TITLE_KEYS = frozenset({"years", "floor_year", "require_policy"})
+MAKE_UP_KEYS = frozenset({"year", "category", "until"})
+CONVERSION_KEYS = frozenset(
+    {"achievement_kinds", "main", "contributor", "achievement_cap", "degree_kinds", "degree_cap"}
+)
+TITLE_YEAR_KEYS = frozenset({"default", "junior", "intermediate", "senior"})
 
 
 def check_keys(
@@ -82,6 +87,18 @@ def score_value(value: Any, where: str) -> int:
     if hundredths != hundredths.to_integral_value() or not 0 <= hundredths <= 10000:
         raise RegistryError("bad_policy", f"{where}: {value!r} is not a score from 0 to 100")
     return int(hundredths)
+
+
+def boolean(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise RegistryError("bad_policy", f"{where}: must be true or false")
+    return value
+
+
+def text(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise RegistryError("bad_policy", f"{where}: must be a non-empty string")
+    return value
 
 
 def strings(value: Any, where: str) -> list[str]:
