@@ -58,6 +58,14 @@ def _records_of(records: Path, id_number: str | None) -> list[Activity]:
     return activities
 
 
+def _record_lines(records: list[dict[str, Any]]) -> list[str]:
+    return [
+        f"  · {r['year']} {r['title']}: {r['counted_hours']}/{r['hours']} h "
+        f"({r['counted_as'] or '-'}) — {r['note_zh']} / {r['note_en']}"
+        for r in records
+    ]
+
+
 def _shortfall_lines(result: dict[str, Any]) -> list[str]:
     return [f"  ✗ [{s['rule']}] {s['reason_zh']} / {s['reason_en']}" for s in result["shortfalls"]]
 
@@ -96,6 +104,7 @@ def hours_check(
         f"  {name}: {result['counted'][name]} h / {result['required'].get(name, '-')} h"
         for name in ("public", "professional", "elective", "total")
     ]
+    lines += _record_lines(result["records"])
     lines += _shortfall_lines(result)
     _finish(result, as_json=as_json, lines=lines)
 
@@ -134,6 +143,7 @@ def hours_cycle(
     lines = [
         f"{policy_id}: cycle {span}: {'met 符合' if result['met'] else 'not met 不符合'}",
         f"  total: {result['counted']['total']} h / {result['required']['total']} h",
+        *(line for year in result["years"] for line in _record_lines(year["records"])),
         *_shortfall_lines(result),
     ]
     _finish(result, as_json=as_json, lines=lines)

@@ -86,6 +86,8 @@ def test_hours_check_needs_a_person_for_a_mixed_file() -> None:
         "卫生",
     )
     assert chosen.returncode == 0, chosen.stdout + chosen.stderr
+    # Every record is explained, in Chinese and English.
+    assert "专业前沿技术高级研修班: 30/30 h (professional) — 计入 / counted" in chosen.stdout
 
 
 def test_hours_cycle_june_30_boundary(tmp_path: Path) -> None:
