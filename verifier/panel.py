@@ -29,11 +29,12 @@ from typing import Protocol
 
 from registry.errors import RegistryError
 from registry.idnumber import mask_id_number
-from registry.model import Activity, Category, DocumentStatus, Person, TitleLevel
+from registry.model import Activity, DocumentStatus, Person, TitleLevel
 from registry.payload import Claims
 from registry.store import DocumentRecord
 from registry.titles import evaluate_title
 from registry.titles.model import CertificateEvidence, TitleReport
+from registry.titles.reporting import evidence_from_documents
 from verifier.errors import PanelInputError
 from verifier.report import Check, CheckStatus, VerificationReport
 from verifier.service import Verifier
@@ -123,25 +124,7 @@ def evidence_from_reports(reports: Sequence[VerificationReport]) -> list[Certifi
 def evidence_from_registry(records: CandidateRecords, id_number: str) -> list[CertificateEvidence]:
     """Every document the registry holds for ``id_number``, every edition and status, as
     evidence (``source="registry"``). The hours are those the document certifies."""
-    return [_registry_evidence(document) for document in records.documents(id_number=id_number)]
-
-
-def _registry_evidence(document: DocumentRecord) -> CertificateEvidence:
-    summary = document.summary
-    return CertificateEvidence(
-        year=document.year,
-        number=document.number,
-        edition=document.edition,
-        status=document.status,
-        policy_id=document.policy_id,
-        hours=(
-            summary.counted(Category.PUBLIC),
-            summary.counted(Category.PROFESSIONAL),
-            summary.counted(Category.ELECTIVE),
-            summary.total_counted,
-        ),
-        source=REGISTRY_SOURCE,
-    )
+    return evidence_from_documents(records.documents(id_number=id_number))
 
 
 def gather_presented(

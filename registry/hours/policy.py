@@ -23,6 +23,7 @@ from registry.hours.schema import (
     CYCLE_KEYS,
     MAKE_UP_KEYS,
     MINIMUM_KEYS,
+    REQUIRED_TOP_KEYS,
     RULE_KEYS,
     TITLE_KEYS,
     TITLE_YEAR_KEYS,
@@ -269,7 +270,7 @@ def _title(raw: Any, source: str) -> TitleSpec | None:
 def policy_from_mapping(raw: Mapping[str, Any], *, source: str) -> Policy:
     """Build a policy from parsed TOML; raise ``RegistryError('bad_policy')`` naming the file."""
     try:
-        check_keys(raw, TOP_KEYS, source, required=TOP_KEYS - _OPTIONAL)
+        check_keys(raw, TOP_KEYS, source, required=REQUIRED_TOP_KEYS)
         for key in ("effective_from", "effective_to"):
             if key in raw and type(raw[key]) is not dt.date:
                 raise RegistryError("bad_policy", f"{source}: {key} must be a TOML date")
@@ -311,21 +312,6 @@ def policy_from_mapping(raw: Mapping[str, Any], *, source: str) -> Policy:
     if policy.requirements is None and policy.cycle is None and policy.title is None:
         raise RegistryError("bad_policy", f"{source}: needs requirements, cycle or title")
     return policy
-
-
-_OPTIONAL = frozenset(
-    {
-        "effective_to",
-        "clauses",
-        "requirements",
-        "requirements_by_level",
-        "rules",
-        "make_up",
-        "conversions",
-        "cycle",
-        "title",
-    }
-)
 
 
 @cache

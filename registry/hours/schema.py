@@ -31,6 +31,9 @@ TOP_KEYS = frozenset(
         "title",
     }
 )
+REQUIRED_TOP_KEYS = frozenset(
+    {"id", "title_zh", "title_en", "source", "jurisdiction", "effective_from", "series", "levels"}
+)
 MINIMUM_KEYS = frozenset({"total", *(c.value for c in Category)})
 RULE_KEYS = frozenset(
     {
