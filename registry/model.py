@@ -95,6 +95,49 @@ class DocumentKind(StrEnum):
         }[self.value]
 
 
+class SupersessionReason(StrEnum):
+    """Why a later edition replaced a document (closed list, ``docs/lifecycle.md``)."""
+
+    RENEWAL = "renewal"
+    REISSUE_LOST = "reissue_lost"
+    REISSUE_DAMAGED = "reissue_damaged"
+    CORRECTION = "correction"
+
+    @property
+    def label_zh(self) -> str:
+        return {
+            "renewal": "续办",
+            "reissue_lost": "遗失补办",
+            "reissue_damaged": "损毁补办",
+            "correction": "信息更正",
+        }[self.value]
+
+
+class RevocationReason(StrEnum):
+    """Why a document was revoked (closed list; revocation is final)."""
+
+    FRAUD = "fraud"
+    """Obtained by fraud (弄虚作假)."""
+    ALTERED = "altered"
+    """A copy was altered or forged (涂改、伪造)."""
+    ISSUED_IN_ERROR = "issued_in_error"
+    """Issued by mistake (误发)."""
+    RECORDS_INVALID = "records_invalid"
+    """The training records it rests on were found invalid."""
+    WITHDRAWN = "withdrawn"
+    """Withdrawn by decision of the bureau."""
+
+    @property
+    def label_zh(self) -> str:
+        return {
+            "fraud": "弄虚作假",
+            "altered": "涂改伪造",
+            "issued_in_error": "误发",
+            "records_invalid": "学习记录无效",
+            "withdrawn": "发证机关撤回",
+        }[self.value]
+
+
 class DocumentStatus(StrEnum):
     """Registry status of one issued document."""
 

@@ -9,7 +9,6 @@ for the "someone else's certificate" cases.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +24,7 @@ from registry.model import (
     DocumentKind,
     Person,
     RecordStatus,
+    SupersessionReason,
     TitleLevel,
 )
 from registry.store import DocumentRecord, Registry
@@ -132,11 +132,16 @@ def make_panel_home(root: Path) -> PanelHome:
         for day, year in enumerate(YEARS, start=4):
             issuer.issue(year=year, at=INIT_AT + dt.timedelta(days=day))
 
-        def issue_anyway(year: int, kind: DocumentKind, at: dt.datetime) -> None:
+        def issue_anyway(
+            year: int,
+            kind: DocumentKind,
+            at: dt.datetime,
+            reason: SupersessionReason | None = None,
+        ) -> None:
             # Issuer.issue only issues when the hours are met, so the short year's certificate
             # is made the way a bureau error would make it: the real evaluation (not met) is
-            # sealed and recorded anyway. The reissue goes the same way, because the reissue
-            # command comes in a later change. Both use the issuer's own document maker.
+            # sealed and recorded anyway. The reissue goes through the same document maker; the
+            # registry supersedes the edition it replaces.
             evaluation = evaluate(
                 policy,
                 registry.activities(CANDIDATE_ID, year=year),
@@ -145,23 +150,17 @@ def make_panel_home(root: Path) -> PanelHome:
                 series=candidate.series,
             )
             with registry.issuance(
-                id_number=CANDIDATE_ID, issuer=REGION, year=year, at=at, kind=kind
+                id_number=CANDIDATE_ID, issuer=REGION, year=year, at=at, kind=kind, reason=reason
             ) as slot:
                 issuer._make(slot, candidate, evaluation, at=at)
 
         issue_anyway(SHORT_YEAR, DocumentKind.ORIGINAL, INIT_AT + dt.timedelta(days=20))
-        issue_anyway(REISSUED_YEAR, DocumentKind.REISSUE, INIT_AT + dt.timedelta(days=40))
-        old = min(
-            (d for d in registry.documents(id_number=CANDIDATE_ID) if d.year == REISSUED_YEAR),
-            key=lambda d: d.edition,
+        issue_anyway(
+            REISSUED_YEAR,
+            DocumentKind.REISSUE,
+            INIT_AT + dt.timedelta(days=40),
+            SupersessionReason.REISSUE_LOST,
         )
-    # Marking the old edition superseded is the reissue command's job (a later change).
-    with sqlite3.connect(home.registry_path) as conn:
-        conn.execute(
-            "UPDATE documents SET status = 'superseded' WHERE number = ? AND edition = ?",
-            (old.number, old.edition),
-        )
-    conn.close()
     with Registry.open(home.registry_path, read_only=True) as registry:
         documents = tuple(registry.documents(id_number=CANDIDATE_ID))
         (other_document,) = registry.documents(id_number=OTHER_ID)

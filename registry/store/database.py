@@ -12,16 +12,17 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from registry.errors import ImportRejected, RegistryError
-from registry.model import Activity, DocumentKind, DocumentStatus, HoursSummary, Person
-from registry.numbering import format_number
+from registry.model import Activity, Person
+from registry.store.digests import digests_of
 from registry.store.events import append_event
+from registry.store.lifecycle import DOCUMENT_SELECT, DocumentLifecycle
 from registry.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from registry.store.records import (
     DocumentRecord,
@@ -30,13 +31,9 @@ from registry.store.records import (
     document_from_row,
     person_from_row,
     person_row,
-    summary_json,
 )
 
 BUSY_TIMEOUT_MS = 30_000
-_DOCUMENT_SELECT = (
-    "SELECT d.*, c.id_number, c.issuer FROM documents d JOIN certificates c ON c.number = d.number"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,17 +43,6 @@ class ImportResult:
     added: int
     updated: int
     unchanged: int
-
-
-@dataclass(slots=True)
-class IssueSlot:
-    """The number and edition drawn for one document, inside an open transaction."""
-
-    number: str
-    edition: int
-    year: int
-    kind: DocumentKind
-    recorded: DocumentRecord | None = field(default=None)
 
 
 def _insert(
@@ -70,7 +56,7 @@ def _insert(
     return conn.execute(sql, tuple(row.values())).rowcount > 0
 
 
-class Registry:
+class Registry(DocumentLifecycle):
     """An open registry file. Create with :meth:`create`, open with :meth:`open`."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
@@ -175,6 +161,7 @@ class Registry:
     ) -> ImportResult:
         """Add or update people, all or nothing. Identical rows change nothing."""
         added = updated = unchanged = 0
+        rows: dict[str, str] = {}
         with self.transaction() as conn:
             for _line, person in records:
                 row = person_row(person)
@@ -194,12 +181,14 @@ class Registry:
                     updated += 1
                 else:
                     unchanged += 1
+                    continue
+                rows |= digests_of(conn, "people", "id_number = ?", (person.id_number,))
             if added or updated:
                 append_event(
                     conn,
                     kind="import_people",
                     subject=source,
-                    data={"added": added, "updated": updated},
+                    data={"added": added, "updated": updated, "rows": rows},
                     at=at,
                 )
         return ImportResult(added, updated, unchanged)
@@ -213,6 +202,7 @@ class Registry:
         (:class:`ImportRejected` listing the lines).
         """
         added = unchanged = 0
+        rows: dict[str, str] = {}
         with self.transaction() as conn:
             known = {r[0] for r in conn.execute("SELECT id_number FROM people")}
             problems = [
@@ -226,11 +216,16 @@ class Registry:
                 row = activity_row(activity)
                 if _insert(conn, "activities", row, or_ignore=True):
                     added += 1
+                    rows |= digests_of(conn, "activities", "fingerprint = ?", (row["fingerprint"],))
                 else:
                     unchanged += 1
             if added:
                 append_event(
-                    conn, kind="import_activities", subject=source, data={"added": added}, at=at
+                    conn,
+                    kind="import_activities",
+                    subject=source,
+                    data={"added": added, "rows": rows},
+                    at=at,
                 )
         return ImportResult(added, 0, unchanged)
 
@@ -254,125 +249,7 @@ class Registry:
             )
         return [activity_from_row(r) for r in rows]
 
-    # -- issuance ------------------------------------------------------------------------
-
-    def current_document(self, id_number: str, *, issuer: str, year: int) -> DocumentRecord | None:
-        """The current document covering ``year`` for this person and issuer, if any."""
-        rows = list(
-            self.db.query(
-                _DOCUMENT_SELECT + " WHERE c.id_number = ? AND c.issuer = ? AND d.year = ?"
-                " AND d.status = 'current' ORDER BY d.edition DESC LIMIT 1",
-                [id_number, issuer, year],
-            )
-        )
-        return document_from_row(rows[0]) if rows else None
-
-    @contextmanager
-    def issuance(
-        self,
-        *,
-        id_number: str,
-        issuer: str,
-        year: int,
-        at: dt.datetime,
-        kind: DocumentKind = DocumentKind.ORIGINAL,
-    ) -> Iterator[IssueSlot]:
-        """Draw the number and edition for a new document and hold the write lock.
-
-        Inside the ``with`` block the caller makes the document and calls :meth:`record`;
-        leaving the block commits number, document row and event together. Any exception, or
-        leaving without recording, rolls everything back, so no number is consumed by a
-        document that does not exist. Raises ``already_issued`` when a current document for
-        that year exists.
-        """
-        with self.transaction() as conn:
-            row = conn.execute(
-                "SELECT number FROM certificates WHERE id_number = ? AND issuer = ?",
-                (id_number, issuer),
-            ).fetchone()
-            if row is None:
-                serial = conn.execute(
-                    "INSERT INTO serials (region, last_serial) VALUES (?, 1)"
-                    " ON CONFLICT (region) DO UPDATE SET last_serial = last_serial + 1"
-                    " RETURNING last_serial",
-                    (issuer,),
-                ).fetchone()[0]
-                number = format_number(issuer, serial)
-                conn.execute(
-                    "INSERT INTO certificates (number, id_number, issuer, created_at)"
-                    " VALUES (?, ?, ?, ?)",
-                    (number, id_number, issuer, at.isoformat(timespec="seconds")),
-                )
-            else:
-                number = row[0]
-                existing = conn.execute(
-                    "SELECT edition FROM documents WHERE number = ? AND year = ?"
-                    " AND status = 'current'",
-                    (number, year),
-                ).fetchone()
-                if existing is not None and kind is DocumentKind.ORIGINAL:
-                    raise RegistryError(
-                        "already_issued",
-                        f"{number} edition {existing[0]} already covers {year}",
-                    )
-            edition = conn.execute(
-                "SELECT COALESCE(MAX(edition), 0) + 1 FROM documents WHERE number = ?", (number,)
-            ).fetchone()[0]
-            slot = IssueSlot(number=number, edition=edition, year=year, kind=kind)
-            yield slot
-            if slot.recorded is None:
-                raise RegistryError("not_recorded", f"{number}/{edition}: no document recorded")
-
-    def record(
-        self,
-        slot: IssueSlot,
-        *,
-        policy_id: str,
-        summary: HoursSummary,
-        payload: str,
-        pdf_sha256: str,
-        pdf_path: str,
-        at: dt.datetime,
-    ) -> DocumentRecord:
-        """Record the document of ``slot`` (inside :meth:`issuance`) and its event."""
-        issued_at = at.isoformat(timespec="seconds")
-        self._conn.execute(
-            "INSERT INTO documents (number, edition, kind, year, policy_id, hours, payload,"
-            " pdf_sha256, pdf_path, status, issued_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                slot.number,
-                slot.edition,
-                slot.kind.value,
-                slot.year,
-                policy_id,
-                summary_json(summary),
-                payload,
-                pdf_sha256,
-                pdf_path,
-                DocumentStatus.CURRENT.value,
-                issued_at,
-            ),
-        )
-        append_event(
-            self._conn,
-            kind="issue",
-            subject=f"{slot.number}/{slot.edition}",
-            data={"kind": slot.kind.value, "year": slot.year, "pdf_sha256": pdf_sha256},
-            at=at,
-        )
-        document = self.document(slot.number, slot.edition)
-        assert document is not None
-        slot.recorded = document
-        return document
-
     # -- look-ups ------------------------------------------------------------------------
-
-    def _one_document(self, where: str, params: list[Any]) -> DocumentRecord | None:
-        rows = list(self.db.query(_DOCUMENT_SELECT + " WHERE " + where, params))
-        return document_from_row(rows[0]) if rows else None
-
-    def document(self, number: str, edition: int) -> DocumentRecord | None:
-        return self._one_document("d.number = ? AND d.edition = ?", [number, edition])
 
     def document_by_sha256(self, pdf_sha256: str) -> DocumentRecord | None:
         return self._one_document("d.pdf_sha256 = ?", [pdf_sha256])
@@ -389,7 +266,7 @@ class Registry:
                 conditions.append(f"{column} = ?")
                 params.append(value)
         where = " WHERE " + " AND ".join(conditions) if conditions else ""
-        rows = self.db.query(_DOCUMENT_SELECT + where + " ORDER BY d.number, d.edition", params)
+        rows = self.db.query(DOCUMENT_SELECT + where + " ORDER BY d.number, d.edition", params)
         return [document_from_row(r) for r in rows]
 
     def count(self, table: str) -> int:

@@ -80,6 +80,22 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE activities ADD COLUMN confirmed_by TEXT CHECK (confirmed_by IS NULL OR
         confirmed_by IN ('system', 'employer', 'hr_bureau', 'industry_authority', 'base'));
     """,
+    # 3: the life cycle of documents (supersession, revocation) and log checkpoints.
+    """
+    ALTER TABLE documents ADD COLUMN issue_reason TEXT;
+    ALTER TABLE documents ADD COLUMN carried TEXT;
+    ALTER TABLE documents ADD COLUMN superseded_by INTEGER;
+    ALTER TABLE documents ADD COLUMN status_changed_at TEXT;
+    ALTER TABLE documents ADD COLUMN status_reason TEXT;
+    ALTER TABLE documents ADD COLUMN status_note TEXT;
+    CREATE TABLE checkpoints (
+        tree_size INTEGER PRIMARY KEY,
+        text TEXT NOT NULL
+    );
+    CREATE TRIGGER documents_revoked_is_final BEFORE UPDATE ON documents
+        WHEN OLD.status = 'revoked'
+        BEGIN SELECT RAISE(ABORT, 'a revoked document cannot change'); END;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

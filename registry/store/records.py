@@ -20,6 +20,7 @@ from registry.model import (
     Person,
     RecordStatus,
     Role,
+    SupersessionReason,
     TitleLevel,
 )
 
@@ -41,6 +42,15 @@ class DocumentRecord:
     pdf_path: str
     status: DocumentStatus
     issued_at: dt.datetime
+    issue_reason: SupersessionReason | None = None
+    """Why this edition was issued, for a renewal, reissue or correction."""
+    carried: str | None = None
+    """For a reissue: what was carried over from the edition it replaces."""
+    superseded_by: int | None = None
+    status_changed_at: dt.datetime | None = None
+    status_reason: str | None = None
+    """A :class:`SupersessionReason` or a :class:`RevocationReason` value."""
+    status_note: str | None = None
 
 
 def person_row(person: Person) -> dict[str, Any]:
@@ -157,4 +167,14 @@ def document_from_row(row: dict[str, Any]) -> DocumentRecord:
         pdf_path=row["pdf_path"],
         status=DocumentStatus(row["status"]),
         issued_at=dt.datetime.fromisoformat(row["issued_at"]),
+        issue_reason=SupersessionReason(row["issue_reason"]) if row.get("issue_reason") else None,
+        carried=row.get("carried"),
+        superseded_by=row.get("superseded_by"),
+        status_changed_at=(
+            dt.datetime.fromisoformat(row["status_changed_at"])
+            if row.get("status_changed_at")
+            else None
+        ),
+        status_reason=row.get("status_reason"),
+        status_note=row.get("status_note"),
     )

@@ -1,0 +1,273 @@
+"""The life of a certificate number in the registry: issuing editions, superseding earlier
+ones, revoking. Every change is one transaction with its event (and the digests of the rows
+it wrote), so the registry and its log never disagree.
+
+Rules (``docs/lifecycle.md``):
+
+* one number per person and issuing bureau (一人一证); every document is an edition of it;
+* a renewal, reissue or correction for a year supersedes every current edition of that year
+  (by which edition, when, why) — the old row is never edited otherwise;
+* revocation is final: a revoked row can no longer change (a trigger enforces it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry.errors import RegistryError
+from registry.model import (
+    DocumentKind,
+    DocumentStatus,
+    HoursSummary,
+    RevocationReason,
+    SupersessionReason,
+)
+from registry.numbering import format_number
+from registry.store.digests import digests_of
+from registry.store.events import append_event
+from registry.store.records import DocumentRecord, document_from_row, summary_json
+
+DOCUMENT_SELECT = (
+    "SELECT d.*, c.id_number, c.issuer FROM documents d JOIN certificates c ON c.number = d.number"
+)
+_REASON_FOR_KIND = {
+    DocumentKind.RENEWAL: {SupersessionReason.RENEWAL},
+    DocumentKind.REISSUE: {SupersessionReason.REISSUE_LOST, SupersessionReason.REISSUE_DAMAGED},
+    DocumentKind.CORRECTION: {SupersessionReason.CORRECTION},
+}
+
+
+@dataclass(slots=True)
+class IssueSlot:
+    """The number and edition drawn for one document, inside an open transaction."""
+
+    number: str
+    edition: int
+    year: int
+    kind: DocumentKind
+    reason: SupersessionReason | None = None
+    recorded: DocumentRecord | None = field(default=None)
+
+
+class DocumentLifecycle:
+    """Issuing, superseding and revoking documents (mixed into ``Registry``)."""
+
+    _conn: sqlite3.Connection
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError
+
+    def _one_document(self, where: str, params: list[Any]) -> DocumentRecord | None:
+        cursor = self._conn.execute(DOCUMENT_SELECT + " WHERE " + where, params)
+        names = [d[0] for d in cursor.description]
+        row = cursor.fetchone()
+        return document_from_row(dict(zip(names, row, strict=True))) if row else None
+
+    def document(self, number: str, edition: int) -> DocumentRecord | None:
+        return self._one_document("d.number = ? AND d.edition = ?", [number, edition])
+
+    def current_document(self, id_number: str, *, issuer: str, year: int) -> DocumentRecord | None:
+        """The current document covering ``year`` for this person and issuer, if any."""
+        return self._one_document(
+            "c.id_number = ? AND c.issuer = ? AND d.year = ? AND d.status = 'current'"
+            " ORDER BY d.edition DESC LIMIT 1",
+            [id_number, issuer, year],
+        )
+
+    def history(self, number: str) -> list[DocumentRecord]:
+        """Every edition of a certificate number, oldest first, with its status."""
+        cursor = self._conn.execute(
+            DOCUMENT_SELECT + " WHERE d.number = ? ORDER BY d.edition", (number,)
+        )
+        names = [d[0] for d in cursor.description]
+        return [document_from_row(dict(zip(names, r, strict=True))) for r in cursor.fetchall()]
+
+    @contextmanager
+    def issuance(
+        self,
+        *,
+        id_number: str,
+        issuer: str,
+        year: int,
+        at: dt.datetime,
+        kind: DocumentKind = DocumentKind.ORIGINAL,
+        reason: SupersessionReason | None = None,
+    ) -> Iterator[IssueSlot]:
+        """Draw the number and edition for a new document and hold the write lock.
+
+        Inside the ``with`` block the caller makes the document and calls :meth:`record`;
+        leaving the block commits number, document row, supersession and event together.
+        Any exception, or leaving without recording, rolls everything back, so no number is
+        consumed by a document that does not exist.
+
+        An ``original`` needs no current document for the year (``already_issued``
+        otherwise); a renewal, reissue or correction needs one to replace
+        (``nothing_to_replace``) and a reason matching its kind (``bad_reason``).
+        """
+        if kind is not DocumentKind.ORIGINAL and reason not in _REASON_FOR_KIND[kind]:
+            raise RegistryError("bad_reason", f"a {kind.value} needs a reason of its kind")
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT number FROM certificates WHERE id_number = ? AND issuer = ?",
+                (id_number, issuer),
+            ).fetchone()
+            if row is None:
+                if kind is not DocumentKind.ORIGINAL:
+                    raise RegistryError("nothing_to_replace", "this person holds no certificate")
+                number = _new_number(conn, id_number=id_number, issuer=issuer, at=at)
+            else:
+                number = row[0]
+                existing = conn.execute(
+                    "SELECT edition FROM documents WHERE number = ? AND year = ?"
+                    " AND status = 'current'",
+                    (number, year),
+                ).fetchone()
+                if existing is not None and kind is DocumentKind.ORIGINAL:
+                    raise RegistryError(
+                        "already_issued", f"{number} edition {existing[0]} already covers {year}"
+                    )
+                if existing is None and kind is not DocumentKind.ORIGINAL:
+                    raise RegistryError(
+                        "nothing_to_replace", f"{number} has no current document for {year}"
+                    )
+            edition = conn.execute(
+                "SELECT COALESCE(MAX(edition), 0) + 1 FROM documents WHERE number = ?", (number,)
+            ).fetchone()[0]
+            slot = IssueSlot(number, edition, year, kind, reason)
+            yield slot
+            if slot.recorded is None:
+                raise RegistryError("not_recorded", f"{number}/{edition}: no document recorded")
+
+    def record(
+        self,
+        slot: IssueSlot,
+        *,
+        policy_id: str,
+        summary: HoursSummary,
+        payload: str,
+        pdf_sha256: str,
+        pdf_path: str,
+        at: dt.datetime,
+        carried: str | None = None,
+    ) -> DocumentRecord:
+        """Record the document of ``slot`` (inside :meth:`issuance`), supersede what it
+        replaces, and log it. ``carried`` says what a reissue carried over."""
+        conn = self._conn
+        when = at.isoformat(timespec="seconds")
+        conn.execute(
+            "INSERT INTO documents (number, edition, kind, year, policy_id, hours, payload,"
+            " pdf_sha256, pdf_path, status, issued_at, issue_reason, carried)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                slot.number,
+                slot.edition,
+                slot.kind.value,
+                slot.year,
+                policy_id,
+                summary_json(summary),
+                payload,
+                pdf_sha256,
+                pdf_path,
+                DocumentStatus.CURRENT.value,
+                when,
+                slot.reason.value if slot.reason else None,
+                carried,
+            ),
+        )
+        replaced: list[int] = []
+        if slot.kind is not DocumentKind.ORIGINAL:
+            replaced = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT edition FROM documents WHERE number = ? AND year = ?"
+                    " AND status = 'current' AND edition < ?",
+                    (slot.number, slot.year, slot.edition),
+                )
+            ]
+            conn.execute(
+                "UPDATE documents SET status = 'superseded', superseded_by = ?,"
+                " status_changed_at = ?, status_reason = ?"
+                " WHERE number = ? AND year = ? AND status = 'current' AND edition < ?",
+                (slot.edition, when, slot.reason.value if slot.reason else None,
+                 slot.number, slot.year, slot.edition),
+            )  # fmt: skip
+        rows = digests_of(conn, "documents", "number = ?", (slot.number,))
+        rows |= digests_of(conn, "certificates", "number = ?", (slot.number,))
+        append_event(
+            conn,
+            kind="issue" if slot.kind is DocumentKind.ORIGINAL else slot.kind.value,
+            subject=f"{slot.number}/{slot.edition}",
+            data={
+                "kind": slot.kind.value,
+                "year": slot.year,
+                "pdf_sha256": pdf_sha256,
+                "supersedes": replaced,
+                "reason": slot.reason.value if slot.reason else None,
+                "rows": rows,
+            },
+            at=at,
+        )
+        document = self.document(slot.number, slot.edition)
+        assert document is not None
+        slot.recorded = document
+        return document
+
+    def revoke(
+        self,
+        number: str,
+        *,
+        reason: RevocationReason,
+        note: str,
+        at: dt.datetime,
+        edition: int | None = None,
+    ) -> DocumentRecord:
+        """Revoke one edition (default: the latest). Final; refuses a revoked edition."""
+        with self.transaction() as conn:
+            if edition is None:
+                found = conn.execute(
+                    "SELECT MAX(edition) FROM documents WHERE number = ?", (number,)
+                ).fetchone()
+                edition = found[0] if found else None
+            if edition is None or self.document(number, edition) is None:
+                raise RegistryError("no_such_document", f"{number} edition {edition} not found")
+            status = conn.execute(
+                "SELECT status FROM documents WHERE number = ? AND edition = ?", (number, edition)
+            ).fetchone()[0]
+            if status == DocumentStatus.REVOKED.value:
+                raise RegistryError("already_revoked", f"{number} edition {edition} is revoked")
+            conn.execute(
+                "UPDATE documents SET status = 'revoked', status_changed_at = ?,"
+                " status_reason = ?, status_note = ? WHERE number = ? AND edition = ?",
+                (at.isoformat(timespec="seconds"), reason.value, note, number, edition),
+            )
+            rows = digests_of(conn, "documents", "number = ? AND edition = ?", (number, edition))
+            append_event(
+                conn,
+                kind="revoke",
+                subject=f"{number}/{edition}",
+                data={"reason": reason.value, "note": note, "rows": rows},
+                at=at,
+            )
+        revoked = self.document(number, edition)
+        assert revoked is not None
+        return revoked
+
+
+def _new_number(conn: sqlite3.Connection, *, id_number: str, issuer: str, at: dt.datetime) -> str:
+    serial = conn.execute(
+        "INSERT INTO serials (region, last_serial) VALUES (?, 1)"
+        " ON CONFLICT (region) DO UPDATE SET last_serial = last_serial + 1"
+        " RETURNING last_serial",
+        (issuer,),
+    ).fetchone()[0]
+    number = format_number(issuer, serial)
+    conn.execute(
+        "INSERT INTO certificates (number, id_number, issuer, created_at) VALUES (?, ?, ?, ?)",
+        (number, id_number, issuer, at.isoformat(timespec="seconds")),
+    )
+    return number
