@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
+from cecert.registry_commands import registry_group
 from cecert.rules_commands import hours, title
 from keys import KeysError, parse_trust_list
 from registry.errors import RegistryError
@@ -314,6 +315,7 @@ def serve(
 
 cli.add_command(hours)
 cli.add_command(title)
+cli.add_command(registry_group)
 
 
 def _fail(exc: Exception, *, code: int = 1) -> None:

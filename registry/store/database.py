@@ -20,6 +20,7 @@ import sqlite_utils
 
 from registry.errors import ImportRejected, RegistryError
 from registry.model import Activity, Person
+from registry.store.audit import AuditReport, audit, event_hashes
 from registry.store.digests import digests_of
 from registry.store.events import append_event
 from registry.store.lifecycle import DOCUMENT_SELECT, DocumentLifecycle
@@ -268,6 +269,50 @@ class Registry(DocumentLifecycle):
         where = " WHERE " + " AND ".join(conditions) if conditions else ""
         rows = self.db.query(DOCUMENT_SELECT + where + " ORDER BY d.number, d.edition", params)
         return [document_from_row(r) for r in rows]
+
+    # -- integrity ---------------------------------------------------------------------
+
+    def audit(self, *, certificates_dir: Path | None = None) -> AuditReport:
+        """Recompute the log, every row, every PDF and the serials (:mod:`.audit`)."""
+        return audit(self._conn, certificates_dir=certificates_dir)
+
+    def event_hashes(self) -> list[str]:
+        """The log's event hashes in order (the leaves of its Merkle tree)."""
+        return event_hashes(self._conn)
+
+    def add_checkpoint(self, tree_size: int, text: str) -> None:
+        """Store a signed checkpoint (its text form); one per tree size."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO checkpoints (tree_size, text) VALUES (?, ?)",
+                (tree_size, text),
+            )
+
+    def checkpoints(self) -> list[tuple[int, str]]:
+        """Stored checkpoints, ``(tree_size, text)``, oldest first."""
+        return [
+            (int(r[0]), str(r[1]))
+            for r in self._conn.execute(
+                "SELECT tree_size, text FROM checkpoints ORDER BY tree_size"
+            )
+        ]
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the registry while it is in use (SQLite's backup API).
+
+        Refuses to overwrite (``backup_exists``); the copy is readable by its owner only."""
+        if target.exists():
+            raise RegistryError("backup_exists", f"{target}: a file is already there")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        destination = sqlite3.connect(target)
+        try:
+            self._conn.backup(destination)
+        except sqlite3.Error as exc:
+            destination.close()
+            target.unlink(missing_ok=True)
+            raise RegistryError("backup_failed", f"{target}: {exc}") from exc
+        destination.close()
 
     def count(self, table: str) -> int:
         """Rows in one of the registry's tables."""
