@@ -5,6 +5,7 @@ signatures and trust lists. Private-key custody lives in :mod:`keys.private`.
 """
 
 from keys.certificates import CertificateInfo, fingerprint, load_certificate
+from keys.checkpoints import verify_checkpoint_signature
 from keys.errors import KeysError
 from keys.kid import kid_for_spki, kid_from_text, kid_text
 from keys.signatures import ES256, PublicKey
@@ -23,4 +24,5 @@ __all__ = [
     "kid_text",
     "load_certificate",
     "parse_trust_list",
+    "verify_checkpoint_signature",
 ]
