@@ -170,6 +170,7 @@ def issue(
     """Issue the YEAR certificate to everyone whose confirmed records meet the policy."""
     from keys.private import open_key_ring
     from signer import Issuer
+    from signer.checkpointing import write_checkpoint
 
     target = _home(home)
     config = target.config()
@@ -200,6 +201,8 @@ def issue(
                 id_numbers=list(id_numbers) or None,
                 progress=progress,
             )
+        if report.issued:
+            write_checkpoint(registry, ring, config, at=_now())
     for document in report.issued:
         click.echo(f"issued {document.number} edition {document.edition}: {document.pdf_path}")
     for skipped in report.skipped:
@@ -316,6 +319,9 @@ def serve(
 cli.add_command(hours)
 cli.add_command(title)
 cli.add_command(registry_group)
+from cecert.lifecycle_commands import add_lifecycle_commands  # noqa: E402 - with the others
+
+add_lifecycle_commands(cli)
 
 
 def _fail(exc: Exception, *, code: int = 1) -> None:

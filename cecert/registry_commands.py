@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -39,7 +40,7 @@ def audit(home: Path | None, registry_path: Path | None, as_json: bool) -> None:
     target = Home.resolve(home, os.environ)
     path = registry_path or target.registry_path
     with Registry.open(path, read_only=True) as registry:
-        report = run_audit(registry, target)
+        report = run_audit(registry, target, at=dt.datetime.now(dt.UTC))
     if as_json:
         click.echo(
             json.dumps(
@@ -81,3 +82,19 @@ def backup(home: Path | None, file: Path) -> None:
         f"backed up {target.registry_path} to {file}; "
         f"check it with `cecert registry audit --registry {file}`"
     )
+
+
+@registry_group.command("checkpoint")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None)
+def checkpoint(home: Path | None) -> None:
+    """Sign a checkpoint of the event log now, store it and print it (publish it)."""
+    from cecert.cli import _passphrase
+    from keys.private import open_key_ring
+    from signer.checkpointing import write_checkpoint
+
+    target = Home.resolve(home, os.environ)
+    config = target.config()
+    ring = open_key_ring(target.keys_dir, passphrase=_passphrase())
+    with Registry.open(target.registry_path) as registry:
+        signed = write_checkpoint(registry, ring, config, at=dt.datetime.now(dt.UTC))
+    click.echo(signed.to_text(), nl=False)

@@ -115,3 +115,45 @@ def test_backup_while_in_use_audits_clean(fresh_home: IssuedHome, tmp_path: Path
     assert "[backup_exists]" in again.stderr
     audited = run("registry", "audit", "--home", str(fresh_home.home.root), "--registry", str(copy))
     assert audited.returncode == 0, audited.stdout
+
+
+@pytest.fixture(scope="module")
+def cli_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home made by the command line, so `cecert issue` signed a checkpoint."""
+    from tests.conftest import DEMO
+    from tests.test_cli import PASSPHRASE
+
+    home = tmp_path_factory.mktemp("audited") / "home"
+    env = {"CECERT_PASSPHRASE": PASSPHRASE}
+    for command in (
+        ["init"],
+        ["import", "people", str(DEMO / "people.csv")],
+        ["import", "activities", str(DEMO / "activities.csv")],
+        ["issue", "--year", "2025"],
+    ):
+        assert run(*command, env=env, home=home).returncode == 0
+    return home
+
+
+def test_issue_signs_a_checkpoint_and_audit_checks_it(cli_home: Path, tmp_path: Path) -> None:
+    from tests.test_cli import PASSPHRASE
+
+    with Registry.open(cli_home / "registry.sqlite", read_only=True) as registry:
+        (tree_size, text), *_ = registry.checkpoints()
+        assert tree_size == len(registry.event_hashes())
+    assert text.startswith("cecert-registry/440100\n")
+    printed = run("registry", "checkpoint", env={"CECERT_PASSPHRASE": PASSPHRASE}, home=cli_home)
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.splitlines()[1] == str(tree_size)
+    assert run("registry", "audit", "--home", str(cli_home)).returncode == 0
+
+    # Deleting the last events escapes the chain check, not the checkpoint.
+    copy = tmp_path / "home"
+    shutil.copytree(cli_home, copy)
+    conn = sqlite3.connect(copy / "registry.sqlite", isolation_level=None)
+    conn.execute("DROP TRIGGER events_append_only_delete")
+    conn.execute("DELETE FROM events WHERE seq = (SELECT MAX(seq) FROM events)")
+    conn.close()
+    result = run("registry", "audit", "--home", str(copy))
+    assert result.returncode == 1
+    assert "[checkpoint_ahead]" in result.stdout
