@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ import sqlite_utils
 from registry.errors import ImportRejected, RegistryError
 from registry.model import Activity, Person
 from registry.store.audit import AuditReport, audit, event_hashes
+from registry.store.corrections import PersonCorrections
 from registry.store.digests import digests_of
 from registry.store.events import append_event
 from registry.store.lifecycle import DOCUMENT_SELECT, DocumentLifecycle
@@ -35,6 +38,23 @@ from registry.store.records import (
 )
 
 BUSY_TIMEOUT_MS = 30_000
+WRITE_WAIT_SECONDS = 300.0
+"""How long a writer waits for another to finish before ``registry_busy``."""
+_POLL = random.Random()  # noqa: S311 - jitter between lock attempts, not secrecy
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into complete SQL statements (triggers hold semicolons)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +77,7 @@ def _insert(
     return conn.execute(sql, tuple(row.values())).rowcount > 0
 
 
-class Registry(DocumentLifecycle):
+class Registry(DocumentLifecycle, PersonCorrections):
     """An open registry file. Create with :meth:`create`, open with :meth:`open`."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
@@ -113,20 +133,22 @@ class Registry(DocumentLifecycle):
         return registry
 
     def _migrate(self, version: int) -> None:
-        for number in range(version, SCHEMA_VERSION):
-            # One script per migration, inside one transaction with its version bump.
-            script = (
-                f"BEGIN IMMEDIATE;\n{MIGRATIONS[number]}\n"
-                f"PRAGMA user_version = {number + 1};\nCOMMIT;"
-            )
-            try:
-                self._conn.executescript(script)
-            except sqlite3.Error as exc:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise RegistryError(
-                    "migration_failed", f"{self.path}: migration {number + 1} failed: {exc}"
-                ) from exc
+        # Each migration runs in one write transaction with its version bump. The version is
+        # read again under the write lock: another process may have migrated meanwhile.
+        del version
+        for number in range(SCHEMA_VERSION):
+            with self.transaction() as conn:
+                current = conn.execute("PRAGMA user_version").fetchone()[0]
+                if current > number:
+                    continue
+                try:
+                    for statement in _statements(MIGRATIONS[number]):
+                        conn.execute(statement)
+                except sqlite3.Error as exc:
+                    raise RegistryError(
+                        "migration_failed", f"{self.path}: migration {number + 1} failed: {exc}"
+                    ) from exc
+                conn.execute(f"PRAGMA user_version = {number + 1}")
 
     def close(self) -> None:
         self._conn.close()
@@ -139,11 +161,13 @@ class Registry(DocumentLifecycle):
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back otherwise."""
-        try:
-            self._conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise RegistryError("registry_busy", f"{self.path}: {exc}") from exc
+        """One ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back otherwise.
+
+        Waiting for the write lock polls every millisecond or two (for up to
+        :data:`WRITE_WAIT_SECONDS`): SQLite's own busy handler sleeps in growing steps and
+        so almost never catches the short gap between another batch's transactions, which
+        starved a second writer until it gave up."""
+        self._begin()
         try:
             yield self._conn
         except BaseException:
@@ -154,6 +178,22 @@ class Registry(DocumentLifecycle):
         except sqlite3.Error as exc:
             self._conn.execute("ROLLBACK")
             raise RegistryError("commit_failed", f"{self.path}: {exc}") from exc
+
+    def _begin(self) -> None:
+        deadline = time.monotonic() + WRITE_WAIT_SECONDS
+        self._conn.execute("PRAGMA busy_timeout = 1")
+        try:
+            while True:
+                try:
+                    self._conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    busy = "locked" in str(exc) or "busy" in str(exc)
+                    if not busy or time.monotonic() > deadline:
+                        raise RegistryError("registry_busy", f"{self.path}: {exc}") from exc
+                time.sleep(_POLL.uniform(0.0005, 0.002))
+        finally:
+            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     # -- people and records --------------------------------------------------------------
 
