@@ -23,7 +23,7 @@ from pathlib import Path
 
 from keys.private import KeyRing, open_key_ring
 from registry.home import BureauConfig, Home
-from registry.model import Activity, Category, Person, RecordStatus, TitleLevel
+from registry.model import Activity, Category, Confirmer, Person, RecordStatus, TitleLevel
 from registry.numbering import mod11_2
 from registry.store import Registry
 from signer import Issuer, IssueReport, init_home
@@ -113,6 +113,11 @@ def _record(
         score=Decimal(score) if score is not None else None,
         role=None,
         status=RecordStatus.CONFIRMED,
+        # The industry authority confirms professional records, as the health and education
+        # series require (POLICIES.md §6); the rest is confirmed by the learning platform.
+        confirmed_by=(
+            Confirmer.INDUSTRY_AUTHORITY if category is Category.PROFESSIONAL else Confirmer.SYSTEM
+        ),
     )
 
 

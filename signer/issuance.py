@@ -22,11 +22,12 @@ from registry.errors import RegistryError
 from registry.home import CHINA_TZ, BureauConfig
 from registry.hours import Evaluation, Policy, evaluate, get_policy
 from registry.idnumber import mask_id_number
-from registry.model import Category, Person
+from registry.model import Category, HoursSummary, Person
 from registry.payload import ID_SALT_BYTES, Claims, encode_payload, id_digest
 from registry.store import DocumentRecord, IssueSlot, Registry
 from signer.errors import IssuanceError
 from signer.layout import SEAL_BOX, CertificatePage, PageRenderer
+from signer.lifecycle import DocumentEditions
 from signer.pades import SealStamper
 from signer.seal import seal_appearance_pdf
 
@@ -62,8 +63,13 @@ def write_atomically(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-class Issuer:
-    """Issues certificates for one bureau. Build once per process; it holds the seal key."""
+class Issuer(DocumentEditions):
+    """Issues certificates for one bureau. Build once per process; it holds the seal key.
+
+    The first edition of each year comes from :meth:`issue`; renewals, reissues and
+    corrections from :meth:`renew`, :meth:`reissue` and :meth:`correct`
+    (:class:`signer.lifecycle.DocumentEditions`).
+    """
 
     def __init__(
         self,
@@ -109,8 +115,7 @@ class Issuer:
             raise IssuanceError(
                 "policy_not_in_force", f"policy {policy.id} is not in force in {year}"
             )
-        if not self._ring.qr_not_before <= at <= self._ring.qr_not_after:
-            raise IssuanceError("qr_key_expired", "the active QR key is not valid now")
+        self._check_qr_key(at)
         people = self._select(id_numbers)
         issued: list[DocumentRecord] = []
         skipped: list[Skipped] = []
@@ -123,6 +128,10 @@ class Issuer:
             if progress is not None:
                 progress(done, len(people))
         return IssueReport(tuple(issued), tuple(skipped))
+
+    def _check_qr_key(self, at: dt.datetime) -> None:
+        if not self._ring.qr_not_before <= at <= self._ring.qr_not_after:
+            raise IssuanceError("qr_key_expired", "the active QR key is not valid now")
 
     def _select(self, id_numbers: Sequence[str] | None) -> list[Person]:
         if id_numbers is None:
@@ -167,9 +176,26 @@ class Issuer:
             raise
 
     def _make(
-        self, slot: IssueSlot, person: Person, evaluation: Evaluation, *, at: dt.datetime
+        self,
+        slot: IssueSlot,
+        person: Person,
+        evaluation: Evaluation,
+        *,
+        at: dt.datetime,
+        summary: HoursSummary | None = None,
+        carried: str | None = None,
+        note: str | None = None,
     ) -> DocumentRecord:
-        summary = evaluation.summary
+        """Make, seal, write and record the document of ``slot`` (inside
+        :meth:`Registry.issuance`).
+
+        The hours are ``summary`` when given (a reissue or correction states hours carried
+        from the edition it replaces), else the evaluation's; the page lists the records the
+        evaluation counted. ``carried`` is printed on the page and stored with the document;
+        ``note`` becomes the superseded editions' status note.
+        """
+        if summary is None:
+            summary = evaluation.summary
         salt = secrets.token_bytes(ID_SALT_BYTES)
         issued_on = at.astimezone(CHINA_TZ).date()
         claims = Claims(
@@ -210,6 +236,7 @@ class Issuer:
             issue_date=issued_on,
             policy_label=f"{policy.title_zh}（{policy.id}）",
             qr_text=payload,
+            note=carried or "",
         )
         signed = self._stamper.seal(self._renderer.render(page), payload=payload, at=at)
         path = self._out_dir / str(slot.year) / f"{slot.number}-{slot.edition}.pdf"
@@ -222,6 +249,8 @@ class Issuer:
             pdf_sha256=hashlib.sha256(signed).hexdigest(),
             pdf_path=str(path),
             at=at,
+            carried=carried,
+            note=note,
         )
 
 

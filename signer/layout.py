@@ -98,6 +98,10 @@ class CertificatePage:
     """The hours rules applied, e.g. ``广东省专业技术人员继续教育学时要求（gd-2010）``."""
     qr_text: str
     """QR payload text (upper-case alphanumeric, ~300–450 characters)."""
+    note: str = ""
+    """What this edition carried over or corrected, printed under the policy line (e.g. a
+    reissue's 补办：公需、选修学时按原证书第1版结转；…); one line, cut with an ellipsis if it
+    does not fit (the registry keeps it whole). Empty for most documents."""
 
 
 class PageRenderer:
@@ -350,6 +354,9 @@ class _Drawing:
     def policy(self, y: float) -> None:
         self.writer.fill(_MUTED)
         self.text(_LEFT, y, f"学时要求依据：{self.page.policy_label}", 8.5)
+        if self.page.note:
+            # Lowest with a full activity table: y ≈ 199.5, above the seal box (184).
+            self.text(_LEFT, y - 12.5, self.clipped(self.page.note, _WIDTH, 8.5), 8.5)
         self.writer.fill(_INK)
 
     def footer(self) -> None:

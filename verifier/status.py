@@ -6,13 +6,23 @@ makes the verdict ``indeterminate``: "could not check" is never shown as "not re
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from registry.errors import RegistryError
+from registry.home import CHINA_TZ
 from registry.hours import get_policy
-from registry.model import Activity, DocumentStatus, Person, format_hours
+from registry.model import (
+    Activity,
+    DocumentStatus,
+    Person,
+    RevocationReason,
+    SupersessionReason,
+    format_hours,
+)
 from registry.store import DocumentRecord, Registry
 from verifier.payload import AuthenticPayload
 from verifier.report import Check
@@ -24,6 +34,10 @@ class StatusSource(Protocol):
     def document(self, number: str, edition: int) -> DocumentRecord | None: ...
 
     def document_by_sha256(self, pdf_sha256: str) -> DocumentRecord | None: ...
+
+    def history(self, number: str) -> list[DocumentRecord]:
+        """Every edition of ``number``, oldest first (empty when the number is unknown)."""
+        ...
 
 
 class RegistryStatus:
@@ -38,6 +52,9 @@ class RegistryStatus:
 
     def document_by_sha256(self, pdf_sha256: str) -> DocumentRecord | None:
         return self._registry.document_by_sha256(pdf_sha256)
+
+    def history(self, number: str) -> list[DocumentRecord]:
+        return self._registry.history(number)
 
     def person(self, id_number: str) -> Person | None:
         return self._registry.person(id_number)
@@ -72,6 +89,9 @@ class RegistryFileStatus:
     def document_by_sha256(self, pdf_sha256: str) -> DocumentRecord | None:
         return self._status().document_by_sha256(pdf_sha256)
 
+    def history(self, number: str) -> list[DocumentRecord]:
+        return self._status().history(number)
+
     def person(self, id_number: str) -> Person | None:
         return self._status().person(id_number)
 
@@ -102,12 +122,85 @@ def status_check(payload: AuthenticPayload, source: StatusSource | None) -> Chec
             f"the registry holds a different payload for {ident}",
         )
     if record.status is DocumentStatus.REVOKED:
-        return Check.failed("registry.status", "revoked", f"{ident} has been revoked")
+        return Check.failed("registry.status", "revoked", f"{ident} was {_revocation(record)}")
     if record.status is DocumentStatus.SUPERSEDED:
-        return Check.failed(
-            "registry.status", "superseded", f"{ident} has been superseded by a later edition"
-        )
+        return Check.failed("registry.status", "superseded", f"{ident} was {_supersession(record)}")
     return Check.passed("registry.status", f"{ident} is current in the registry")
+
+
+def _china_date(when: dt.datetime | None) -> str:
+    return when.astimezone(CHINA_TZ).date().isoformat() if when else "an unknown date"
+
+
+def _supersession(record: DocumentRecord) -> str:
+    """``superseded by edition 2 on 2026-03-02 (遗失补办: reissue_lost)``."""
+    by = f"edition {record.superseded_by}" if record.superseded_by else "a later edition"
+    text = f"superseded by {by} on {_china_date(record.status_changed_at)}"
+    reason = record.status_reason
+    if reason in _SUPERSESSION:
+        text += f" ({SupersessionReason(reason).label_zh}: {reason})"
+    elif reason:
+        text += f" ({reason})"
+    return text
+
+
+def _revocation(record: DocumentRecord) -> str:
+    """``revoked on 2026-03-02: fraud (弄虚作假) — note``."""
+    text = f"revoked on {_china_date(record.status_changed_at)}"
+    reason = record.status_reason
+    if reason in _REVOCATION:
+        text += f": {reason} ({RevocationReason(reason).label_zh})"
+    elif reason:
+        text += f": {reason}"
+    if record.status_note:
+        text += f" — {record.status_note}"
+    return text
+
+
+_SUPERSESSION = {r.value for r in SupersessionReason}
+_REVOCATION = {r.value for r in RevocationReason}
+
+
+def edition_history(records: Sequence[DocumentRecord]) -> list[dict[str, Any]]:
+    """The editions of a number for people (the web result page): kind, year, status, the
+    dates in China time, why the status changed (for a revocation, with its note), with
+    Chinese labels. No personal data."""
+    rows: list[dict[str, Any]] = []
+    for record in records:
+        reason = record.status_reason or ""
+        if reason in _SUPERSESSION:
+            reason_zh = SupersessionReason(reason).label_zh
+        elif reason in _REVOCATION:
+            reason_zh = RevocationReason(reason).label_zh
+        else:
+            reason_zh = reason
+        if record.status is DocumentStatus.SUPERSEDED:
+            status_zh = (
+                f"已被第{record.superseded_by}版取代" if record.superseded_by else "已被取代"
+            )
+        else:
+            status_zh = {DocumentStatus.CURRENT: "现行有效", DocumentStatus.REVOKED: "已撤销"}[
+                record.status
+            ]
+        rows.append(
+            {
+                "edition": record.edition,
+                "kind": record.kind.value,
+                "kind_zh": record.kind.label_zh,
+                "year": record.year,
+                "status": record.status.value,
+                "status_zh": status_zh,
+                "issued_on": _china_date(record.issued_at),
+                "changed_on": (
+                    _china_date(record.status_changed_at) if record.status_changed_at else None
+                ),
+                "reason": reason or None,
+                "reason_zh": reason_zh or None,
+                "note": record.status_note if record.status is DocumentStatus.REVOKED else None,
+                "carried": record.carried,
+            }
+        )
+    return rows
 
 
 def hours_check(payload: AuthenticPayload) -> Check:

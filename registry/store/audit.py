@@ -92,9 +92,13 @@ def audit_log(conn: sqlite3.Connection, report: AuditReport) -> dict[str, tuple[
             )
         previous_hash, expected_seq = digest, seq + 1
         try:
-            written = json.loads(data).get("rows", {})
+            content = json.loads(data)
+            written = content.get("rows", {})
+            removed = content.get("removed", [])
         except (ValueError, AttributeError):
-            written = {}
+            written, removed = {}, []
+        for key in removed:  # rows an event deleted on purpose (an ID number corrected)
+            latest.pop(key, None)
         for key, row_digest in written.items():
             latest[key] = (row_digest, seq)
     return latest

@@ -154,9 +154,11 @@ class DocumentLifecycle:
         pdf_path: str,
         at: dt.datetime,
         carried: str | None = None,
+        note: str | None = None,
     ) -> DocumentRecord:
         """Record the document of ``slot`` (inside :meth:`issuance`), supersede what it
-        replaces, and log it. ``carried`` says what a reissue carried over."""
+        replaces, and log it. ``carried`` says what a reissue carried over (or why a
+        correction was made); ``note`` is kept as the superseded editions' ``status_note``."""
         conn = self._conn
         when = at.isoformat(timespec="seconds")
         conn.execute(
@@ -191,25 +193,28 @@ class DocumentLifecycle:
             ]
             conn.execute(
                 "UPDATE documents SET status = 'superseded', superseded_by = ?,"
-                " status_changed_at = ?, status_reason = ?"
+                " status_changed_at = ?, status_reason = ?, status_note = ?"
                 " WHERE number = ? AND year = ? AND status = 'current' AND edition < ?",
-                (slot.edition, when, slot.reason.value if slot.reason else None,
+                (slot.edition, when, slot.reason.value if slot.reason else None, note,
                  slot.number, slot.year, slot.edition),
             )  # fmt: skip
         rows = digests_of(conn, "documents", "number = ?", (slot.number,))
         rows |= digests_of(conn, "certificates", "number = ?", (slot.number,))
+        data: dict[str, Any] = {
+            "kind": slot.kind.value,
+            "year": slot.year,
+            "pdf_sha256": pdf_sha256,
+            "supersedes": replaced,
+            "reason": slot.reason.value if slot.reason else None,
+            "rows": rows,
+        }
+        if note is not None:
+            data["note"] = note
         append_event(
             conn,
             kind="issue" if slot.kind is DocumentKind.ORIGINAL else slot.kind.value,
             subject=f"{slot.number}/{slot.edition}",
-            data={
-                "kind": slot.kind.value,
-                "year": slot.year,
-                "pdf_sha256": pdf_sha256,
-                "supersedes": replaced,
-                "reason": slot.reason.value if slot.reason else None,
-                "rows": rows,
-            },
+            data=data,
             at=at,
         )
         document = self.document(slot.number, slot.edition)

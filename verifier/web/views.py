@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from verifier.report import VerificationReport
 from verifier.service import Verifier
+from verifier.status import edition_history
 
 bp = Blueprint("verify", __name__)
 
@@ -99,7 +100,18 @@ def verify_page() -> tuple[str, int]:
         return render_template(
             "index.html", error="请上传证书 PDF 或二维码图片，或粘贴二维码内容。"
         ), 400
-    return render_template("result.html", report=report, data=report.to_json()), 200
+    return render_template(
+        "result.html", report=report, data=report.to_json(), history=_history(report)
+    ), 200
+
+
+def _history(report: VerificationReport) -> list[dict[str, Any]] | None:
+    """The editions of the verified number, when the claims are authentic and the verifier
+    has a registry; ``None`` without a registry (the page says there is no history)."""
+    status = _verifier().status
+    if status is None or report.claims is None:
+        return None
+    return edition_history(status.history(report.claims.number))
 
 
 @bp.post("/api/v1/verify")

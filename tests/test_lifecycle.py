@@ -1,0 +1,433 @@
+"""Renewal, reissue, correction and revocation: editions of one number, and what verifiers
+see of the editions they replace."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import json
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from keys.private import open_key_ring
+from registry.errors import RegistryError
+from registry.home import CHINA_TZ
+from registry.model import (
+    Activity,
+    Category,
+    DocumentKind,
+    DocumentStatus,
+    RecordStatus,
+    RevocationReason,
+    SupersessionReason,
+)
+from registry.numbering import mod11_2
+from registry.payload import decode_payload
+from registry.store import DocumentRecord, Registry
+from registry.store.audit import audit
+from signer import IssuanceError, Issuer, ReissueReason
+from tests.conftest import AT, CONFIG, DEMO, LATER, PASSPHRASE, IssuedHome
+from tests.test_cli import assert_clean_failure, run
+from verifier import RegistryStatus, VerificationReport, Verifier
+from verifier.web import create_app
+
+HOLDER = "440106198503120031"
+"""张伟: public 20 h, professional 46 h (two records), elective 12 h in 2025."""
+NEW_ID = "44010619850312005" + mod11_2("44010619850312005")
+CHANGED = AT + dt.timedelta(days=1)
+"""When editions are renewed, reissued, corrected or revoked; verification is at LATER."""
+CHANGED_ON = CHANGED.astimezone(CHINA_TZ).date().isoformat()
+
+
+@dataclasses.dataclass
+class Bureau:
+    home: IssuedHome
+    registry: Registry
+    issuer: Issuer
+
+    @property
+    def original(self) -> DocumentRecord:
+        return next(d for d in self.home.documents if d.id_number == HOLDER)
+
+    def verifier(self) -> Verifier:
+        return Verifier(self.home.trust, status=RegistryStatus(self.registry))
+
+    def verify_pdf(self, document: DocumentRecord) -> VerificationReport:
+        return self.verifier().verify_pdf(Path(document.pdf_path).read_bytes(), at=LATER)
+
+    def verify_qr(self, document: DocumentRecord) -> VerificationReport:
+        return self.verifier().verify_text(document.payload, at=LATER)
+
+
+@pytest.fixture
+def bureau(fresh_home: IssuedHome) -> Iterator[Bureau]:
+    home = fresh_home.home
+    ring = open_key_ring(home.keys_dir, passphrase=PASSPHRASE)
+    registry = Registry.open(home.registry_path)
+    issuer = Issuer(registry=registry, ring=ring, config=CONFIG, out_dir=home.certificates_dir)
+    # The session's documents name the session home's files: point them at this copy.
+    documents = tuple(
+        dataclasses.replace(d, pdf_path=str(fresh_home.pdf(d))) for d in fresh_home.documents
+    )
+    yield Bureau(dataclasses.replace(fresh_home, documents=documents), registry, issuer)
+    registry.close()
+
+
+def status_detail(report: VerificationReport) -> str:
+    return next(c.detail for c in report.checks if c.name == "registry.status")
+
+
+def hours(document: DocumentRecord) -> tuple[int, int, int, int]:
+    return decode_payload(document.payload).claims.hours
+
+
+def professional_records(registry: Registry, id_number: str = HOLDER) -> list[Activity]:
+    return [
+        a for a in registry.activities(id_number, year=2025) if a.category is Category.PROFESSIONAL
+    ]
+
+
+# --- renewal and reissue ------------------------------------------------------------------
+
+
+def test_renewal_keeps_the_number_and_supersedes_the_old_edition(bureau: Bureau) -> None:
+    old = bureau.original
+    new = bureau.issuer.renew(old.number, at=CHANGED)
+
+    assert (new.number, new.edition, new.kind) == (old.number, 2, DocumentKind.RENEWAL)
+    assert new.issue_reason is SupersessionReason.RENEWAL
+    assert hours(new) == hours(old) == (1200, 2760, 720, 4680)
+    replaced = bureau.registry.document(old.number, old.edition)
+    assert replaced is not None
+    assert replaced.status is DocumentStatus.SUPERSEDED
+    assert (replaced.superseded_by, replaced.status_reason) == (2, "renewal")
+    assert [d.edition for d in bureau.registry.history(old.number)] == [1, 2]
+
+    for report in (bureau.verify_pdf(old), bureau.verify_qr(old)):
+        assert report.verdict.value == "invalid"
+        assert report.reasons == ("superseded",)
+        detail = status_detail(report)
+        assert f"{old.number} edition 1 was superseded by edition 2 on {CHANGED_ON}" in detail
+        assert "(续办: renewal)" in detail
+    for report in (bureau.verify_pdf(new), bureau.verify_qr(new)):
+        assert report.verdict.value == "valid", report.to_json()
+
+
+def test_renewal_of_a_year_without_a_current_document_is_refused(bureau: Bureau) -> None:
+    with pytest.raises(IssuanceError) as caught:
+        bureau.issuer.renew(bureau.original.number, year=2024, at=CHANGED)
+    assert caught.value.reason == "nothing_to_replace"
+    with pytest.raises(IssuanceError) as unknown:
+        bureau.issuer.renew("440100999999999", at=CHANGED)
+    assert unknown.value.reason == "no_such_document"
+
+
+def test_reissue_without_reproven_records_carries_public_and_elective_only(
+    bureau: Bureau,
+) -> None:
+    old = bureau.original
+    new = bureau.issuer.reissue(old.number, reason=ReissueReason.LOST, at=CHANGED)
+
+    assert (new.number, new.edition, new.kind) == (old.number, 2, DocumentKind.REISSUE)
+    assert new.issue_reason is SupersessionReason.REISSUE_LOST
+    assert hours(new) == (1200, 0, 720, 1920)
+    assert new.carried == (
+        "补办（遗失补办）：公需、选修学时按原证书第1版结转；"
+        "专业科目学时仅计重新提供证明的0项记录（0学时）"
+    )
+    page = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", new.pdf_path, "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "第2版（补办）" in page
+    assert "仅计重新提供证明的0项记录" in page
+
+    old_report = bureau.verify_qr(old)
+    assert old_report.reasons == ("superseded",)
+    assert f"superseded by edition 2 on {CHANGED_ON} (遗失补办: reissue_lost)" in status_detail(
+        old_report
+    )
+    # Issued although short: it states what was proven, and verifiers see the shortfall.
+    report = bureau.verify_pdf(new)
+    assert report.reasons == ("hours_below_policy",)
+    assert next(c for c in report.checks if c.name == "registry.status").reason is None
+
+
+def test_reissue_with_reproven_records_counts_their_professional_hours(bureau: Bureau) -> None:
+    old = bureau.original
+    # The proof's own figures do not count, the registry's record does.
+    proofs = [
+        dataclasses.replace(a, minutes=1, status=RecordStatus.DECLARED)
+        for a in professional_records(bureau.registry)
+    ]
+    new = bureau.issuer.reissue(
+        old.number, reason=ReissueReason.DAMAGED, reproven=proofs, at=CHANGED
+    )
+
+    assert hours(new) == (1200, 2760, 720, 4680)
+    assert new.issue_reason is SupersessionReason.REISSUE_DAMAGED
+    assert new.carried is not None
+    assert "仅计重新提供证明的2项记录（46学时）" in new.carried
+    for report in (bureau.verify_pdf(new), bureau.verify_qr(new)):
+        assert report.verdict.value == "valid", report.to_json()
+
+    one = bureau.issuer.reissue(
+        old.number, reason=ReissueReason.LOST, reproven=proofs[:1], at=CHANGED
+    )
+    assert one.edition == 3
+    assert hours(one)[1] == 1800  # the five-day course: 30 h
+
+
+def test_a_reproven_record_the_registry_does_not_hold_is_refused(bureau: Bureau) -> None:
+    (first, *_rest) = professional_records(bureau.registry)
+    for stranger in (
+        dataclasses.replace(first, title="从未学过的课程"),
+        dataclasses.replace(first, id_number="440104199001150021"),
+    ):
+        with pytest.raises(IssuanceError) as caught:
+            bureau.issuer.reissue(
+                bureau.original.number,
+                reason=ReissueReason.LOST,
+                reproven=[stranger],
+                at=CHANGED,
+            )
+        assert caught.value.reason == "reproven_not_found"
+    assert len(bureau.registry.history(bureau.original.number)) == 1, "nothing was issued"
+
+
+# --- revocation ---------------------------------------------------------------------------
+
+
+def test_revoked_document_verifies_as_revoked_with_reason_and_note(bureau: Bureau) -> None:
+    old = bureau.original
+    note = "经核查，继续教育记录系伪造"
+    revoked = bureau.registry.revoke(
+        old.number, reason=RevocationReason.FRAUD, note=note, at=CHANGED
+    )
+    assert (revoked.status, revoked.status_reason, revoked.status_note) == (
+        DocumentStatus.REVOKED,
+        "fraud",
+        note,
+    )
+    for report in (bureau.verify_pdf(old), bureau.verify_qr(old)):
+        assert report.verdict.value == "invalid"
+        assert report.reasons == ("revoked",)
+        assert status_detail(report) == (
+            f"{old.number} edition 1 was revoked on {CHANGED_ON}: fraud (弄虚作假) — {note}"
+        )
+
+    with pytest.raises(RegistryError) as again:
+        bureau.registry.revoke(old.number, reason=RevocationReason.WITHDRAWN, note="", at=LATER)
+    assert again.value.reason == "already_revoked"
+    with pytest.raises(IssuanceError) as renewed:
+        bureau.issuer.renew(old.number, at=LATER)
+    assert renewed.value.reason == "nothing_to_replace"
+
+
+def test_revocation_is_final_even_behind_cecerts_back(bureau: Bureau) -> None:
+    old = bureau.original
+    bureau.registry.revoke(old.number, reason=RevocationReason.ALTERED, note="涂改", at=CHANGED)
+    conn = sqlite3.connect(bureau.home.home.registry_path)
+    try:
+        with pytest.raises(sqlite3.DatabaseError, match="a revoked document cannot change"):
+            conn.execute(
+                "UPDATE documents SET status = 'current' WHERE number = ? AND edition = 1",
+                (old.number,),
+            )
+    finally:
+        conn.close()
+    assert bureau.verify_qr(old).reasons == ("revoked",)
+
+
+# --- corrections --------------------------------------------------------------------------
+
+
+def test_correcting_the_name_issues_a_correction_edition(bureau: Bureau) -> None:
+    old = bureau.original
+    (new,) = bureau.issuer.correct(
+        old.number, name="张玮", reason_text="姓名录入错误，依户口簿更正", at=CHANGED
+    )
+
+    claims = decode_payload(new.payload).claims
+    assert (new.edition, new.kind, claims.name) == (2, DocumentKind.CORRECTION, "张玮")
+    assert claims.matches_id_number(HOLDER)
+    assert hours(new) == hours(old)
+    assert new.carried == "更正姓名：姓名录入错误，依户口簿更正"
+    replaced = bureau.registry.document(old.number, 1)
+    assert replaced is not None
+    assert (replaced.status, replaced.status_reason, replaced.status_note) == (
+        DocumentStatus.SUPERSEDED,
+        "correction",
+        "姓名录入错误，依户口簿更正",
+    )
+    person = bureau.registry.person(HOLDER)
+    assert person is not None
+    assert person.name == "张玮"
+    (event,) = bureau.registry.db.query(
+        "SELECT * FROM events WHERE kind = 'correct_person' ORDER BY seq"
+    )
+    data = json.loads(event["data"])
+    assert data["fields"] == ["name"]
+    assert data["note"] == "姓名录入错误，依户口簿更正"
+    assert f"people:{HOLDER}" in data["rows"]
+    assert bureau.verify_pdf(new).verdict.value == "valid"
+    assert bureau.verify_pdf(old).reasons == ("superseded",)
+    assert audit(bureau.registry._conn).ok
+
+    with pytest.raises(IssuanceError) as again:
+        bureau.issuer.correct(old.number, reason_text="再次更正", at=CHANGED)
+    assert again.value.reason == "nothing_to_correct"
+
+
+def test_correcting_the_id_number_moves_records_and_certificate(bureau: Bureau) -> None:
+    old = bureau.original
+    records = len(bureau.registry.activities(HOLDER))
+    (new,) = bureau.issuer.correct(
+        old.number, id_number=NEW_ID, reason_text="身份证号录入错误", at=CHANGED
+    )
+
+    assert bureau.registry.person(HOLDER) is None
+    assert bureau.registry.activities(HOLDER) == []
+    assert len(bureau.registry.activities(NEW_ID)) == records
+    assert {d.id_number for d in bureau.registry.history(old.number)} == {NEW_ID}
+    claims = decode_payload(new.payload).claims
+    assert claims.matches_id_number(NEW_ID)
+    assert not claims.matches_id_number(HOLDER)
+    assert claims.masked_id.endswith(NEW_ID[-4:])
+    assert new.carried == "更正身份证号：身份证号录入错误"
+    assert bureau.registry.documents(id_number=NEW_ID)[0].status is DocumentStatus.SUPERSEDED
+    assert bureau.verify_qr(new).verdict.value == "valid"
+    report = audit(bureau.registry._conn)
+    assert report.ok, report.problems
+    (event,) = bureau.registry.db.query("SELECT data FROM events WHERE kind = 'correct_person'")
+    data = json.loads(event["data"])
+    assert f"people:{HOLDER}" in data["removed"]
+    assert len(data["removed"]) == 1 + records
+
+
+def test_an_id_number_already_in_the_registry_is_refused_whole(bureau: Bureau) -> None:
+    other = next(d.id_number for d in bureau.home.documents if d.id_number != HOLDER)
+    with pytest.raises(RegistryError) as caught:
+        bureau.issuer.correct(
+            bureau.original.number, id_number=other, name="张玮", reason_text="x", at=CHANGED
+        )
+    assert caught.value.reason == "id_number_taken"
+    person = bureau.registry.person(HOLDER)
+    assert person is not None
+    assert person.name == "张伟", "the name was not changed either"
+    with pytest.raises(RegistryError) as bad:
+        bureau.issuer.correct(
+            bureau.original.number, id_number=HOLDER[:-1] + "0", reason_text="x", at=CHANGED
+        )
+    assert bad.value.reason == "bad_id_number"
+    with pytest.raises(IssuanceError) as no_reason:
+        bureau.issuer.correct(bureau.original.number, name="张玮", reason_text=" ", at=CHANGED)
+    assert no_reason.value.reason == "reason_required"
+
+
+# --- the web verifier ----------------------------------------------------------------------
+
+
+def test_result_page_of_an_old_edition_shows_the_history(bureau: Bureau) -> None:
+    old = bureau.original
+    bureau.issuer.reissue(old.number, reason=ReissueReason.LOST, at=CHANGED)
+    home = bureau.home.home
+    app = create_app(
+        {
+            "TESTING": True,
+            "TRUST_LIST": str(home.trust_list_path),
+            "REGISTRY": str(home.registry_path),
+        }
+    )
+    page = app.test_client().post("/", data={"qr": old.payload}).get_data(as_text=True)
+    assert "证书版次记录" in page
+    assert "已被第2版取代" in page
+    assert "遗失补办" in page
+    assert "第 1 版（本证书）" in page
+    assert "补办" in page
+    assert CHANGED_ON in page
+
+    offline = create_app({"TESTING": True, "TRUST_LIST": str(home.trust_list_path)})
+    page = offline.test_client().post("/", data={"qr": old.payload}).get_data(as_text=True)
+    assert "无法显示该证书编号的版次记录" in page
+    assert "已被第2版取代" not in page
+
+
+# --- the command line, as real processes ---------------------------------------------------
+
+
+def test_lifecycle_commands(bureau: Bureau, tmp_path: Path) -> None:
+    home = bureau.home.home.root
+    bureau.registry.close()
+    env = {"CECERT_PASSPHRASE": PASSPHRASE.decode()}
+    number = bureau.original.number
+
+    listed = run("history", number, "--json", home=home)
+    assert listed.returncode == 0, listed.stderr
+    assert [e["edition"] for e in json.loads(listed.stdout)["editions"]] == [1]
+
+    renewed = run("renew", number, env=env, home=home)
+    assert renewed.returncode == 0, renewed.stderr
+    assert f"issued {number} edition 2 (renewal 续办, 2025)" in renewed.stdout
+
+    proofs = tmp_path / "reproven.csv"
+    with (DEMO / "activities.csv").open(encoding="utf-8-sig") as source:
+        rows = list(csv.reader(source))
+    with proofs.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows(
+            [rows[0], *(r for r in rows[1:] if r[0] == HOLDER and r[2] == "professional")]
+        )
+    reissued = run(
+        "reissue", number, "--reason", "lost", "--reproven", str(proofs), env=env, home=home
+    )
+    assert reissued.returncode == 0, reissued.stderr
+    assert "仅计重新提供证明的2项记录（46学时）" in reissued.stdout
+
+    out_dir = tmp_path / "out"
+    corrected = run(
+        "correct", number, "--name", "张玮", "--reason", "姓名有误", "--out", str(out_dir),
+        env=env, home=home,
+    )  # fmt: skip
+    assert corrected.returncode == 0, corrected.stderr
+    assert (out_dir / "2025" / f"{number}-4.pdf").is_file()
+
+    revoked = run("revoke", number, "--reason", "withdrawn", "--note", "单位申请撤回", home=home)
+    assert revoked.returncode == 0, revoked.stderr
+    assert f"revoked {number} edition 4: withdrawn (发证机关撤回)" in revoked.stdout
+    assert_clean_failure(
+        run("revoke", number, "--edition", "4", "--reason", "fraud", home=home),
+        "already_revoked",
+    )
+    assert run("revoke", number, "--reason", "forged", home=home).returncode == 2
+
+    listed = run("history", number, "--json", home=home)
+    editions = json.loads(listed.stdout)["editions"]
+    assert [(e["edition"], e["kind"], e["status"]) for e in editions] == [
+        (1, "original", "superseded"),
+        (2, "renewal", "superseded"),
+        (3, "reissue", "superseded"),
+        (4, "correction", "revoked"),
+    ]
+    assert editions[3]["note"] == "单位申请撤回"
+    text = run("history", number, home=home)
+    assert "已被第2版取代" in text.stdout
+    assert "已撤销" in text.stdout
+
+    audited = run("registry", "audit", home=home)
+    assert audited.returncode == 0, audited.stdout + audited.stderr
+    checkpoints = sqlite3.connect(bureau.home.home.registry_path)
+    try:
+        assert checkpoints.execute("SELECT COUNT(*) FROM checkpoints").fetchone()[0] == 3
+    finally:
+        checkpoints.close()
+
+    assert_clean_failure(run("renew", number, env=env, home=home), "nothing_to_replace")
+    assert_clean_failure(run("renew", number, home=home), "no_passphrase")
+    assert_clean_failure(run("history", "440100999999999", home=home), "no_such_document")
