@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
+from cecert.options import home_option, passphrase, resolve_home
 from cecert.registry_commands import registry_group
 from cecert.rules_commands import hours, title
 from keys import KeysError, parse_trust_list
@@ -42,32 +42,6 @@ def _signer_errors() -> tuple[type[Exception], ...]:
     except ImportError:  # a verifier-only installation has no signer
         return ()
     return (IssuanceError,)
-
-
-def home_option(func: F) -> F:
-    return click.option(
-        "--home",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="cecert home (default: $CECERT_HOME, else ./var).",
-    )(func)
-
-
-def _home(home: Path | None) -> Home:
-    return Home.resolve(home, os.environ)
-
-
-def _passphrase(*, confirm: bool = False) -> bytes:
-    """``$CECERT_PASSPHRASE``, else a prompt on a terminal; there is no default."""
-    value = os.environ.get("CECERT_PASSPHRASE")
-    if value:
-        return value.encode("utf-8")
-    if not sys.stdin.isatty():
-        raise KeysError(
-            "no_passphrase", "set CECERT_PASSPHRASE or run on a terminal to be asked for it"
-        )
-    text: str = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
-    return text.encode("utf-8")
 
 
 @contextmanager
@@ -96,11 +70,11 @@ def init(home: Path | None, bureau: str, region: str, province: str, default_pol
     """Create a home: root CA, seal certificate, QR key, empty registry, trust list."""
     from signer import init_home
 
-    target = _home(home)
+    target = resolve_home(home)
     config = BureauConfig(
         bureau=bureau, region=region, province=province, default_policy=default_policy
     )
-    init_home(target, config=config, passphrase=_passphrase(confirm=True), at=_now())
+    init_home(target, config=config, passphrase=passphrase(confirm=True), at=_now())
     click.echo(f"initialised {target.root} for {bureau} ({region})")
     click.echo(f"trust list: {target.trust_list_path}")
 
@@ -118,7 +92,7 @@ def export_trust(home: Path | None, file: Path) -> None:
     from signer import export_trust as export
     from signer.setup import describe_trust
 
-    data = export(_home(home), passphrase=_passphrase(), at=_now())
+    data = export(resolve_home(home), passphrase=passphrase(), at=_now())
     file.write_bytes(data)
     summary = describe_trust(data)
     click.echo(f"wrote {file}; root SHA-256 (publish it for pinning): {summary['root_sha256']}")
@@ -130,7 +104,7 @@ def import_() -> None:
 
 
 def _import(kind: ImportKind, home: Path | None, file: Path) -> None:
-    with _open_registry(_home(home)) as registry:
+    with _open_registry(resolve_home(home)) as registry:
         result = import_file(registry, kind, file, at=_now())
     click.echo(
         f"{kind.value}: {result.added} added, {result.updated} updated, "
@@ -172,9 +146,9 @@ def issue(
     from signer import Issuer
     from signer.checkpointing import write_checkpoint
 
-    target = _home(home)
+    target = resolve_home(home)
     config = target.config()
-    ring = open_key_ring(target.keys_dir, passphrase=_passphrase())
+    ring = open_key_ring(target.keys_dir, passphrase=passphrase())
     with _open_registry(target) as registry:
         issuer = Issuer(
             registry=registry,
@@ -213,7 +187,7 @@ def issue(
 def _verifier(
     home: Path | None, trust: Path | None, registry: Path | None, pin: str | None
 ) -> tuple[Verifier, Registry | None]:
-    target = _home(home)
+    target = resolve_home(home)
     trust_path = trust or target.trust_list_path
     try:
         data = trust_path.read_bytes()
@@ -302,7 +276,7 @@ def serve(
     from verifier.web import create_app
     from verifier.web.server import serve as run_server
 
-    target = _home(home)
+    target = resolve_home(home)
     trust_path = trust or target.trust_list_path
     registry_path = registry or (target.registry_path if trust is None else None)
     app = create_app(

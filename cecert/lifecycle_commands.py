@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,8 +16,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from cecert.options import home_option, passphrase, resolve_home
 from registry.errors import RegistryError
-from registry.home import CHINA_TZ, Home
+from registry.home import CHINA_TZ
 from registry.importing import load_activities
 from registry.model import DocumentKind, RevocationReason
 from registry.store import DocumentRecord, Registry
@@ -30,15 +30,6 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 _REVOCATION = click.Choice([r.value for r in RevocationReason])
 _OUT = click.Path(file_okay=False, path_type=Path)
-
-
-def _home_option(func: F) -> F:
-    return click.option(
-        "--home",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="cecert home (default: $CECERT_HOME, else ./var).",
-    )(func)
 
 
 def _out_option(func: F) -> F:
@@ -57,7 +48,7 @@ def _now() -> dt.datetime:
 
 @contextmanager
 def _registry(home: Path | None, *, read_only: bool = False) -> Iterator[Registry]:
-    target = Home.resolve(home, os.environ)
+    target = resolve_home(home)
     target.config()  # a clear no_home / bad_config before touching the registry
     registry = Registry.open(target.registry_path, read_only=read_only)
     try:
@@ -70,14 +61,13 @@ def _registry(home: Path | None, *, read_only: bool = False) -> Iterator[Registr
 def _issuer(home: Path | None, out_dir: Path | None) -> Iterator[Issuer]:
     """An issuer as ``cecert issue`` builds it: the home's keys (passphrase) and registry.
     When the block succeeds, a checkpoint of the event log is signed, as after an issuance."""
-    from cecert.cli import _passphrase
     from keys.private import open_key_ring
     from signer import Issuer
     from signer.checkpointing import write_checkpoint
 
-    target = Home.resolve(home, os.environ)
+    target = resolve_home(home)
     config = target.config()
-    ring = open_key_ring(target.keys_dir, passphrase=_passphrase())
+    ring = open_key_ring(target.keys_dir, passphrase=passphrase())
     with _registry(home) as registry:
         yield Issuer(
             registry=registry,
@@ -98,7 +88,7 @@ def _print_issued(document: DocumentRecord) -> None:
 
 
 @click.command()
-@_home_option
+@home_option
 @click.argument("number")
 @click.option("--year", type=int, default=None, help="Default: the latest current year.")
 @_out_option
@@ -110,7 +100,7 @@ def renew(home: Path | None, number: str, year: int | None, out_dir: Path | None
 
 
 @click.command()
-@_home_option
+@home_option
 @click.argument("number")
 @click.option("--reason", type=click.Choice(["lost", "damaged"]), required=True)
 @click.option("--year", type=int, default=None, help="Default: the latest current year.")
@@ -143,7 +133,7 @@ def reissue(
 
 
 @click.command()
-@_home_option
+@home_option
 @click.argument("number")
 @click.option("--name", default=None, help="The holder's correct name.")
 @click.option("--id-number", default=None, help="The holder's correct ID number.")
@@ -169,7 +159,7 @@ def correct(
 
 
 @click.command()
-@_home_option
+@home_option
 @click.argument("number")
 @click.option("--edition", type=int, default=None, help="Default: the latest edition.")
 @click.option("--reason", type=_REVOCATION, required=True)
@@ -185,7 +175,7 @@ def revoke(home: Path | None, number: str, edition: int | None, reason: str, not
 
 
 @click.command()
-@_home_option
+@home_option
 @click.argument("number")
 @click.option("--json", "as_json", is_flag=True, help="Print the editions as JSON.")
 def history(home: Path | None, number: str, as_json: bool) -> None:

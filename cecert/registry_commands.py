@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from registry.home import Home
+from cecert.options import passphrase, resolve_home
 from registry.store import Registry
 
 
@@ -37,7 +36,7 @@ def audit(home: Path | None, registry_path: Path | None, as_json: bool) -> None:
     """
     from cecert.auditing import run_audit
 
-    target = Home.resolve(home, os.environ)
+    target = resolve_home(home)
     path = registry_path or target.registry_path
     with Registry.open(path, read_only=True) as registry:
         report = run_audit(registry, target, at=dt.datetime.now(dt.UTC))
@@ -74,7 +73,7 @@ def audit(home: Path | None, registry_path: Path | None, as_json: bool) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def backup(home: Path | None, file: Path) -> None:
     """Write a consistent copy of the registry to FILE while it is in use."""
-    target = Home.resolve(home, os.environ)
+    target = resolve_home(home)
     target.config()
     with Registry.open(target.registry_path, read_only=True) as registry:
         registry.backup(file)
@@ -88,13 +87,12 @@ def backup(home: Path | None, file: Path) -> None:
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None)
 def checkpoint(home: Path | None) -> None:
     """Sign a checkpoint of the event log now, store it and print it (publish it)."""
-    from cecert.cli import _passphrase
     from keys.private import open_key_ring
     from signer.checkpointing import write_checkpoint
 
-    target = Home.resolve(home, os.environ)
+    target = resolve_home(home)
     config = target.config()
-    ring = open_key_ring(target.keys_dir, passphrase=_passphrase())
+    ring = open_key_ring(target.keys_dir, passphrase=passphrase())
     with Registry.open(target.registry_path) as registry:
         signed = write_checkpoint(registry, ring, config, at=dt.datetime.now(dt.UTC))
     click.echo(signed.to_text(), nl=False)

@@ -13,8 +13,9 @@ from typing import Any
 
 import click
 
+from cecert.options import resolve_home
 from registry.errors import RegistryError
-from registry.home import CHINA_TZ, Home
+from registry.home import CHINA_TZ
 from registry.hours import evaluate, evaluate_cycle, get_policy
 from registry.hours.reporting import cycle_json, evaluation_json
 from registry.idnumber import mask_id_number, parse_id_number
@@ -172,9 +173,8 @@ def title_check(
     as_json: bool,
 ) -> None:
     """List the years a title evaluation needs and whether each is covered."""
-    import os
 
-    target = Home.resolve(home, os.environ)
+    target = resolve_home(home)
     target.config()
     checked_id = parse_id_number(id_number, today=evaluation_date.date())
     with Registry.open(target.registry_path, read_only=True) as registry:

@@ -1,0 +1,43 @@
+"""What every ``cecert`` command shares: finding the home and asking for the passphrase."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from keys import KeysError
+from registry.home import Home
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def home_option(func: F) -> F:
+    """``--home DIR`` (else ``$CECERT_HOME``, else ``./var``)."""
+    return click.option(
+        "--home",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="cecert home (default: $CECERT_HOME, else ./var).",
+    )(func)
+
+
+def resolve_home(home: Path | None) -> Home:
+    return Home.resolve(home, os.environ)
+
+
+def passphrase(*, confirm: bool = False) -> bytes:
+    """``$CECERT_PASSPHRASE``, else a prompt on a terminal; there is no default."""
+    value = os.environ.get("CECERT_PASSPHRASE")
+    if value:
+        return value.encode("utf-8")
+    if not sys.stdin.isatty():
+        raise KeysError(
+            "no_passphrase", "set CECERT_PASSPHRASE or run on a terminal to be asked for it"
+        )
+    text: str = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
+    return text.encode("utf-8")
