@@ -318,8 +318,16 @@ def _leftover_condition(fault_home: FaultHome, stage: str) -> Callable[[], bool]
         except FileNotFoundError:
             return False
 
+    def in_transaction() -> bool:
+        # Held on two probes 5 ms apart: a document's transaction lasts ~40 ms, while a
+        # momentary lock (the process opening the database) would trigger a single probe.
+        if not write_lock_held(fault_home.registry_path):
+            return False
+        time.sleep(0.005)
+        return write_lock_held(fault_home.registry_path)
+
     return {
-        "transaction": lambda: write_lock_held(fault_home.registry_path),
+        "transaction": in_transaction,
         "temporary-file": temporary,
         "renamed-not-committed": first_pdf.exists,
     }[stage]
