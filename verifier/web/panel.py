@@ -21,7 +21,7 @@ from registry.errors import RegistryError
 from registry.home import CHINA_TZ
 from registry.idnumber import parse_id_number
 from registry.model import TitleLevel
-from registry.titles import TITLE_RULES
+from registry.titles import title_rules
 from registry.titles.model import TitleReport
 from verifier.errors import PanelInputError
 from verifier.panel import CandidateRecords, panel_check, verify_inputs
@@ -132,7 +132,7 @@ def read_form() -> PanelForm:
         form.level = TitleLevel(values["level"])
     except ValueError:
         form.problems.append(("请选择申报级别。", "choose the target level"))
-    if values["rule"] not in TITLE_RULES:
+    if values["rule"] not in title_rules():
         form.problems.append(("请选择评审规则。", "choose the title rule"))
     form.evaluation_date, problem = _date(values, "evaluation_date", "评审日期", "evaluation date")
     if problem or form.evaluation_date is None:
@@ -151,7 +151,7 @@ def _page(form: PanelForm, code: int = 200) -> tuple[str, int]:
         "panel.html",
         values=values,
         problems=form.problems,
-        rules=TITLE_RULES,
+        rules=title_rules(),
         levels=list(TitleLevel),
         has_registry=_records() is not None,
     ), code
