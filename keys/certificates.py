@@ -26,6 +26,8 @@ class CertificateInfo:
     """Hex SHA-256 fingerprint of the DER encoding."""
     spki_der: bytes
     """The subject's public key as DER SubjectPublicKeyInfo."""
+    serial: int = 0
+    """The certificate's serial number (what a CRL or an OCSP response names)."""
 
     @property
     def pem(self) -> str:
@@ -67,4 +69,5 @@ def load_certificate(data: bytes | str, *, source: str = "certificate") -> Certi
         spki_der=cert.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         ),
+        serial=cert.serial_number,
     )

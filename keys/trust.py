@@ -1,9 +1,11 @@
 """The trust list: what a verifier trusts, and the check that it came from the root.
 
-Format (``docs/trust-list.md``): a JSON object with ``roots`` (PEM), ``seals`` (PEM),
-``keys`` (QR-signing public keys with their kid and validity window) and a ``signature``
-member made by a root key over the canonical JSON of every other member. A trust list whose
-signature does not verify is refused as a whole: nothing in it is used.
+Format (``docs/trust-list.md``): a JSON object with ``roots`` (PEM), ``seals`` (seal
+certificates with their retirement and revocation times), ``timestamping`` (the bureaus'
+time-stamping certificates), ``keys`` (QR-signing public keys with their kid, validity window
+and revocation time) and a ``signature`` member made by a root key over the canonical JSON of
+every other member. A trust list whose signature does not verify is refused as a whole:
+nothing in it is used.
 
 Security: the signature proves the list was made by the holder of a root key that the list
 itself names. Pin that root (``pin=`` its SHA-256 fingerprint, published by the province) to
@@ -24,10 +26,26 @@ from keys.errors import KeysError
 from keys.kid import kid_for_spki, kid_from_text, kid_text
 from keys.signatures import ES256, PublicKey
 
+CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
+"""Chinese standard time (no daylight saving since 1991): the zone of QR payload dates."""
+
 FORMAT = "cecert-trust-list"
-VERSION = 1
-_TOP_KEYS = {"format", "version", "issuer", "issued_at", "roots", "seals", "keys", "signature"}
+VERSION = 2
+_TOP_KEYS = {
+    "format",
+    "version",
+    "issuer",
+    "issued_at",
+    "roots",
+    "seals",
+    "timestamping",
+    "keys",
+    "signature",
+}
 _KEY_KEYS = {"kid", "alg", "public_key_pem", "not_before", "not_after"}
+_KEY_OPTIONAL = {"revoked_from", "revocation_reason"}
+_SEAL_KEYS = {"certificate"}
+_SEAL_OPTIONAL = {"not_after", "revoked_from", "revocation_reason"}
 
 
 def canonical_json(value: Mapping[str, Any]) -> bytes:
@@ -62,20 +80,59 @@ def format_time(value: dt.datetime) -> str:
 
 @dataclass(frozen=True, slots=True)
 class QrKey:
-    """One QR-signing public key the verifier trusts, within its validity window."""
+    """One QR-signing public key the verifier trusts, within its validity window and, if it
+    was revoked, only before the revocation time."""
 
     kid: bytes
     alg: str
     public_key: PublicKey = field(compare=False, repr=False)
     not_before: dt.datetime
     not_after: dt.datetime
+    revoked_from: dt.datetime | None = None
+    revocation_reason: str | None = None
 
     @property
     def kid_text(self) -> str:
         return kid_text(self.kid)
 
     def valid_at(self, at: dt.datetime) -> bool:
+        """May a signature made at the moment ``at`` be accepted?"""
+        if self.revoked_from is not None and at >= self.revoked_from:
+            return False
         return self.not_before <= at <= self.not_after
+
+    def valid_on(self, day: dt.date) -> bool:
+        """May a payload dated ``day`` (China time, as QR claims are) be accepted?
+
+        The window is compared in China dates, so a key valid at any moment of a day is
+        accepted for it; a revoked key is refused from the China date of its revocation on,
+        the whole of that day included (fail closed: the payload carries no time of day).
+        """
+        first = self.not_before.astimezone(CHINA_TZ).date()
+        last = self.not_after.astimezone(CHINA_TZ).date()
+        if self.revoked_from is not None and day >= self.revoked_from.astimezone(CHINA_TZ).date():
+            return False
+        return first <= day <= last
+
+
+@dataclass(frozen=True, slots=True)
+class TrustedSeal:
+    """A seal certificate the trust list names, with the bureau's retirement and revocation."""
+
+    certificate: CertificateInfo
+    retired_at: dt.datetime | None = None
+    """When a rotation replaced the seal: nothing sealed after it is accepted."""
+    revoked_from: dt.datetime | None = None
+    revocation_reason: str | None = None
+
+    def usable_at(self, at: dt.datetime) -> bool:
+        """May a seal signature whose trusted time (its RFC 3161 timestamp) is ``at`` be
+        accepted? Within the certificate's validity, before retirement and revocation."""
+        if self.revoked_from is not None and at >= self.revoked_from:
+            return False
+        if self.retired_at is not None and at > self.retired_at:
+            return False
+        return self.certificate.not_before <= at <= self.certificate.not_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +142,20 @@ class TrustList:
     issuer: str
     issued_at: dt.datetime
     roots: tuple[CertificateInfo, ...]
-    seals: tuple[CertificateInfo, ...]
+    trusted_seals: tuple[TrustedSeal, ...]
+    timestamping: tuple[CertificateInfo, ...]
     qr_keys: tuple[QrKey, ...]
     signed_by: str
     """SHA-256 fingerprint of the root whose key signed the list."""
+
+    @property
+    def seals(self) -> tuple[CertificateInfo, ...]:
+        """The seal certificates (whatever their retirement or revocation)."""
+        return tuple(s.certificate for s in self.trusted_seals)
+
+    def seal(self, sha256: str) -> TrustedSeal | None:
+        """The trusted seal with this certificate fingerprint (hex), if any."""
+        return next((s for s in self.trusted_seals if s.certificate.sha256 == sha256), None)
 
     def qr_key(self, kid: bytes) -> QrKey:
         """The trusted key with this kid; raise ``KeysError('unknown_kid')`` if there is none."""
@@ -103,7 +170,8 @@ def trust_list_body(
     issuer: str,
     issued_at: dt.datetime,
     roots: list[str],
-    seals: list[str],
+    seals: list[dict[str, str]],
+    timestamping: list[str],
     keys: list[dict[str, str]],
 ) -> dict[str, Any]:
     """The unsigned members of a trust list, in their JSON form."""
@@ -114,6 +182,7 @@ def trust_list_body(
         "issued_at": format_time(issued_at),
         "roots": roots,
         "seals": seals,
+        "timestamping": timestamping,
         "keys": keys,
     }
 
@@ -157,13 +226,19 @@ def parse_trust_list(data: bytes, *, pin: str | None = None) -> TrustList:
     if unknown:
         raise KeysError("bad_trust_list", f"unknown members: {', '.join(sorted(unknown))}")
     if obj.get("format") != FORMAT or obj.get("version") != VERSION:
-        raise KeysError("bad_trust_list", f"not a {FORMAT} version {VERSION} file")
+        raise KeysError(
+            "bad_trust_list",
+            f"not a {FORMAT} version {VERSION} file (export it again with this cecert)",
+        )
     signature = obj.pop("signature", None)
     if not isinstance(signature, dict):
         raise KeysError("trust_list_signature", "trust list is not signed")
     try:
         roots = tuple(load_certificate(p, source="roots") for p in obj["roots"])
-        seals = tuple(load_certificate(p, source="seals") for p in obj["seals"])
+        seal_items = obj["seals"]
+        timestamping = tuple(
+            load_certificate(p, source="timestamping") for p in obj["timestamping"]
+        )
         issued_at = parse_time(obj["issued_at"], where="issued_at")
         issuer = str(obj["issuer"])
         key_items = obj["keys"]
@@ -186,27 +261,51 @@ def parse_trust_list(data: bytes, *, pin: str | None = None) -> TrustList:
             "trust_list_pin",
             f"trust list is signed by root {signer.sha256}, not the pinned root {pin}",
         )
-    if not isinstance(key_items, list):
-        raise KeysError("bad_trust_list", "keys must be a list")
+    if not isinstance(key_items, list) or not isinstance(seal_items, list):
+        raise KeysError("bad_trust_list", "keys and seals must be lists")
     qr_keys = tuple(_parse_key(item, index) for index, item in enumerate(key_items))
+    seals = tuple(_parse_seal(item, index) for index, item in enumerate(seal_items))
     return TrustList(
         issuer=issuer,
         issued_at=issued_at,
         roots=roots,
-        seals=seals,
+        trusted_seals=seals,
+        timestamping=timestamping,
         qr_keys=qr_keys,
         signed_by=signer.sha256,
     )
 
 
+def _check_members(item: Any, where: str, required: set[str], optional: set[str]) -> None:
+    if not isinstance(item, dict) or not required <= set(item) <= required | optional:
+        raise KeysError(
+            "bad_trust_list",
+            f"{where}: expected {sorted(required)} and optionally {sorted(optional)}",
+        )
+    if not all(isinstance(value, str) for value in item.values()):
+        raise KeysError("bad_trust_list", f"{where}: every member must be a string")
+
+
+def _optional_time(item: dict[str, str], name: str, where: str) -> dt.datetime | None:
+    return parse_time(item[name], where=f"{where}.{name}") if name in item else None
+
+
+def _parse_seal(item: Any, index: int) -> TrustedSeal:
+    where = f"seals[{index}]"
+    _check_members(item, where, _SEAL_KEYS, _SEAL_OPTIONAL)
+    return TrustedSeal(
+        certificate=load_certificate(item["certificate"], source=where),
+        retired_at=_optional_time(item, "not_after", where),
+        revoked_from=_optional_time(item, "revoked_from", where),
+        revocation_reason=item.get("revocation_reason"),
+    )
+
+
 def _parse_key(item: Any, index: int) -> QrKey:
     where = f"keys[{index}]"
-    if not isinstance(item, dict) or set(item) != _KEY_KEYS:
-        raise KeysError("bad_trust_list", f"{where}: expected exactly {sorted(_KEY_KEYS)}")
+    _check_members(item, where, _KEY_KEYS, _KEY_OPTIONAL)
     if item["alg"] != ES256:
         raise KeysError("bad_trust_list", f"{where}: unsupported alg {item['alg']!r}")
-    if not all(isinstance(item[k], str) for k in _KEY_KEYS):
-        raise KeysError("bad_trust_list", f"{where}: every member must be a string")
     try:
         public_key = PublicKey(item["public_key_pem"])
         kid = kid_from_text(item["kid"])
@@ -220,4 +319,6 @@ def _parse_key(item: Any, index: int) -> QrKey:
         public_key=public_key,
         not_before=parse_time(item["not_before"], where=f"{where}.not_before"),
         not_after=parse_time(item["not_after"], where=f"{where}.not_after"),
+        revoked_from=_optional_time(item, "revoked_from", where),
+        revocation_reason=item.get("revocation_reason"),
     )

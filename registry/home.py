@@ -12,19 +12,17 @@ Layout (``docs/keys-and-home.md``)::
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from keys.trust import CHINA_TZ as CHINA_TZ
 from registry.errors import RegistryError
 from registry.model import parse_region
 
 DEFAULT_HOME = "var"
 CONFIG = "cecert.json"
-CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
-"""China Standard Time: dates printed on certificates are in this zone."""
 
 
 @dataclass(frozen=True, slots=True)

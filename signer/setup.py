@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
-from keys.private import AuthorityNames, create_key_ring, export_trust_list, open_key_ring
+from keys.private import (
+    AuthorityNames,
+    create_key_ring,
+    export_trust_list,
+    open_key_ring,
+    read_manifest,
+    revoke_key,
+    rotate_keys,
+)
 from registry.errors import RegistryError
 from registry.home import BureauConfig, Home
 from registry.hours import get_policy
@@ -35,6 +44,70 @@ def export_trust(home: Home, *, passphrase: bytes, at: dt.datetime) -> bytes:
     home.config()
     ring = open_key_ring(home.keys_dir, passphrase=passphrase)
     return export_trust_list(home.keys_dir, ring, at=at)
+
+
+def rotate(
+    home: Home, *, passphrase: bytes, at: dt.datetime, seal: bool = True, qr: bool = True
+) -> dict[str, Any]:
+    """Replace the home's seal and/or QR key (``keys.private.rotate_keys``) and rewrite the
+    home's ``trust.json`` so that it lists the new keys beside the retired ones. Return the
+    key ring's new manifest. Hand the new trust list to every verifier."""
+    home.config()
+    manifest = rotate_keys(home.keys_dir, passphrase=passphrase, at=at, seal=seal, qr=qr)
+    _rewrite_trust(home, passphrase=passphrase, at=at)
+    return manifest
+
+
+def revoke(
+    home: Home,
+    *,
+    passphrase: bytes,
+    key: str,
+    revoked_from: dt.datetime,
+    reason: str,
+    at: dt.datetime,
+) -> dict[str, Any]:
+    """Revoke a retired QR key or seal from ``revoked_from`` on (``keys.private.revoke_key``)
+    and rewrite the home's ``trust.json``. Documents it signed before that moment stay valid;
+    anything it signed from then on is refused by a verifier holding the new trust list."""
+    home.config()
+    manifest = revoke_key(
+        home.keys_dir,
+        passphrase=passphrase,
+        key=key,
+        revoked_from=revoked_from,
+        reason=reason,
+        at=at,
+    )
+    _rewrite_trust(home, passphrase=passphrase, at=at)
+    return manifest
+
+
+def _rewrite_trust(home: Home, *, passphrase: bytes, at: dt.datetime) -> None:
+    data = export_trust(home, passphrase=passphrase, at=at)
+    temporary = home.trust_list_path.with_suffix(".json.tmp")
+    temporary.write_bytes(data)
+    temporary.replace(home.trust_list_path)
+
+
+def key_inventory(home: Home) -> list[dict[str, str]]:
+    """Every key of the home's ring for people: kind, id, window, state (no passphrase)."""
+    manifest = read_manifest(home.keys_dir)
+    rows: list[dict[str, str]] = []
+    for item in manifest["seals"]:
+        state = "active" if item["sha256"] == manifest["active_seal"] else "retired"
+        if item.get("revoked_from"):
+            state = f"revoked from {item['revoked_from']} ({item.get('revocation_reason', '')})"
+        elif item.get("retired_at"):
+            state = f"retired {item['retired_at']}"
+        rows.append({"kind": "seal", "id": item["sha256"], "state": state})
+    for item in manifest["qr"]:
+        state = "active" if item["kid"] == manifest["active_qr"] else "retired"
+        if item.get("revoked_from"):
+            state = f"revoked from {item['revoked_from']} ({item.get('revocation_reason', '')})"
+        window = f"{item['not_before']} .. {item['not_after']}"
+        rows.append({"kind": "qr", "id": item["kid"], "state": f"{state}; valid {window}"})
+    return rows
 
 
 def describe_trust(data: bytes) -> dict[str, object]:

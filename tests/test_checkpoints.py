@@ -466,7 +466,8 @@ def vector_trust() -> TrustList:
         issuer="test vectors",
         issued_at=AT,
         roots=(),
-        seals=(),
+        trusted_seals=(),
+        timestamping=(),
         qr_keys=(qr_key,),
         signed_by="",
     )

@@ -44,7 +44,8 @@ def test_key_ring_is_not_overwritten(ring_dir: Path) -> None:
 def test_seal_certificate_is_for_signing_only(ring_dir: Path) -> None:
     from cryptography import x509
 
-    seal = x509.load_pem_x509_certificate((ring_dir / "seal.crt.pem").read_bytes())
+    seal_file = next(ring_dir.glob("seal-*.crt.pem"))
+    seal = x509.load_pem_x509_certificate(seal_file.read_bytes())
     usage = seal.extensions.get_extension_for_class(x509.KeyUsage).value
     assert usage.digital_signature
     assert usage.content_commitment
@@ -67,7 +68,7 @@ def test_trust_list_round_trip(trust_bytes: bytes) -> None:
             lambda raw: raw["keys"][0].update(not_after="2099-01-01T00:00:00Z"),
             "trust_list_signature",
         ),
-        (lambda raw: raw["seals"].append(raw["roots"][0]), "trust_list_signature"),
+        (lambda raw: raw["seals"].append({"certificate": raw["roots"][0]}), "trust_list_signature"),
         (lambda raw: raw.pop("signature"), "trust_list_signature"),
         (lambda raw: raw.update(extra="x"), "bad_trust_list"),
         (lambda raw: raw["signature"].update(root_sha256="00" * 32), "trust_list_signature"),
@@ -88,7 +89,7 @@ def test_pin_mismatch_and_garbage(trust_bytes: bytes) -> None:
     with pytest.raises(KeysError) as garbage:
         parse_trust_list(b"\xff\xfe not json")
     assert garbage.value.reason == "bad_trust_list"
-    duplicated = trust_bytes.replace(b'"version": 1,', b'"version": 1, "version": 1,', 1)
+    duplicated = trust_bytes.replace(b'"version": 2,', b'"version": 2, "version": 2,', 1)
     with pytest.raises(KeysError) as twice:
         parse_trust_list(duplicated)
     assert twice.value.reason == "bad_trust_list"
@@ -130,7 +131,7 @@ def test_signed_but_malformed_members_are_our_error(
 
 def test_nan_and_infinity_are_refused(trust_bytes: bytes) -> None:
     for constant in (b"NaN", b"Infinity", b"-Infinity"):
-        data = trust_bytes.replace(b'"version": 1', b'"version": ' + constant, 1)
+        data = trust_bytes.replace(b'"version": 2', b'"version": ' + constant, 1)
         with pytest.raises(KeysError) as caught:
             parse_trust_list(data)
         assert caught.value.reason == "bad_trust_list"
@@ -148,4 +149,4 @@ def test_passphrase_is_stretched_before_it_encrypts_a_key(ring_dir: Path) -> Non
     assert kdf["r"] >= 8
     # The PKCS#8 file does not open with the passphrase itself: only with the scrypt output.
     with pytest.raises(ValueError, match=r"(?i)password|decrypt"):
-        load_pem_private_key((ring_dir / "seal.key.pem").read_bytes(), PASSPHRASE)
+        load_pem_private_key(next(ring_dir.glob("seal-*.key.pem")).read_bytes(), PASSPHRASE)

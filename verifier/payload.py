@@ -71,11 +71,23 @@ def authenticate(
             )
         )
         return checks, None
-    # The payload carries a date in China time, so the key's window is compared in China
-    # dates too: a key valid at any moment of that day is accepted for it.
-    first_day = key.not_before.astimezone(CHINA_TZ).date()
-    last_day = key.not_after.astimezone(CHINA_TZ).date()
-    if not first_day <= claims.issued_on <= last_day:
+    # The payload carries a date in China time, so the key's window (and revocation) is
+    # compared in China dates too (QrKey.valid_on).
+    if not key.valid_on(claims.issued_on):
+        first_day = key.not_before.astimezone(CHINA_TZ).date()
+        last_day = key.not_after.astimezone(CHINA_TZ).date()
+        if key.revoked_from is not None and first_day <= claims.issued_on <= last_day:
+            revoked_on = key.revoked_from.astimezone(CHINA_TZ).date()
+            checks.append(
+                Check.failed(
+                    "payload.key_validity",
+                    "key_revoked",
+                    f"key {key.kid_text} was revoked from {revoked_on} "
+                    f"({key.revocation_reason or 'no reason given'}); the payload is dated "
+                    f"{claims.issued_on}",
+                )
+            )
+            return checks, None
         checks.append(
             Check.failed(
                 "payload.key_validity",

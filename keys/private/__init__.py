@@ -10,10 +10,13 @@ from keys.private.authority import (
     create_key_ring,
     open_key_ring,
     read_manifest,
+    revoke_key,
+    rotate_keys,
 )
 from keys.private.signing import Es256Signer, SealSigner
 from keys.private.store import check_passphrase
 from keys.private.trust_export import export_trust_list
+from keys.private.validation_data import issue_crl, issue_ocsp_response
 
 __all__ = [
     "AuthorityNames",
@@ -23,6 +26,10 @@ __all__ = [
     "check_passphrase",
     "create_key_ring",
     "export_trust_list",
+    "issue_crl",
+    "issue_ocsp_response",
     "open_key_ring",
     "read_manifest",
+    "revoke_key",
+    "rotate_keys",
 ]

@@ -2,10 +2,15 @@
 
 Layout of a key directory (``docs/keys-and-home.md``)::
 
-    keyring.json          public manifest: file names, kids, validity windows
-    root.key.pem          encrypted PKCS#8, 0600      root.crt.pem
-    seal.key.pem          encrypted PKCS#8, 0600      seal.crt.pem
-    qr-<kid>.key.pem      encrypted PKCS#8, 0600
+    keyring.json            public manifest: file names, kids, windows, retirements, revocations
+    root.key.pem            encrypted PKCS#8, 0600      root.crt.pem
+    tsa.key.pem             encrypted PKCS#8, 0600      tsa.crt.pem    (RFC 3161 time stamps)
+    seal-<fp>.key.pem       encrypted PKCS#8, 0600      seal-<fp>.crt.pem   (one per seal)
+    qr-<kid>.key.pem        encrypted PKCS#8, 0600                          (one per QR key)
+
+Rotation (:func:`rotate_keys`) adds a seal and/or QR key and retires the previous one at the
+rotation time; revocation (:func:`revoke_key`) marks a retired key unusable from a moment on.
+Nothing is ever deleted: documents signed before keep verifying.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from cryptography.x509.oid import NameOID
 from keys.certificates import CertificateInfo, load_certificate
 from keys.errors import KeysError
 from keys.kid import kid_text
-from keys.private.signing import Es256Signer, SealSigner, spki_of
+from keys.private.signing import CertificateAuthority, Es256Signer, SealSigner, spki_of
 from keys.private.store import (
     check_passphrase,
     derive_key_password,
@@ -39,6 +44,7 @@ MANIFEST = "keyring.json"
 ROOT_YEARS = 30
 SEAL_YEARS = 5
 QR_KEY_YEARS = 5
+MANIFEST_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,15 +60,33 @@ class AuthorityNames:
 
 
 @dataclass(frozen=True, slots=True)
+class SealEntry:
+    """Public record of one seal certificate of the ring, with its retirement and revocation."""
+
+    certificate: CertificateInfo
+    retired_at: dt.datetime | None
+    """When a rotation replaced it (no document should be sealed with it after)."""
+    revoked_from: dt.datetime | None
+    revocation_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class KeyRing:
     """The decrypted key ring of one bureau. Holds private keys: keep it in issuance code."""
 
     root: Es256Signer
     root_certificate: CertificateInfo
+    ca: CertificateAuthority
+    """The root key as a CA: signs CRLs and OCSP responses for long-term validation."""
     seal: SealSigner
+    """The active seal."""
+    tsa: SealSigner
+    """The bureau's RFC 3161 time-stamping unit (certificate with EKU timeStamping)."""
     qr: Es256Signer
     qr_not_before: dt.datetime
     qr_not_after: dt.datetime
+    seals: tuple[SealEntry, ...]
+    """Every seal of the ring, oldest first, the active one included."""
 
 
 def _name(common_name: str, organization: str, region: str | None = None) -> x509.Name:
@@ -157,10 +181,97 @@ def _seal_certificate(
     )
 
 
+def _tsa_certificate(
+    key: ec.EllipticCurvePrivateKey,
+    root_key: ec.EllipticCurvePrivateKey,
+    root: x509.Certificate,
+    names: AuthorityNames,
+    at: dt.datetime,
+) -> x509.Certificate:
+    """The time-stamping unit's certificate: EKU timeStamping (critical, as RFC 3161 requires),
+    valid as long as the root, so that the document timestamps of every certificate stay
+    verifiable for the root's whole life (holders cannot add archive timestamps later)."""
+    public = key.public_key()
+    return (
+        x509.CertificateBuilder()
+        .subject_name(_name("专业技术人员继续教育时间戳服务", names.bureau, names.region))
+        .issuer_name(root.subject)
+        .public_key(public)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(at - dt.timedelta(minutes=5))
+        .not_valid_after(root.not_valid_after_utc)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(digital_signature=True), critical=True)
+        .add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
+            critical=False,
+        )
+        .sign(root_key, hashes.SHA256())
+    )
+
+
 def _write_public(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
+
+
+def _pem(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def _write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
+    """Replace ``keyring.json`` atomically (temporary file, fsync, rename)."""
+    data = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+    temporary = directory / (MANIFEST + ".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, directory / MANIFEST)
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _new_qr_entry(
+    directory: Path, password: Any, at: dt.datetime, not_after: dt.datetime
+) -> dict[str, Any]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    signer = Es256Signer(key)
+    file = f"qr-{signer.kid_text}.key.pem"
+    write_private_key(directory / file, key, password)
+    return {
+        "kid": signer.kid_text,
+        "key": file,
+        "public_key_pem": signer.public_key_pem,
+        "not_before": format_time(at - dt.timedelta(minutes=5)),
+        "not_after": format_time(min(_years(at, QR_KEY_YEARS), not_after)),
+    }
+
+
+def _new_seal_entry(
+    directory: Path,
+    password: Any,
+    root_key: ec.EllipticCurvePrivateKey,
+    root: x509.Certificate,
+    names: AuthorityNames,
+    at: dt.datetime,
+) -> dict[str, Any]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    certificate = _seal_certificate(key, root_key, root, names, at)
+    info = load_certificate(_pem(certificate))
+    stem = f"seal-{info.sha256[:16]}"
+    write_private_key(directory / f"{stem}.key.pem", key, password)
+    _write_public(directory / f"{stem}.crt.pem", _pem(certificate))
+    return {"sha256": info.sha256, "key": f"{stem}.key.pem", "certificate": f"{stem}.crt.pem"}
 
 
 def create_key_ring(
@@ -168,9 +279,9 @@ def create_key_ring(
 ) -> dict[str, Any]:
     """Create a new key ring in an empty ``directory``; return its public manifest.
 
-    Generates a root CA, a seal certificate (key usage digitalSignature + nonRepudiation) and
-    a QR-signing key, each P-256, private keys encrypted under ``passphrase``. Refuses a
-    directory that already holds a key ring (``key_ring_exists``).
+    Generates a root CA, a seal certificate (key usage digitalSignature + nonRepudiation), a
+    time-stamping certificate and a QR-signing key, each P-256, private keys encrypted under
+    ``passphrase``. Refuses a directory that already holds a key ring (``key_ring_exists``).
     """
     check_passphrase(passphrase)
     if (directory / MANIFEST).exists():
@@ -178,40 +289,29 @@ def create_key_ring(
     directory.mkdir(parents=True, exist_ok=True)
     os.chmod(directory, 0o700)
     root_key = ec.generate_private_key(ec.SECP256R1())
-    seal_key = ec.generate_private_key(ec.SECP256R1())
-    qr_key = ec.generate_private_key(ec.SECP256R1())
+    tsa_key = ec.generate_private_key(ec.SECP256R1())
     root = _root_certificate(root_key, names, at)
-    seal = _seal_certificate(seal_key, root_key, root, names, at)
-    qr = Es256Signer(qr_key)
-    qr_file = f"qr-{qr.kid_text}.key.pem"
+    tsa = _tsa_certificate(tsa_key, root_key, root, names, at)
     kdf = new_kdf_parameters()
     password = derive_key_password(passphrase, kdf)
     write_private_key(directory / "root.key.pem", root_key, password)
-    write_private_key(directory / "seal.key.pem", seal_key, password)
-    write_private_key(directory / qr_file, qr_key, password)
-    _write_public(directory / "root.crt.pem", root.public_bytes(serialization.Encoding.PEM))
-    _write_public(directory / "seal.crt.pem", seal.public_bytes(serialization.Encoding.PEM))
+    write_private_key(directory / "tsa.key.pem", tsa_key, password)
+    _write_public(directory / "root.crt.pem", _pem(root))
+    _write_public(directory / "tsa.crt.pem", _pem(tsa))
+    seal = _new_seal_entry(directory, password, root_key, root, names, at)
+    qr = _new_qr_entry(directory, password, at, root.not_valid_after_utc)
     manifest: dict[str, Any] = {
-        "version": 1,
+        "version": MANIFEST_VERSION,
         "kdf": kdf,
         "names": {"province": names.province, "bureau": names.bureau, "region": names.region},
         "root": {"key": "root.key.pem", "certificate": "root.crt.pem"},
-        "seal": {"key": "seal.key.pem", "certificate": "seal.crt.pem"},
-        "qr": [
-            {
-                "kid": qr.kid_text,
-                "key": qr_file,
-                "public_key_pem": qr.public_key_pem,
-                "not_before": format_time(at - dt.timedelta(minutes=5)),
-                "not_after": format_time(_years(at, QR_KEY_YEARS)),
-            }
-        ],
-        "active_qr": qr.kid_text,
+        "tsa": {"key": "tsa.key.pem", "certificate": "tsa.crt.pem"},
+        "seals": [seal],
+        "active_seal": seal["sha256"],
+        "qr": [qr],
+        "active_qr": qr["kid"],
     }
-    _write_public(
-        directory / MANIFEST,
-        json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"),
-    )
+    _write_manifest(directory, manifest)
     return manifest
 
 
@@ -226,7 +326,25 @@ def read_manifest(directory: Path) -> dict[str, Any]:
         ) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise KeysError("bad_key_ring", f"{path}: not a readable key ring manifest") from exc
+    if not isinstance(manifest, dict) or manifest.get("version") != MANIFEST_VERSION:
+        raise KeysError(
+            "bad_key_ring",
+            f"{path}: not a version {MANIFEST_VERSION} key ring (made by an older cecert; "
+            "create a new home)",
+        )
     return manifest
+
+
+def _optional_time(item: dict[str, Any], name: str) -> dt.datetime | None:
+    value = item.get(name)
+    return parse_time(value, where=name) if value else None
+
+
+def _read_certificate(directory: Path, file: str, what: str) -> CertificateInfo:
+    try:
+        return load_certificate((directory / file).read_bytes(), source=what)
+    except OSError as exc:
+        raise KeysError("bad_key_ring", f"{directory / file}: cannot read the {what}") from exc
 
 
 def open_key_ring(directory: Path, *, passphrase: bytes) -> KeyRing:
@@ -234,22 +352,40 @@ def open_key_ring(directory: Path, *, passphrase: bytes) -> KeyRing:
     manifest = read_manifest(directory)
     try:
         kdf = manifest["kdf"]
+        root_entry, tsa_entry = manifest["root"], manifest["tsa"]
+        seal_items, qr_items = manifest["seals"], manifest["qr"]
+        active_seal, active_qr = manifest["active_seal"], manifest["active_qr"]
     except KeyError as exc:
-        raise KeysError("bad_key_ring", f"{directory}: the manifest has no kdf") from exc
+        raise KeysError("bad_key_ring", f"{directory}: the manifest lacks {exc}") from exc
     password = derive_key_password(passphrase, kdf)
-    root_key = read_private_key(directory / manifest["root"]["key"], password)
-    seal_key = read_private_key(directory / manifest["seal"]["key"], password)
-    root_cert = load_certificate(
-        (directory / manifest["root"]["certificate"]).read_bytes(), source="root certificate"
+    root_key = read_private_key(directory / root_entry["key"], password)
+    tsa_key = read_private_key(directory / tsa_entry["key"], password)
+    root_cert = _read_certificate(directory, root_entry["certificate"], "root certificate")
+    tsa_cert = _read_certificate(directory, tsa_entry["certificate"], "TSA certificate")
+    seals = tuple(
+        SealEntry(
+            certificate=_read_certificate(directory, item["certificate"], "seal certificate"),
+            retired_at=_optional_time(item, "retired_at"),
+            revoked_from=_optional_time(item, "revoked_from"),
+            revocation_reason=item.get("revocation_reason"),
+        )
+        for item in seal_items
     )
-    seal_cert = load_certificate(
-        (directory / manifest["seal"]["certificate"]).read_bytes(), source="seal certificate"
-    )
-    if spki_of(seal_key) != seal_cert.spki_der or spki_of(root_key) != root_cert.spki_der:
+    seal_item = next((s for s in seal_items if s["sha256"] == active_seal), None)
+    seal_entry = next((s for s in seals if s.certificate.sha256 == active_seal), None)
+    if seal_item is None or seal_entry is None:
+        raise KeysError("bad_key_ring", f"{directory}: the active seal is not listed")
+    seal_cert = seal_entry.certificate
+    seal_key = read_private_key(directory / seal_item["key"], password)
+    if (
+        spki_of(seal_key) != seal_cert.spki_der
+        or spki_of(root_key) != root_cert.spki_der
+        or spki_of(tsa_key) != tsa_cert.spki_der
+    ):
         raise KeysError(
             "bad_key_ring", f"{directory}: a private key does not match its certificate"
         )
-    active = next((q for q in manifest["qr"] if q["kid"] == manifest["active_qr"]), None)
+    active = next((q for q in qr_items if q["kid"] == active_qr), None)
     if active is None:
         raise KeysError("bad_key_ring", f"{directory}: the active QR key is not listed")
     qr = Es256Signer(read_private_key(directory / active["key"], password))
@@ -258,18 +394,118 @@ def open_key_ring(directory: Path, *, passphrase: bytes) -> KeyRing:
     return KeyRing(
         root=Es256Signer(root_key),
         root_certificate=root_cert,
+        ca=CertificateAuthority(root_key, root_cert),
         seal=SealSigner(seal_key, seal_cert, (root_cert,)),
+        tsa=SealSigner(tsa_key, tsa_cert, (root_cert,)),
         qr=qr,
         qr_not_before=parse_time(active["not_before"], where="not_before"),
         qr_not_after=parse_time(active["not_after"], where="not_after"),
+        seals=seals,
     )
+
+
+def rotate_keys(
+    directory: Path, *, passphrase: bytes, at: dt.datetime, seal: bool = True, qr: bool = True
+) -> dict[str, Any]:
+    """Replace the active seal and/or QR key with new ones; return the new manifest.
+
+    The previous key is *retired* at ``at``: its window ends there (a QR key's ``not_after``
+    becomes ``at``; a seal gets ``retired_at``), so documents signed before keep verifying and
+    a document signed with it afterwards does not. The new keys are encrypted under the same
+    passphrase. Export a new trust list afterwards: verifiers only learn of the new keys from
+    it. Raises ``KeysError`` (``nothing_to_rotate`` when neither kind is asked for).
+    """
+    if not (seal or qr):
+        raise KeysError("nothing_to_rotate", "choose the seal, the QR key or both")
+    ring = open_key_ring(directory, passphrase=passphrase)
+    manifest = read_manifest(directory)
+    password = derive_key_password(passphrase, manifest["kdf"])
+    names = AuthorityNames(**manifest["names"])
+    if seal:
+        root_key, root = _root_material(directory, manifest, password)
+        for item in manifest["seals"]:
+            if item["sha256"] == manifest["active_seal"]:
+                item["retired_at"] = format_time(at)
+        entry = _new_seal_entry(directory, password, root_key, root, names, at)
+        manifest["seals"].append(entry)
+        manifest["active_seal"] = entry["sha256"]
+    if qr:
+        for item in manifest["qr"]:
+            if item["kid"] == manifest["active_qr"]:
+                item["not_after"] = format_time(at)
+        entry = _new_qr_entry(directory, password, at, ring.root_certificate.not_after)
+        manifest["qr"].append(entry)
+        manifest["active_qr"] = entry["kid"]
+    _write_manifest(directory, manifest)
+    return manifest
+
+
+def _root_material(
+    directory: Path, manifest: dict[str, Any], password: Any
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    root_key = read_private_key(directory / manifest["root"]["key"], password)
+    root = x509.load_pem_x509_certificate(
+        (directory / manifest["root"]["certificate"]).read_bytes()
+    )
+    return root_key, root
+
+
+def revoke_key(
+    directory: Path,
+    *,
+    passphrase: bytes,
+    key: str,
+    revoked_from: dt.datetime,
+    reason: str,
+    at: dt.datetime,
+) -> dict[str, Any]:
+    """Mark a QR key (by kid) or a seal (by the first 8 or more hex digits of its SHA-256)
+    revoked from ``revoked_from`` on; return the new manifest.
+
+    A document signed with it at or after that moment fails verification; documents signed
+    before stay valid. The active key cannot be revoked (``key_active``: rotate first).
+    Revocation is final (``already_revoked``) and ``revoked_from`` may not lie after ``at``
+    (``revocation_in_future``): a revocation announces what has happened. Export a new trust
+    list afterwards. Unknown ``key``: ``unknown_key``; a prefix naming two seals:
+    ``ambiguous_key``.
+    """
+    open_key_ring(directory, passphrase=passphrase)  # the passphrase proves authority
+    if revoked_from > at:
+        raise KeysError(
+            "revocation_in_future", f"revocation time {revoked_from.isoformat()} is in the future"
+        )
+    manifest = read_manifest(directory)
+    needle = key.strip().lower()
+    qr_hits = [q for q in manifest["qr"] if q["kid"] == key.strip()]
+    seal_hits = (
+        [s for s in manifest["seals"] if s["sha256"].startswith(needle)] if len(needle) >= 8 else []
+    )
+    hits = qr_hits + seal_hits
+    if not hits:
+        raise KeysError("unknown_key", f"no QR key id or seal fingerprint {key!r} in the ring")
+    if len(hits) > 1:
+        raise KeysError("ambiguous_key", f"{key!r} names more than one key; give more digits")
+    item = hits[0]
+    if item in qr_hits and item["kid"] == manifest["active_qr"]:
+        raise KeysError("key_active", f"QR key {key} is in use: rotate it first")
+    if item in seal_hits and item["sha256"] == manifest["active_seal"]:
+        raise KeysError("key_active", "that seal is in use: rotate it first")
+    if item.get("revoked_from"):
+        raise KeysError("already_revoked", f"{key} was revoked from {item['revoked_from']}")
+    item["revoked_from"] = format_time(revoked_from)
+    item["revocation_reason"] = reason
+    _write_manifest(directory, manifest)
+    return manifest
 
 
 __all__ = [
     "AuthorityNames",
     "KeyRing",
+    "SealEntry",
     "create_key_ring",
     "kid_text",
     "open_key_ring",
     "read_manifest",
+    "revoke_key",
+    "rotate_keys",
 ]

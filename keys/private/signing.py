@@ -6,6 +6,8 @@ the verifier never imports this package.
 
 from __future__ import annotations
 
+from typing import Protocol, TypeVar
+
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
@@ -70,3 +72,32 @@ class SealSigner:
     def sign_der(self, data: bytes) -> bytes:
         """ECDSA-with-SHA256 signature of ``data``, DER-encoded as CMS expects."""
         return self._key.sign(data, _ECDSA_SHA256)
+
+
+T_co = TypeVar("T_co", covariant=True)
+
+
+class _Builder(Protocol[T_co]):
+    def sign(self, private_key: ec.EllipticCurvePrivateKey, algorithm: hashes.SHA256) -> T_co: ...
+
+
+class CertificateAuthority:
+    """The root CA's key with its certificate: signs certificates, CRLs and OCSP responses.
+
+    The key is only reachable through :meth:`sign_builder`, which signs a ``cryptography``
+    builder (certificate, CRL or OCSP response) with ECDSA-SHA256.
+    """
+
+    __slots__ = ("_key", "certificate")
+
+    def __init__(self, key: ec.EllipticCurvePrivateKey, certificate: CertificateInfo) -> None:
+        self._key = key
+        self.certificate = certificate
+
+    @property
+    def public_key(self) -> ec.EllipticCurvePublicKey:
+        return self._key.public_key()
+
+    def sign_builder(self, builder: _Builder[T_co]) -> T_co:
+        """``builder.sign(root key, SHA-256)``: a certificate, CRL or OCSP response."""
+        return builder.sign(self._key, hashes.SHA256())

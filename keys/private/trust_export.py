@@ -8,31 +8,45 @@ from pathlib import Path
 
 from keys.private.authority import KeyRing, read_manifest
 from keys.signatures import ES256
-from keys.trust import b64url, canonical_json, trust_list_body
+from keys.trust import b64url, canonical_json, format_time, trust_list_body
 
 
 def export_trust_list(directory: Path, ring: KeyRing, *, at: dt.datetime) -> bytes:
     """Build the trust list of this key ring, signed by its root key, as UTF-8 JSON.
 
-    Every QR key of the manifest is listed with its validity window, so documents signed with
-    an older key keep verifying.
+    Every QR key and seal of the manifest is listed with its window, retirement and
+    revocation, so documents signed with an older key keep verifying and none signed with a
+    revoked key after its revocation does.
     """
     manifest = read_manifest(directory)
-    keys = [
-        {
+    keys = []
+    for item in manifest["qr"]:
+        key = {
             "kid": item["kid"],
             "alg": ES256,
             "public_key_pem": item["public_key_pem"],
             "not_before": item["not_before"],
             "not_after": item["not_after"],
         }
-        for item in manifest["qr"]
-    ]
+        for optional in ("revoked_from", "revocation_reason"):
+            if item.get(optional):
+                key[optional] = item[optional]
+        keys.append(key)
+    seals = []
+    for entry in ring.seals:
+        seal = {"certificate": entry.certificate.pem}
+        if entry.retired_at is not None:
+            seal["not_after"] = format_time(entry.retired_at)
+        if entry.revoked_from is not None:
+            seal["revoked_from"] = format_time(entry.revoked_from)
+            seal["revocation_reason"] = entry.revocation_reason or "unspecified"
+        seals.append(seal)
     body = trust_list_body(
         issuer=ring.root_certificate.common_name,
         issued_at=at,
         roots=[ring.root_certificate.pem],
-        seals=[ring.seal.certificate.pem],
+        seals=seals,
+        timestamping=[ring.tsa.certificate.pem],
         keys=keys,
     )
     signature = ring.root.sign(canonical_json(body))
