@@ -86,7 +86,7 @@ class Issuer(DocumentEditions):
         self._out_dir = out_dir
         self._renderer = renderer or PageRenderer()
         self._stamper = SealStamper(
-            ring.seal,
+            ring,
             seal_pdf=seal_appearance_pdf(config.bureau),
             box=SEAL_BOX,
             bureau=config.bureau,

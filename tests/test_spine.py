@@ -168,7 +168,7 @@ def test_seal_and_payload_must_agree(issued_home: IssuedHome, verifier: Verifier
     claims = decode_payload(document.payload).claims
     ring = open_key_ring(issued_home.home.keys_dir, passphrase=PASSPHRASE)
     stamper = SealStamper(
-        ring.seal, seal_pdf=seal_appearance_pdf(CONFIG.bureau), box=SEAL_BOX, bureau=CONFIG.bureau
+        ring, seal_pdf=seal_appearance_pdf(CONFIG.bureau), box=SEAL_BOX, bureau=CONFIG.bureau
     )
     with Registry.open(issued_home.home.registry_path, read_only=True) as registry:
         summary = registry.document(document.number, document.edition).summary  # type: ignore[union-attr]
@@ -231,7 +231,7 @@ def test_key_window_is_judged_in_china_dates() -> None:
         not_before=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
         not_after=not_after,
     )
-    trust = TrustList("test", not_after, (), (), (key,), "")
+    trust = TrustList("test", not_after, (), (), (), (key,), "")
     claims = Claims(
         number="440100000000010",
         edition=1,

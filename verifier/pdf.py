@@ -1,16 +1,23 @@
-"""PAdES checks of a certificate PDF with pyHanko, and extraction of its signed payload.
+"""PAdES B-LTA checks of a certificate PDF with pyHanko, and extraction of its signed payload.
 
-What a PDF must satisfy (NOTES.md, pdf-insecurity.org): exactly one signature, the seal,
-in the field ``Seal``; cryptographically intact; chaining to a trust-list root; made by a
-seal certificate the trust list names; covering the entire file (or followed only by
-validation-data and timestamp updates); DocMDP respected. Anything pyHanko cannot parse is
-``invalid`` with a reason, never an exception.
+What a PDF must satisfy (NOTES.md, pdf-insecurity.org, ``docs/long-term-validation.md``):
+exactly one signature, the seal, in the field ``Seal``, followed only by document timestamps;
+long-term validation material (a signature timestamp, a DSS, a document timestamp after the
+seal); every timestamp made by a time-stamping unit the trust list names; the AdES long-term
+validation (``pyhanko.sign.validation.ades``) passing at the verification time ``at``, offline,
+with the trust list's roots as the only trust anchors; cryptographically intact; made by a
+seal certificate the trust list names and that was usable at the *trusted* signing time (the
+signature timestamp); covering the entire signed revision, followed only by validation-data
+and timestamp updates; DocMDP respected. Anything pyHanko cannot parse is ``invalid`` with a
+reason, never an exception.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
+import logging
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
@@ -18,11 +25,30 @@ from typing import Any
 from asn1crypto import x509
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.diff_analysis.policy_api import ModificationLevel
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.general import extract_certificate_info
+from pyhanko.sign.validation.ades import ades_lta_validation
 from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
+from pyhanko.sign.validation.policy_decl import (
+    CertificateFetchingRule,
+    LocalKnowledge,
+    PdfSignatureValidationSpec,
+    RevinfoOnlineFetchingRule,
+    RevocationInfoGatheringSpec,
+    SignatureValidationSpec,
+)
 from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
+from pyhanko_certvalidator.policy_decl import (
+    REQUIRE_REVINFO,
+    CertRevTrustPolicy,
+    NonRevokedStatusAssertion,
+)
+from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from keys import TrustList, fingerprint
 from verifier.report import Check
@@ -31,7 +57,31 @@ FIELD_NAME = "Seal"
 PAYLOAD_KEY = "/CECert"
 MAX_PDF_BYTES = 5 * 1024 * 1024
 _ACCEPTED_LEVELS = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)
-_PARSE_ERRORS = (PdfError, ValueError, TypeError, KeyError, IndexError, AttributeError)
+
+# pyHanko logs each validation problem it meets, often with a traceback, even on the way to a
+# valid verdict (an expired seal certificate is expected decades later). Every problem that
+# matters is a check of the report; in a verifier's own logs those lines are only noise, and
+# could fill a server's log with one traceback per upload. Errors are still logged.
+for _logger in ("pyhanko", "pyhanko_certvalidator"):
+    logging.getLogger(_logger).setLevel(logging.ERROR)
+_PARSE_ERRORS = (
+    PdfError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    ArithmeticError,  # decimal.InvalidOperation from a damaged number, among others
+)
+_VALIDATION_ERRORS = (
+    *_PARSE_ERRORS,
+    SignatureValidationError,
+    PathBuildingError,
+    PathValidationError,
+    AssertionError,
+    NotImplementedError,
+    RecursionError,
+)
 
 
 def pdf_sha256(data: bytes) -> str:
@@ -46,13 +96,45 @@ class SealedPayload:
     seal_region: str
     """Region code in the seal certificate's subject (serialNumber)."""
     signed_at: dt.datetime | None
+    """The trusted signing time: the time of the seal's RFC 3161 signature timestamp, made
+    by a time-stamping unit of the trust list (not the time the signer claims)."""
+
+
+def validation_spec(trust: TrustList, *, at: dt.datetime) -> PdfSignatureValidationSpec:
+    """pyHanko's AdES validation settings for ``trust`` at ``at``.
+
+    Trust anchors: the trust list's roots only. Revocation information is required for the
+    seal and time-stamping certificates and taken only from the document (its DSS): nothing
+    is fetched. The time-stamping certificates the trust list names are taken as unrevoked
+    at ``at``: the trust list is the verifier's current word on them (the bureau removes a
+    compromised unit from it), and the last document timestamp can have no fresher
+    revocation data than the one embedded when the certificate was issued.
+    """
+    roots = [x509.Certificate.load(r.der) for r in trust.roots]
+    assertions = [
+        NonRevokedStatusAssertion(cert_sha256=bytes.fromhex(c.sha256), at=at)
+        for c in trust.timestamping
+    ]
+    return PdfSignatureValidationSpec(
+        SignatureValidationSpec(
+            cert_validation_policy=CertValidationPolicySpec(
+                trust_manager=SimpleTrustManager.build(trust_roots=roots),
+                revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO),
+            ),
+            revinfo_gathering_policy=RevocationInfoGatheringSpec(
+                online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY,
+                certificate_fetching_rule=CertificateFetchingRule.NEVER_FETCH,
+            ),
+            local_knowledge=LocalKnowledge(nonrevoked_assertions=assertions),
+        )
+    )
 
 
 def check_pdf(
     data: bytes, trust: TrustList, *, at: dt.datetime
 ) -> tuple[list[Check], SealedPayload | None]:
     """Run the PDF checks; return them and, only when every check passed, the payload text
-    from the signed revision with the seal's region and signing time."""
+    from the signed revision with the seal's region and trusted signing time."""
     checks: list[Check] = []
     if len(data) > MAX_PDF_BYTES:
         checks.append(Check.failed("pdf.parse", "pdf_too_large", f"{len(data)} bytes"))
@@ -62,38 +144,71 @@ def check_pdf(
         return checks, None
     try:
         reader = PdfFileReader(BytesIO(data), strict=False)
-        signatures = list(reader.embedded_signatures)
+        every = list(reader.embedded_signatures)
+        signatures = [s for s in every if s.sig_object_type == "/Sig"]
+        timestamps = [s for s in every if s.sig_object_type == "/DocTimeStamp"]
+        others = len(every) - len(signatures) - len(timestamps)
     except (*_PARSE_ERRORS, RecursionError) as exc:
         checks.append(Check.failed("pdf.parse", "pdf_unreadable", f"the PDF cannot be read: {exc}"))
         return checks, None
-    checks.append(Check.passed("pdf.parse", f"PDF read, {len(signatures)} signature(s)"))
-    if len(signatures) != 1 or signatures[0].field_name != FIELD_NAME:
+    checks.append(
+        Check.passed(
+            "pdf.parse",
+            f"PDF read, {len(signatures)} signature(s), {len(timestamps)} document timestamp(s)",
+        )
+    )
+    if len(signatures) != 1 or signatures[0].field_name != FIELD_NAME or others:
         names = [s.field_name for s in signatures]
         reason = "pdf_not_signed" if not signatures else "pdf_extra_signatures"
         checks.append(
             Check.failed(
                 "pdf.signature_fields",
                 reason,
-                f"expected exactly one signature, in field {FIELD_NAME!r}; found {names}",
+                f"expected exactly one signature, in field {FIELD_NAME!r}, and document "
+                f"timestamps only; found signatures {names}",
             )
         )
         return checks, None
     embedded = signatures[0]
     checks.append(Check.passed("pdf.signature_fields", "one signature, the seal"))
-    context = ValidationContext(
-        trust_roots=[x509.Certificate.load(r.der) for r in trust.roots],
-        allow_fetching=False,
-        revocation_mode="soft-fail",
-        moment=at,
-    )
     try:
-        status = validate_pdf_signature(embedded, context)
-    except (*_PARSE_ERRORS, SignatureValidationError, RecursionError) as exc:
+        structure = _ltv_structure(reader, embedded, timestamps, trust)
+    except (*_VALIDATION_ERRORS,) as exc:
+        structure = Check.failed(
+            "pdf.ltv", "pdf_signature_invalid", f"the signature cannot be read: {exc}"
+        )
+    checks.append(structure)
+    if structure.reason:
+        return checks, None
+    try:
+        result = asyncio.run(
+            ades_lta_validation(
+                embedded,
+                validation_spec(trust, at=at),
+                timing_info=ValidationTimingInfo(
+                    validation_time=at, best_signature_time=at, point_in_time_validation=False
+                ),
+            )
+        )
+    except _VALIDATION_ERRORS as exc:
         checks.append(
             Check.failed("pdf.signature", "pdf_signature_invalid", f"validation failed: {exc}")
         )
         return checks, None
+    status = result.api_status
+    if status is None:
+        checks.append(
+            Check.failed(
+                "pdf.signature", "pdf_signature_invalid", f"not validated: {result.failure_msg}"
+            )
+        )
+        return checks, None
     checks.extend(_status_checks(status, trust))
+    if not any(c.reason for c in checks):
+        checks.extend(_lta_checks(result))
+    signed_at = _trusted_signing_time(status)
+    if not any(c.reason for c in checks) and signed_at is not None:
+        checks.append(_seal_usable(status, trust, signed_at))
     if any(c.reason for c in checks):
         return checks, None
     try:
@@ -110,7 +225,120 @@ def check_pdf(
         for attribute in rdn:
             if attribute["type"].native == "serial_number":
                 region = str(attribute["value"].native)
-    return checks, SealedPayload(payload, region, status.signer_reported_dt)
+    return checks, SealedPayload(payload, region, signed_at)
+
+
+def _ltv_structure(reader: Any, embedded: Any, timestamps: list[Any], trust: TrustList) -> Check:
+    """Is the long-term validation material there, and is every timestamp from a trusted
+    time-stamping unit? (Structure only: the validation proper comes after.)"""
+    signature_timestamps = list(extract_tst_data_iter(embedded.signer_info, signed=False))
+    missing = []
+    if not signature_timestamps:
+        missing.append("signature timestamp")
+    if "/DSS" not in reader.root:
+        missing.append("validation data (DSS)")
+    if not any(ts.signed_revision > embedded.signed_revision for ts in timestamps):
+        missing.append("document timestamp")
+    if missing:
+        return Check.failed(
+            "pdf.ltv",
+            "pdf_not_ltv",
+            "not a long-term-validation (PAdES B-LTA) certificate: no " + ", no ".join(missing),
+        )
+    trusted = {c.sha256 for c in trust.timestamping}
+    tsa_certificates = [extract_certificate_info(sd).signer_cert for sd in signature_timestamps]
+    tsa_certificates += [ts.signer_cert for ts in timestamps]
+    for certificate in tsa_certificates:
+        if fingerprint(certificate.dump()) not in trusted:
+            return Check.failed(
+                "pdf.ltv",
+                "pdf_untrusted_timestamp",
+                f"a timestamp was made by {certificate.subject.human_friendly}, not by a "
+                "time-stamping unit of the trust list",
+            )
+    return Check.passed(
+        "pdf.ltv",
+        f"signature timestamp, validation data and {len(timestamps)} document timestamp(s), "
+        "all by trusted time-stamping units",
+    )
+
+
+def _lta_checks(result: Any) -> list[Check]:
+    """The AdES long-term validation verdict: the document timestamp chain, the signature
+    timestamp and the overall indication."""
+    if result.oldest_evidence_record_timestamp is None:
+        return [
+            Check.failed(
+                "pdf.timestamps",
+                "pdf_timestamp_invalid",
+                "the document timestamps do not validate (altered, or not by a trusted unit)",
+            )
+        ]
+    timestamp = result.api_status.timestamp_validity
+    if timestamp is None or not (timestamp.intact and timestamp.valid and timestamp.trusted):
+        return [
+            Check.failed(
+                "pdf.timestamps",
+                "pdf_timestamp_invalid",
+                "the seal's signature timestamp does not validate",
+            )
+        ]
+    if result.ades_subindic is not AdESPassed.OK:
+        return [
+            Check.failed(
+                "pdf.signature",
+                "pdf_signature_invalid",
+                f"long-term validation: {result.ades_subindic.name} ({result.failure_msg})",
+            )
+        ]
+    return [
+        Check.passed(
+            "pdf.timestamps",
+            f"sealed at {_iso(timestamp.timestamp)} (signature timestamp), preserved since "
+            f"{_iso(result.oldest_evidence_record_timestamp)} (document timestamp)",
+        )
+    ]
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _trusted_signing_time(status: Any) -> dt.datetime | None:
+    timestamp = status.timestamp_validity
+    if timestamp is None:
+        return None
+    when: dt.datetime = timestamp.timestamp
+    return when
+
+
+def _seal_usable(status: Any, trust: TrustList, signed_at: dt.datetime) -> Check:
+    """The trust list's word on the seal at the trusted signing time: within the
+    certificate's validity, before its retirement and before its revocation."""
+    seal = trust.seal(fingerprint(status.signing_cert.dump()))
+    if seal is None:  # already reported as pdf_unknown_seal
+        return Check.failed("pdf.seal_time", "pdf_unknown_seal", "not a trust-list seal")
+    if seal.usable_at(signed_at):
+        return Check.passed("pdf.seal_time", f"the seal was in force at {_iso(signed_at)}")
+    when = _iso(signed_at)
+    if seal.revoked_from is not None and signed_at >= seal.revoked_from:
+        return Check.failed(
+            "pdf.seal_time",
+            "seal_revoked",
+            f"sealed at {when}, but the seal is revoked from {_iso(seal.revoked_from)} "
+            f"({seal.revocation_reason or 'no reason given'})",
+        )
+    if seal.retired_at is not None and signed_at > seal.retired_at:
+        return Check.failed(
+            "pdf.seal_time",
+            "seal_retired",
+            f"sealed at {when}, after the seal was retired on {_iso(seal.retired_at)}",
+        )
+    return Check.failed(
+        "pdf.seal_time",
+        "seal_not_valid_at_signing",
+        f"sealed at {when}, outside the seal certificate's validity",
+    )
 
 
 def _status_checks(status: Any, trust: TrustList) -> list[Check]:
