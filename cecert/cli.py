@@ -18,15 +18,24 @@ from typing import Any, TypeVar
 
 import click
 
+from cecert.key_commands import keys_list, keys_revoke, keys_rotate
 from cecert.options import home_option, passphrase, resolve_home
 from cecert.registry_commands import registry_group
 from cecert.rules_commands import hours, title
+from cecert.snapshot_commands import snapshot_group
 from keys import KeysError, parse_trust_list
 from registry.errors import RegistryError
 from registry.home import BureauConfig, Home
 from registry.intake import ImportKind, import_file
 from registry.store import Registry
-from verifier import RegistryStatus, Verdict, VerificationReport, Verifier, VerifierError
+from verifier import (
+    RegistryStatus,
+    Verdict,
+    VerificationReport,
+    Verifier,
+    VerifierError,
+    read_snapshot,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ERRORS: tuple[type[Exception], ...] = (KeysError, RegistryError, VerifierError)
@@ -185,7 +194,13 @@ def issue(
 
 
 def _verifier(
-    home: Path | None, trust: Path | None, registry: Path | None, pin: str | None
+    home: Path | None,
+    trust: Path | None,
+    registry: Path | None,
+    pin: str | None,
+    snapshot: Path | None = None,
+    delta: Path | None = None,
+    max_age: int = 30,
 ) -> tuple[Verifier, Registry | None]:
     target = resolve_home(home)
     trust_path = trust or target.trust_list_path
@@ -196,12 +211,25 @@ def _verifier(
             "no_trust_list", f"{trust_path}: cannot read the trust list ({exc.strerror})"
         ) from exc
     trust_list = parse_trust_list(data, pin=pin)
+    if snapshot is not None:
+        status = read_snapshot(
+            snapshot, trust_list, max_age=dt.timedelta(days=max_age), delta=delta
+        )
+        return Verifier(trust_list, status=status), None
     registry_path = registry or (target.registry_path if trust is None else None)
     opened = None
     if registry_path is not None:
         opened = Registry.open(registry_path, read_only=True)
-    status = RegistryStatus(opened) if opened else None
-    return Verifier(trust_list, status=status), opened
+    return Verifier(trust_list, status=RegistryStatus(opened) if opened else None), opened
+
+
+def _is_file(path: Path) -> bool:
+    """Is INPUT a file? A QR text is not, even when the system cannot even look it up (a
+    segment between two '/' of a Base45 text can exceed the 255 bytes a file name may have)."""
+    try:
+        return len(str(path)) < 4096 and path.is_file()
+    except OSError:
+        return False
 
 
 def _print_report(report: VerificationReport) -> None:
@@ -210,9 +238,36 @@ def _print_report(report: VerificationReport) -> None:
     for check in report.checks:
         reason = f" [{check.reason}]" if check.reason else ""
         click.echo(f"  {check.status.value:8} {check.name}{reason}: {check.detail}")
+    if report.snapshot:
+        stale = " — too old: status not judged" if report.snapshot.too_old else ""
+        click.echo(f"status from: {report.snapshot.describe()}{stale}")
     if report.claims:
         view = json.dumps(report.to_json()["certificate"], ensure_ascii=False)
         click.echo(f"certificate: {view}")
+
+
+def _snapshot_options(func: F) -> F:
+    """``--snapshot FILE`` and ``--max-age DAYS``: status from a signed snapshot."""
+    func = click.option(
+        "--max-age",
+        type=click.IntRange(0, 3650),
+        default=30,
+        show_default=True,
+        help="Days after which the snapshot is too old to judge status.",
+    )(func)
+    return click.option(
+        "--snapshot",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="A signed status snapshot: status without a registry.",
+    )(func)
+
+
+def _check_status_options(registry: Path | None, snapshot: Path | None, delta: Path | None) -> None:
+    if registry is not None and snapshot is not None:
+        raise click.UsageError("give --registry or --snapshot, not both")
+    if delta is not None and snapshot is None:
+        raise click.UsageError("--delta needs --snapshot (the full snapshot it applies to)")
 
 
 @cli.command()
@@ -221,6 +276,13 @@ def _print_report(report: VerificationReport) -> None:
 @click.option("--trust", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--pin", default=None, help="SHA-256 of the root the trust list must be signed by.")
+@_snapshot_options
+@click.option(
+    "--delta",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A delta snapshot to apply to --snapshot.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def verify(
     home: Path | None,
@@ -228,20 +290,24 @@ def verify(
     trust: Path | None,
     registry: Path | None,
     pin: str | None,
+    snapshot: Path | None,
+    max_age: int,
+    delta: Path | None,
     as_json: bool,
 ) -> None:
     """Verify a certificate: a PDF, an image of its QR code, or the QR text itself.
 
     Exit status: 0 valid, 1 invalid or indeterminate, 2 usage error.
     """
+    _check_status_options(registry, snapshot, delta)
     try:
-        verifier, opened = _verifier(home, trust, registry, pin)
+        verifier, opened = _verifier(home, trust, registry, pin, snapshot, delta, max_age)
     except (*_ERRORS,) as exc:
         _fail(exc, code=2)
     try:
         path = Path(input_)
         at = _now()
-        if len(input_) < 4096 and path.is_file():
+        if _is_file(path):
             report = verifier.verify_bytes(path.read_bytes(), at=at)
         else:
             report = verifier.verify_text(input_, at=at)
@@ -263,6 +329,7 @@ def verify(
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--pin", default=None, help="SHA-256 of the root the trust list must be signed by.")
+@_snapshot_options
 def serve(
     home: Path | None,
     trust: Path | None,
@@ -271,8 +338,15 @@ def serve(
     port: int,
     workers: int,
     pin: str | None,
+    snapshot: Path | None,
+    max_age: int,
 ) -> None:
-    """Serve the web verifier (upload a PDF or image, or paste the QR text)."""
+    """Serve the web verifier (upload a PDF or image, or paste the QR text; /scan scans and
+    verifies in the browser, offline once loaded).
+
+    Status comes from the registry (the home's, unless --trust is given) or, without one,
+    from --snapshot. With both, the registry judges and the snapshot is published for the
+    offline page to cache."""
     from verifier.web import create_app
     from verifier.web.server import serve as run_server
 
@@ -284,6 +358,8 @@ def serve(
             "TRUST_LIST": str(trust_path),
             "REGISTRY": str(registry_path) if registry_path else None,
             "TRUST_PIN": pin,
+            "SNAPSHOT": str(snapshot) if snapshot else None,
+            "SNAPSHOT_MAX_AGE_DAYS": max_age,
         }
     )
     click.echo(f"verifier on http://{host}:{port}/")
@@ -293,6 +369,10 @@ def serve(
 cli.add_command(hours)
 cli.add_command(title)
 cli.add_command(registry_group)
+cli.add_command(snapshot_group)
+keys.add_command(keys_rotate)
+keys.add_command(keys_revoke)
+keys.add_command(keys_list)
 from cecert.lifecycle_commands import add_lifecycle_commands  # noqa: E402 - with the others
 
 add_lifecycle_commands(cli)

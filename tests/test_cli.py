@@ -72,6 +72,16 @@ def test_verify_with_trust_list_only_is_indeterminate(cli_home: Path) -> None:
     assert json.loads(result.stdout)["verdict"] == "indeterminate"
 
 
+def test_verify_takes_a_text_no_file_name_could_hold_as_a_qr_text(cli_home: Path) -> None:
+    """Base45 has '/', and a segment between two of them can be longer than a file name may
+    be: looking it up as a path fails (ENAMETOOLONG); it is a QR text, not a crash."""
+    text = "CEC1:" + "A" * 300 + "/" + "B" * 300
+    result = run("verify", text, "--json", home=cli_home)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert json.loads(result.stdout)["reasons"] == ["bad_base45"]
+
+
 def test_export_trust_prints_the_root_fingerprint(cli_home: Path, tmp_path: Path) -> None:
     out = tmp_path / "trust.json"
     result = run(
@@ -159,7 +169,7 @@ def test_init_refuses_weak_or_missing_passphrase(tmp_path: Path) -> None:
 
 def test_private_keys_are_0600(cli_home: Path) -> None:
     keys = list((cli_home / "keys").glob("*.key.pem"))
-    assert len(keys) == 3
+    assert len(keys) == 4  # root, time-stamping unit, seal, QR key
     assert all(k.stat().st_mode & 0o777 == 0o600 for k in keys)
     assert all(b"ENCRYPTED PRIVATE KEY" in k.read_bytes() for k in keys)
 
@@ -167,7 +177,7 @@ def test_private_keys_are_0600(cli_home: Path) -> None:
 def test_world_readable_key_is_refused(cli_home: Path, tmp_path: Path) -> None:
     copy = tmp_path / "home"
     shutil.copytree(cli_home, copy)
-    (copy / "keys" / "seal.key.pem").chmod(0o644)
+    next((copy / "keys").glob("seal-*.key.pem")).chmod(0o644)
     result = run("issue", "--year", "2025", env={"CECERT_PASSPHRASE": PASSPHRASE}, home=copy)
     assert_clean_failure(result, "key_file_permissions")
 

@@ -1,8 +1,9 @@
 """Verification of certificates: QR payloads, sealed PDFs, scans; no private keys here."""
 
 from verifier.errors import VerifierError
-from verifier.report import Check, CheckStatus, Verdict, VerificationReport
+from verifier.report import Check, CheckStatus, SnapshotAge, Verdict, VerificationReport
 from verifier.service import Verifier
+from verifier.snapshot import SnapshotStatus, load_snapshot, read_snapshot
 from verifier.status import RegistryFileStatus, RegistryStatus, StatusSource
 
 __all__ = [
@@ -10,9 +11,13 @@ __all__ = [
     "CheckStatus",
     "RegistryFileStatus",
     "RegistryStatus",
+    "SnapshotAge",
+    "SnapshotStatus",
     "StatusSource",
     "Verdict",
     "VerificationReport",
     "Verifier",
     "VerifierError",
+    "load_snapshot",
+    "read_snapshot",
 ]

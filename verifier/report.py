@@ -78,6 +78,42 @@ def claims_view(claims: Claims) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class SnapshotAge:
+    """The signed status snapshot a verification used: when the registry was read and how
+    old that was at the verification time. Status from a snapshot is only as fresh as its
+    ``as_of``; every report that used one says so."""
+
+    as_of: dt.datetime
+    age: dt.timedelta
+    """Verification time minus ``as_of`` (negative if the snapshot is dated later)."""
+    max_age: dt.timedelta
+    """Older than this, status is not judged from the snapshot (``snapshot_too_old``)."""
+
+    @property
+    def too_old(self) -> bool:
+        return self.age > self.max_age
+
+    def describe(self) -> str:
+        """``snapshot of 2026-03-02T09:30:00Z, 3 days 4 hours old, at most 30 days``."""
+        seconds = int(self.age.total_seconds())
+        days, rest = divmod(abs(seconds), 86_400)
+        text = f"{days} days {rest // 3600} hours"
+        age = f"{text} old" if seconds >= 0 else f"dated {text} after the verification time"
+        return (
+            f"snapshot of {self.as_of.astimezone(dt.UTC):%Y-%m-%dT%H:%M:%SZ}, {age}, "
+            f"at most {self.max_age.days} days"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.astimezone(dt.UTC).isoformat(timespec="seconds"),
+            "age_seconds": int(self.age.total_seconds()),
+            "max_age_seconds": int(self.max_age.total_seconds()),
+            "too_old": self.too_old,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class VerificationReport:
     """The outcome of verifying one presented certificate (PDF, image or QR text)."""
 
@@ -85,6 +121,8 @@ class VerificationReport:
     claims: Claims | None
     """Only set when the claims' signature verified: never shows unauthenticated content."""
     at: dt.datetime
+    snapshot: SnapshotAge | None = None
+    """Set when status came from a signed snapshot (``verifier.snapshot``)."""
 
     @property
     def verdict(self) -> Verdict:
@@ -112,4 +150,5 @@ class VerificationReport:
             ],
             "certificate": claims_view(self.claims) if self.claims else None,
             "verified_at": self.at.astimezone(dt.UTC).isoformat(timespec="seconds"),
+            "snapshot": self.snapshot.to_json() if self.snapshot else None,
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from keys import TrustList
 from registry.home import CHINA_TZ
@@ -18,7 +19,8 @@ JPEG = b"\xff\xd8\xff"
 
 
 def seal_agreement(sealed: SealedPayload, claims: Claims) -> Check:
-    """The seal and the QR payload must come from the same bureau on the same day."""
+    """The seal and the QR payload must come from the same bureau on the same day: the China
+    date of the seal's trusted signing time (its RFC 3161 timestamp) is the issue date."""
     if sealed.seal_region != claims.issuer:
         return Check.failed(
             "pdf.agreement",
@@ -41,8 +43,9 @@ def seal_agreement(sealed: SealedPayload, claims: Claims) -> Check:
 class Verifier:
     """Verifies certificates against a trust list and, when given, a status source.
 
-    Holds no private key. ``status=None`` means offline without status data: every verdict
-    is then at best ``indeterminate``.
+    Holds no private key. ``status`` is a registry (:class:`verifier.RegistryStatus`) or a
+    signed snapshot (:func:`verifier.snapshot.load_snapshot`); ``None`` means offline without
+    status data: every verdict is then at best ``indeterminate``.
     """
 
     def __init__(self, trust: TrustList, *, status: StatusSource | None = None) -> None:
@@ -51,11 +54,15 @@ class Verifier:
 
     def verify_text(self, text: str, *, at: dt.datetime) -> VerificationReport:
         """Verify a QR text as scanned."""
-        return self._verify_payload([], text, at=at)
+        return self._dated(self._verify_payload([], text, at=at), at)
 
     def verify_pdf(self, data: bytes, *, at: dt.datetime) -> VerificationReport:
-        """Verify a certificate PDF: the seal signature, then its signed payload, then that
-        the file is the one the registry recorded."""
+        """Verify a certificate PDF: the seal signature, then its signed payload, then (with a
+        registry) that the file is the one the registry recorded. With a snapshot, the PDF
+        is judged by its seal and signed payload: a snapshot holds no file digests."""
+        return self._dated(self._verify_pdf(data, at=at), at)
+
+    def _verify_pdf(self, data: bytes, *, at: dt.datetime) -> VerificationReport:
         checks, sealed = check_pdf(data, self.trust, at=at)
         if sealed is None:
             return VerificationReport(tuple(checks), None, at)
@@ -66,25 +73,22 @@ class Verifier:
         report = VerificationReport((*report.checks, seal_agreement(sealed, claims)), claims, at)
         if self.status is None:
             return report
-        record = self.status.document(claims.number, claims.edition)
-        if record is None:  # registry.status already failed: not_in_registry
+        extra = self.status.pdf_check(claims, pdf_sha256(data))
+        if extra is None:
             return report
-        if record.pdf_sha256 != pdf_sha256(data):
-            extra = Check.failed(
-                "pdf.registered",
-                "pdf_not_registered",
-                "the file differs from the one the registry recorded for this document",
-            )
-        else:
-            extra = Check.passed("pdf.registered", "the exact file the registry recorded")
         return VerificationReport((*report.checks, extra), report.claims, at)
+
+    def _dated(self, report: VerificationReport, at: dt.datetime) -> VerificationReport:
+        """The report with the snapshot it used (as_of, age), when status is a snapshot."""
+        age = self.status.snapshot_age(at) if self.status is not None else None
+        return replace(report, snapshot=age) if age is not None else report
 
     def verify_image(self, data: bytes, *, at: dt.datetime) -> VerificationReport:
         """Verify a photo or scan of the QR code."""
         check, text = read_qr(data)
         if text is None:
-            return VerificationReport((check,), None, at)
-        return self._verify_payload([check], text, at=at)
+            return self._dated(VerificationReport((check,), None, at), at)
+        return self._dated(self._verify_payload([check], text, at=at), at)
 
     def verify_bytes(self, data: bytes, *, at: dt.datetime) -> VerificationReport:
         """Verify an upload of unknown kind: PDF or image by its magic bytes, else QR text."""
@@ -99,7 +103,7 @@ class Verifier:
             check = Check.failed(
                 "input.kind", "unknown_input", "neither a PDF, an image nor a QR text"
             )
-            return VerificationReport((check,), None, at)
+            return self._dated(VerificationReport((check,), None, at), at)
         return self.verify_text(text, at=at)
 
     def _verify_payload(
@@ -110,5 +114,5 @@ class Verifier:
         if payload is None:
             return VerificationReport(tuple(checks), None, at)
         checks.append(hours_check(payload))
-        checks.append(status_check(payload, self.status))
+        checks.append(status_check(payload, self.status, at=at))
         return VerificationReport(tuple(checks), payload.claims, at)

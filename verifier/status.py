@@ -2,6 +2,7 @@
 
 A verifier without a status source (only a trust list) reports status as *unknown*, which
 makes the verdict ``indeterminate``: "could not check" is never shown as "not revoked".
+Status comes from a registry (here) or from a signed snapshot (:mod:`verifier.snapshot`).
 """
 
 from __future__ import annotations
@@ -23,24 +24,67 @@ from registry.model import (
     SupersessionReason,
     format_hours,
 )
+from registry.payload import Claims
 from registry.store import DocumentRecord, Registry
 from verifier.payload import AuthenticPayload
-from verifier.report import Check
+from verifier.report import Check, SnapshotAge
 
 
 class StatusSource(Protocol):
-    """Where document status comes from (the registry; later, a signed snapshot)."""
+    """Where document status comes from: a registry (:class:`RegistryStatus`,
+    :class:`RegistryFileStatus`) or a signed snapshot (:class:`verifier.snapshot.SnapshotStatus`).
+    """
 
-    def document(self, number: str, edition: int) -> DocumentRecord | None: ...
+    def status_check(self, payload: AuthenticPayload, *, at: dt.datetime) -> Check:
+        """The ``registry.status`` check of an authenticated payload at time ``at``."""
+        ...
 
-    def document_by_sha256(self, pdf_sha256: str) -> DocumentRecord | None: ...
+    def pdf_check(self, claims: Claims, pdf_sha256: str) -> Check | None:
+        """The ``pdf.registered`` check (the exact file recorded), or ``None`` when this
+        source does not know files (a snapshot) or not this document."""
+        ...
 
-    def history(self, number: str) -> list[DocumentRecord]:
-        """Every edition of ``number``, oldest first (empty when the number is unknown)."""
+    def history(self, number: str) -> list[DocumentRecord] | None:
+        """Every edition of ``number``, oldest first (empty when the number is unknown);
+        ``None`` when this source has no history (a snapshot)."""
+        ...
+
+    def snapshot_age(self, at: dt.datetime) -> SnapshotAge | None:
+        """The snapshot status comes from and its age at ``at``; ``None`` for a registry."""
         ...
 
 
-class RegistryStatus:
+class _RegistryLookups:
+    """The status checks of a registry, over its ``document`` look-up."""
+
+    def document(self, number: str, edition: int) -> DocumentRecord | None:
+        raise NotImplementedError
+
+    def status_check(self, payload: AuthenticPayload, *, at: dt.datetime) -> Check:
+        del at  # a registry is read live: its status is as of now
+        return registry_status_check(payload, self.document(*_ident(payload.claims)))
+
+    def pdf_check(self, claims: Claims, pdf_sha256: str) -> Check | None:
+        record = self.document(claims.number, claims.edition)
+        if record is None:  # registry.status already failed: not_in_registry
+            return None
+        if record.pdf_sha256 != pdf_sha256:
+            return Check.failed(
+                "pdf.registered",
+                "pdf_not_registered",
+                "the file differs from the one the registry recorded for this document",
+            )
+        return Check.passed("pdf.registered", "the exact file the registry recorded")
+
+    def snapshot_age(self, at: dt.datetime) -> SnapshotAge | None:
+        return None
+
+
+def _ident(claims: Claims) -> tuple[str, int]:
+    return claims.number, claims.edition
+
+
+class RegistryStatus(_RegistryLookups):
     """Status straight from a registry file, opened read-only; also a panel's view of one
     person's records (:class:`verifier.panel.CandidateRecords`)."""
 
@@ -66,7 +110,7 @@ class RegistryStatus:
         return self._registry.activities(id_number)
 
 
-class RegistryFileStatus:
+class RegistryFileStatus(_RegistryLookups):
     """Status (and a panel's view of one person) from a registry file, with one read-only
     connection per thread (SQLite connections must not be shared between threads, as a
     threaded web server would)."""
@@ -102,16 +146,22 @@ class RegistryFileStatus:
         return self._status().activities(id_number)
 
 
-def status_check(payload: AuthenticPayload, source: StatusSource | None) -> Check:
-    """Is this exact document current in the registry?"""
-    claims = payload.claims
+def status_check(
+    payload: AuthenticPayload, source: StatusSource | None, *, at: dt.datetime
+) -> Check:
+    """Is this exact document current? Asks ``source``; without one, status is unknown."""
     if source is None:
         return Check.unknown(
             "registry.status",
             "status_not_checked",
             "no registry or snapshot available: revocation and supersession were not checked",
         )
-    record = source.document(claims.number, claims.edition)
+    return source.status_check(payload, at=at)
+
+
+def registry_status_check(payload: AuthenticPayload, record: DocumentRecord | None) -> Check:
+    """Is this exact document current in the registry, which holds ``record`` for it?"""
+    claims = payload.claims
     ident = f"{claims.number} edition {claims.edition}"
     if record is None:
         return Check.failed("registry.status", "not_in_registry", f"{ident} is not in the registry")
@@ -133,10 +183,27 @@ def _china_date(when: dt.datetime | None) -> str:
 
 
 def _supersession(record: DocumentRecord) -> str:
-    """``superseded by edition 2 on 2026-03-02 (遗失补办: reissue_lost)``."""
-    by = f"edition {record.superseded_by}" if record.superseded_by else "a later edition"
-    text = f"superseded by {by} on {_china_date(record.status_changed_at)}"
-    reason = record.status_reason
+    changed = record.status_changed_at
+    return supersession_text(
+        record.superseded_by,
+        changed.astimezone(CHINA_TZ).date() if changed else None,
+        record.status_reason,
+    )
+
+
+def _revocation(record: DocumentRecord) -> str:
+    changed = record.status_changed_at
+    return revocation_text(
+        changed.astimezone(CHINA_TZ).date() if changed else None,
+        record.status_reason,
+        record.status_note,
+    )
+
+
+def supersession_text(by: int | None, on: dt.date | None, reason: str | None) -> str:
+    """``superseded by edition 2 on 2026-03-02 (遗失补办: reissue_lost)`` (``on``: China date)."""
+    edition = f"edition {by}" if by else "a later edition"
+    text = f"superseded by {edition} on {on.isoformat() if on else 'an unknown date'}"
     if reason in _SUPERSESSION:
         text += f" ({SupersessionReason(reason).label_zh}: {reason})"
     elif reason:
@@ -144,16 +211,15 @@ def _supersession(record: DocumentRecord) -> str:
     return text
 
 
-def _revocation(record: DocumentRecord) -> str:
-    """``revoked on 2026-03-02: fraud (弄虚作假) — note``."""
-    text = f"revoked on {_china_date(record.status_changed_at)}"
-    reason = record.status_reason
+def revocation_text(on: dt.date | None, reason: str | None, note: str | None = None) -> str:
+    """``revoked on 2026-03-02: fraud (弄虚作假) — note`` (``on``: China date)."""
+    text = f"revoked on {on.isoformat() if on else 'an unknown date'}"
     if reason in _REVOCATION:
         text += f": {reason} ({RevocationReason(reason).label_zh})"
     elif reason:
         text += f": {reason}"
-    if record.status_note:
-        text += f" — {record.status_note}"
+    if note:
+        text += f" — {note}"
     return text
 
 
@@ -208,9 +274,10 @@ def hours_check(payload: AuthenticPayload) -> Check:
     claims = payload.claims
     try:
         policy = get_policy(claims.policy_id)
+        # A cycle policy (guangzhou-cycle-2016) has no annual minimums: not_annual, unknown.
+        requirements = policy.requirements_for(claims.title_level)
     except RegistryError as exc:
         return Check.unknown("hours.policy", exc.reason, str(exc))
-    requirements = policy.requirements_for(claims.title_level)
     short: list[str] = []
     for category, required in requirements.categories.items():
         have = claims.hours_for(category)

@@ -36,6 +36,7 @@ from registry.store.records import (
     person_from_row,
     person_row,
 )
+from registry.store.snapshots import DocumentSnapshots
 
 BUSY_TIMEOUT_MS = 30_000
 WRITE_WAIT_SECONDS = 300.0
@@ -77,7 +78,7 @@ def _insert(
     return conn.execute(sql, tuple(row.values())).rowcount > 0
 
 
-class Registry(DocumentLifecycle, PersonCorrections):
+class Registry(DocumentLifecycle, PersonCorrections, DocumentSnapshots):
     """An open registry file. Create with :meth:`create`, open with :meth:`open`."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:

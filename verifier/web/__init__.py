@@ -2,6 +2,9 @@
 
 Configuration comes from the mapping passed in or from ``instance/config.py``:
 ``TRUST_LIST`` (path, required), ``REGISTRY`` (path or None: then status is not checked),
+``SNAPSHOT`` (path of a signed status snapshot, checked at start-up: the status source when
+there is no registry; with a registry, only published for the offline page),
+``SNAPSHOT_MAX_AGE_DAYS`` (int, default 30: older, status is indeterminate),
 ``TRUST_PIN`` (root fingerprint, optional), ``MAX_CONTENT_LENGTH`` (bytes).
 
 Pages: ``/`` verifies one certificate (:mod:`verifier.web.views`); ``/panel`` is the
@@ -11,6 +14,7 @@ there is one, to look a candidate up by ID number.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,7 +24,8 @@ from flask import Flask
 from keys import parse_trust_list
 from verifier.errors import VerifierError
 from verifier.service import Verifier
-from verifier.status import RegistryFileStatus
+from verifier.snapshot import DEFAULT_MAX_AGE, read_snapshot
+from verifier.status import RegistryFileStatus, StatusSource
 
 MAX_UPLOAD = 6 * 1024 * 1024
 
@@ -29,7 +34,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the verifier app. Refuses to start without a readable, correctly signed trust
     list (``VerifierError`` / ``KeysError``)."""
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(MAX_CONTENT_LENGTH=MAX_UPLOAD, REGISTRY=None, TRUST_PIN=None)
+    app.config.from_mapping(
+        MAX_CONTENT_LENGTH=MAX_UPLOAD,
+        REGISTRY=None,
+        TRUST_PIN=None,
+        SNAPSHOT=None,
+        SNAPSHOT_MAX_AGE_DAYS=DEFAULT_MAX_AGE.days,
+    )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
     else:
@@ -43,17 +54,27 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         raise VerifierError("no_trust_list", f"{trust_path}: {exc.strerror}") from exc
     trust = parse_trust_list(trust_data, pin=app.config["TRUST_PIN"])
     registry_path = app.config["REGISTRY"]
-    status = None
-    if registry_path:
-        status = RegistryFileStatus(Path(registry_path))
+    snapshot_path = app.config["SNAPSHOT"]
+    records = RegistryFileStatus(Path(registry_path)) if registry_path else None
+    status: StatusSource | None = records
+    if snapshot_path:
+        max_age = app.config["SNAPSHOT_MAX_AGE_DAYS"]
+        if type(max_age) is not int or max_age < 0:
+            raise VerifierError("bad_config", "SNAPSHOT_MAX_AGE_DAYS must be a whole number")
+        snapshot = read_snapshot(Path(snapshot_path), trust, max_age=dt.timedelta(days=max_age))
+        # With a registry too (a bureau's own server), the registry judges status and the
+        # snapshot is only published for the offline page (/scan) to cache.
+        if records is None:
+            status = snapshot
     app.extensions["cecert.verifier"] = Verifier(trust, status=status)
 
-    from verifier.web import panel, views
+    from verifier.web import offline, panel, views
 
-    if status is not None:
-        app.extensions[panel.RECORDS] = status
+    if records is not None:  # a panel looks people up in a registry, never in a snapshot
+        app.extensions[panel.RECORDS] = records
     app.extensions[panel.PDF] = panel.LazyReportPdf()
 
     app.register_blueprint(views.bp)
     app.register_blueprint(panel.bp)
+    app.register_blueprint(offline.bp)
     return app

@@ -1,0 +1,69 @@
+"""Reading the registry for a status snapshot (``docs/snapshots.md``): one read transaction
+over every document's status, streamed (no model object per row), and the latest checkpoint.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from registry.errors import RegistryError
+from registry.snapshot import DocumentRow
+
+_ROWS = "SELECT payload, status, status_reason, superseded_by, status_changed_at FROM documents"
+_FETCH = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRead:
+    """What one consistent read of the registry gives a snapshot."""
+
+    reasons: tuple[str, ...]
+    """Every distinct status reason of the documents, sorted."""
+    checkpoint: str | None
+    """Text of the checkpoint with the largest tree size, if any."""
+    rows: Iterator[DocumentRow]
+    """Every document edition, streamed; valid only inside the ``with`` block."""
+
+
+class DocumentSnapshots:
+    """The snapshot read (mixed into ``Registry``)."""
+
+    _conn: sqlite3.Connection
+
+    @contextmanager
+    def snapshot_read(self) -> Iterator[SnapshotRead]:
+        """A consistent view for a snapshot: everything is read inside one read
+        transaction, so writers (WAL) neither block it nor show through it."""
+        try:
+            self._conn.execute("BEGIN")
+            reasons = tuple(
+                sorted(
+                    str(r[0])
+                    for r in self._conn.execute(
+                        "SELECT DISTINCT status_reason FROM documents"
+                        " WHERE status_reason IS NOT NULL AND status_reason != ''"
+                    )
+                )
+            )
+            found = self._conn.execute(
+                "SELECT text FROM checkpoints ORDER BY tree_size DESC LIMIT 1"
+            ).fetchone()
+        except sqlite3.Error as exc:
+            self._end()
+            raise RegistryError("bad_registry", f"cannot read documents: {exc}") from exc
+        try:
+            yield SnapshotRead(reasons, str(found[0]) if found else None, self._rows())
+        finally:
+            self._end()
+
+    def _rows(self) -> Iterator[DocumentRow]:
+        cursor = self._conn.execute(_ROWS)
+        while batch := cursor.fetchmany(_FETCH):
+            yield from batch
+
+    def _end(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("COMMIT")
