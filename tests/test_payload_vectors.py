@@ -21,10 +21,13 @@ from pycose.messages.sign1message import Sign1Message as PycoseSign1
 from keys import PublicKey, QrKey, TrustList, kid_from_text
 from registry.hours import get_policy
 from registry.model import Category, CategoryHours, DocumentKind, DocumentStatus, HoursSummary
-from registry.payload import PREFIX, decode_payload
+from registry.payload import PREFIX, Claims, decode_payload
 from registry.payload.base45 import b45decode, b45encode
 from registry.store import DocumentRecord
-from verifier import CheckStatus, Verdict, Verifier
+from verifier import Check, CheckStatus, Verdict, Verifier
+from verifier.payload import AuthenticPayload
+from verifier.report import SnapshotAge
+from verifier.status import registry_status_check
 
 VECTORS = json.loads(
     (Path(__file__).parent / "vectors" / "payload-vectors.json").read_text("utf-8")
@@ -63,7 +66,8 @@ def vector_trust_list() -> TrustList:
         issuer="cecert test vectors",
         issued_at=utc(key["not_before"]),
         roots=(),
-        seals=(),
+        trusted_seals=(),
+        timestamping=(),
         qr_keys=(qr_key,),
         signed_by="",
     )
@@ -110,6 +114,17 @@ class OneDocumentStatus:
 
     def history(self, number: str) -> list[DocumentRecord]:
         return [self.record] if number == self.record.number else []
+
+    def status_check(self, payload: AuthenticPayload, *, at: dt.datetime) -> Check:
+        return registry_status_check(
+            payload, self.document(payload.claims.number, payload.claims.edition)
+        )
+
+    def pdf_check(self, claims: Claims, pdf_sha256: str) -> Check | None:
+        return None
+
+    def snapshot_age(self, at: dt.datetime) -> SnapshotAge | None:
+        return None
 
 
 def test_the_required_cases_are_published() -> None:

@@ -15,8 +15,8 @@ from verifier.status import edition_history
 bp = Blueprint("verify", __name__)
 
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; worker-src 'self'; "
+    "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
@@ -107,11 +107,13 @@ def verify_page() -> tuple[str, int]:
 
 def _history(report: VerificationReport) -> list[dict[str, Any]] | None:
     """The editions of the verified number, when the claims are authentic and the verifier
-    has a registry; ``None`` without a registry (the page says there is no history)."""
+    has a registry; ``None`` without a registry, e.g. with only a snapshot (the page says
+    there is no history)."""
     status = _verifier().status
     if status is None or report.claims is None:
         return None
-    return edition_history(status.history(report.claims.number))
+    records = status.history(report.claims.number)
+    return None if records is None else edition_history(records)
 
 
 @bp.post("/api/v1/verify")

@@ -1,0 +1,252 @@
+// Verifying a QR text in the page: the checks of verifier/service.py Verifier.verify_text,
+// in the same order, with the same names, reason codes and verdict rule
+// (docs/verification.md): payload.format, payload.signature, payload.key_validity, then on
+// authenticated claims only hours.policy and registry.status.
+//
+// Security: claims are put in the report only after the signature and the key validity
+// passed; "could not check" (no snapshot, a stale one) is `unknown`, never `passed`.
+
+import { PayloadError, decodePayload, sigStructure } from "./payload.js";
+import { snapshotKey } from "./snapshot.js";
+import { chinaDate, verifyEs256 } from "./trust.js";
+
+const DAY = 86400000;
+const CATEGORIES = ["public", "professional", "elective"];
+
+const passed = (name, detail) => ({ name, status: "passed", detail });
+const failed = (name, reason, detail) => ({ name, status: "failed", detail, reason });
+const unknown = (name, reason, detail) => ({ name, status: "unknown", detail, reason });
+
+/** `4320` minutes → "72", `90` → "1.5" (registry.model.format_hours). */
+export function formatHours(minutes) {
+  return (minutes / 60).toFixed(2).replace(/0+$/, "").replace(/\.$/, "");
+}
+
+/** The verdict rule of verifier.report.VerificationReport. */
+export function verdictOf(checks) {
+  if (!checks.length) return "indeterminate";
+  if (checks.some((c) => c.status === "failed")) return "invalid";
+  if (checks.some((c) => c.status === "unknown")) return "indeterminate";
+  return "valid";
+}
+
+function report(checks, claims, at, context) {
+  let snapshot = null;
+  if (context.snapshot) {
+    snapshot = snapshotAge(context.snapshot.header, at, context.maxAgeDays);
+    delete snapshot.describe; // the JSON of SnapshotAge has no text
+  }
+  return {
+    verdict: verdictOf(checks),
+    reasons: checks.filter((c) => c.reason).map((c) => c.reason),
+    checks,
+    certificate: claims ? claimsView(claims) : null,
+    verified_at: new Date(at).toISOString().replace(/\.\d{3}Z$/, "+00:00"),
+    snapshot,
+  };
+}
+
+function claimsView(c) {
+  return {
+    number: c.number,
+    edition: c.edition,
+    kind: c.kind,
+    year: c.year,
+    name: c.name,
+    masked_id: c.masked_id,
+    title_level: c.title_level,
+    hours: {
+      public: formatHours(c.hours[0]),
+      professional: formatHours(c.hours[1]),
+      elective: formatHours(c.hours[2]),
+      total: formatHours(c.hours[3]),
+    },
+    policy_id: c.policy_id,
+    issuer: c.issuer,
+    issued_on: c.issued_on,
+  };
+}
+
+/** Steps 1-12 of docs/qr-payload.md; returns [checks, authentic payload or null]. */
+async function authenticate(text, trust, at) {
+  const checks = [];
+  let signed;
+  try {
+    signed = decodePayload(text);
+  } catch (error) {
+    if (!(error instanceof PayloadError)) throw error;
+    checks.push(failed("payload.format", error.reason, error.message));
+    return [checks, null];
+  }
+  checks.push(passed("payload.format", "CEC1 COSE_Sign1 payload, well-formed"));
+  const { message, claims } = signed;
+  const key = trust.key(message.kid);
+  if (key === null) {
+    const shown = btoa(String.fromCharCode(...message.kid)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    checks.push(failed("payload.signature", "unknown_kid", `key id ${shown} is not in the trust list`));
+    return [checks, null];
+  }
+  const ok = await verifyEs256(key.publicKey, message.signature, sigStructure(message.protected, message.payload));
+  if (!ok) {
+    checks.push(
+      failed(
+        "payload.signature",
+        "bad_signature",
+        `the signature does not verify with key ${key.kidText}: content was altered or signed by someone else`,
+      ),
+    );
+    return [checks, null];
+  }
+  checks.push(passed("payload.signature", `ES256 signature by key ${key.kidText}`));
+  if (claims.issued_on > chinaDate(at)) {
+    checks.push(
+      failed("payload.key_validity", "issued_in_future", `issue date ${claims.issued_on} is after the verification time`),
+    );
+    return [checks, null];
+  }
+  if (!key.validOn(claims.issued_on)) {
+    const first = chinaDate(key.notBefore);
+    const last = chinaDate(key.notAfter);
+    if (key.revokedFrom !== null && first <= claims.issued_on && claims.issued_on <= last) {
+      checks.push(
+        failed(
+          "payload.key_validity",
+          "key_revoked",
+          `key ${key.kidText} was revoked from ${chinaDate(key.revokedFrom)} ` +
+            `(${key.revocationReason || "no reason given"}); the payload is dated ${claims.issued_on}`,
+        ),
+      );
+      return [checks, null];
+    }
+    checks.push(
+      failed(
+        "payload.key_validity",
+        "key_not_valid_at_issue",
+        `key ${key.kidText} was valid ${first} to ${last} (China time), not on the issue date ${claims.issued_on}`,
+      ),
+    );
+    return [checks, null];
+  }
+  checks.push(passed("payload.key_validity", `key ${key.kidText} was valid on ${claims.issued_on}`));
+  return [checks, { text: signed.text, claims, key }];
+}
+
+/** verifier.status.hours_check against the served minimums (offline.policy_minimums). */
+export function hoursCheck(claims, policies) {
+  const policy = policies.policies[claims.policy_id];
+  if (policy === undefined) {
+    const known = Object.keys(policies.policies).sort().join(", ");
+    return unknown("hours.policy", "unknown_policy", `no policy '${claims.policy_id}' (known: ${known})`);
+  }
+  if (!policy.annual) {
+    return unknown("hours.policy", "not_annual", `policy ${claims.policy_id} has no annual requirement`);
+  }
+  const level = policy.levels.find((l) => l.level === claims.title_level);
+  const short = [];
+  for (const [category, required] of level.categories) {
+    const have = claims.hours[CATEGORIES.indexOf(category)];
+    if (have < required) short.push(`${category} ${formatHours(have)}/${formatHours(required)} h`);
+  }
+  if (claims.hours[3] < level.total) {
+    short.push(`total ${formatHours(claims.hours[3])}/${formatHours(level.total)} h`);
+  }
+  if (short.length) return failed("hours.policy", "hours_below_policy", `${claims.policy_id}: ${short.join("; ")}`);
+  return passed(
+    "hours.policy",
+    `${claims.policy_id}: ${formatHours(claims.hours[3])} h of ${formatHours(level.total)} h, every category met`,
+  );
+}
+
+function dayText(day) {
+  return day ? new Date(day * DAY).toISOString().slice(0, 10) : "an unknown date";
+}
+
+/** verifier.report.SnapshotAge: the snapshot a verification used, and its age at `at`. */
+export function snapshotAge(header, at, maxAgeDays) {
+  const seconds = Math.trunc((at - header.asOf) / 1000);
+  const days = Math.floor(Math.abs(seconds) / 86400);
+  const hours = Math.floor((Math.abs(seconds) % 86400) / 3600);
+  const text = `${days} days ${hours} hours`;
+  const age = seconds >= 0 ? `${text} old` : `dated ${text} after the verification time`;
+  return {
+    as_of: header.as_of.replace("Z", "+00:00"),
+    age_seconds: seconds,
+    max_age_seconds: maxAgeDays * 86400,
+    too_old: seconds > maxAgeDays * 86400,
+    describe: `snapshot of ${header.as_of}, ${age}, at most ${maxAgeDays} days`,
+  };
+}
+
+/** registry.status from the signed snapshot (verifier.snapshot.SnapshotStatus.status_check). */
+export async function statusCheck(payload, status, at) {
+  const { claims } = payload;
+  const ident = `${claims.number} edition ${claims.edition}`;
+  const snapshot = status.snapshot;
+  if (!snapshot) {
+    return unknown(
+      "registry.status",
+      "status_not_checked",
+      "no registry or snapshot available: revocation and supersession were not checked",
+    );
+  }
+  const header = snapshot.header;
+  const age = snapshotAge(header, at, status.maxAgeDays);
+  if (age.too_old) {
+    return unknown(
+      "registry.status",
+      "snapshot_too_old",
+      `${age.describe}: too old to judge status; revocation and supersession were not checked`,
+    );
+  }
+  if (claims.issuer !== header.issuer) {
+    return unknown(
+      "registry.status",
+      "snapshot_other_issuer",
+      `the snapshot covers region ${header.issuer}, ${ident} was issued by ${claims.issuer}: status not checked`,
+    );
+  }
+  const record = snapshot.find(await snapshotKey(payload.text));
+  if (record === null) {
+    // A document issued on the snapshot's (China) day or later may simply be newer.
+    if (claims.issued_on >= chinaDate(header.asOf)) {
+      return unknown(
+        "registry.status",
+        "issued_after_snapshot",
+        `${ident} was issued on ${claims.issued_on}, not before the ${age.describe}: status not checked`,
+      );
+    }
+    return failed(
+      "registry.status",
+      "not_in_registry",
+      `${ident} (this exact QR text) is not in the registry (${age.describe})`,
+    );
+  }
+  const labels = status.policies.status_reasons_zh ?? {};
+  if (record.status === "revoked") {
+    let text = `revoked on ${dayText(record.day)}`;
+    if (record.reason in labels) text += `: ${record.reason} (${labels[record.reason]})`;
+    else if (record.reason) text += `: ${record.reason}`;
+    return failed("registry.status", "revoked", `${ident} was ${text}`);
+  }
+  if (record.status === "superseded") {
+    const edition = record.by ? `edition ${record.by}` : "a later edition";
+    let text = `superseded by ${edition} on ${dayText(record.day)}`;
+    if (record.reason in labels) text += ` (${labels[record.reason]}: ${record.reason})`;
+    else if (record.reason) text += ` (${record.reason})`;
+    return failed("registry.status", "superseded", `${ident} was ${text}`);
+  }
+  return passed("registry.status", `${ident} is current (${age.describe})`);
+}
+
+/**
+ * Verify a QR text at the moment `at` (milliseconds since the epoch).
+ * `context`: {trust (parseTrustList), policies (policies.json), snapshot (parseSnapshot or
+ * null), maxAgeDays}. Returns the report in the JSON form of VerificationReport.to_json.
+ */
+export async function verifyText(text, context, at) {
+  const [checks, payload] = await authenticate(text, context.trust, at);
+  if (payload === null) return report(checks, null, at, context);
+  checks.push(hoursCheck(payload.claims, context.policies));
+  checks.push(await statusCheck(payload, context, at));
+  return report(checks, payload.claims, at, context);
+}
