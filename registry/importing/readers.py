@@ -23,9 +23,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import openpyxl
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-
 from registry.errors import RegistryError
 from registry.importing.cells import CellProblem, text_from_json, text_from_spreadsheet
 
@@ -151,6 +148,16 @@ def _read_csv(path: pathlib.Path, source: str) -> Table:
 
 
 def _read_xlsx(path: pathlib.Path, source: str) -> Table:
+    # Imported here: reading spreadsheets is a bureau's job, and a verifier-only installation
+    # (``pip install cecert``, without the ``issuer`` extra) has no openpyxl.
+    try:
+        import openpyxl
+        from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    except ImportError as exc:
+        raise RegistryError(
+            "unreadable_file",
+            f"{source}: reading .xlsx needs the issuer installation (pip install 'cecert[issuer]')",
+        ) from exc
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except OSError as exc:
