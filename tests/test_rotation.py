@@ -58,6 +58,18 @@ def forged_on(payload_text: str, signer: Es256Signer, day: dt.date) -> str:
     return encode_payload(claims, kid=signer.kid, sign=signer.sign)
 
 
+def revoke_leaked(home: IssuedHome, kid: str) -> None:
+    """The bureau revokes the retired key ``kid`` from LEAKED on, learning of it at CHECKED."""
+    revoke(
+        home.home,
+        passphrase=PASSPHRASE,
+        key=kid,
+        revoked_from=LEAKED,
+        reason="key_compromise",
+        at=CHECKED,
+    )
+
+
 @pytest.fixture
 def rotated(fresh_home: IssuedHome) -> tuple[IssuedHome, str, str]:
     """The home with its keys rotated at ROTATED and document 0 reissued after; returns the
@@ -119,14 +131,7 @@ def test_revocation_from_a_moment_refuses_what_was_signed_from_then_on_only(
     rotated: tuple[IssuedHome, str, str],
 ) -> None:
     home, old_kid, _ = rotated
-    revoke(
-        home.home,
-        passphrase=PASSPHRASE,
-        key=old_kid,
-        revoked_from=LEAKED,
-        reason="key_compromise",
-        at=CHECKED,
-    )
+    revoke_leaked(home, old_kid)
     trust = parse_trust_list(home.home.trust_list_path.read_bytes())
     key = next(k for k in trust.qr_keys if k.kid_text == old_kid)
     assert key.revoked_from == LEAKED
@@ -153,14 +158,7 @@ def test_the_day_of_the_revocation_is_refused_whole(rotated: tuple[IssuedHome, s
     """A payload carries only a date: on the revocation's own day it may have been signed
     after the leak, so it is refused (fail closed)."""
     home, old_kid, _ = rotated
-    revoke(
-        home.home,
-        passphrase=PASSPHRASE,
-        key=old_kid,
-        revoked_from=LEAKED,
-        reason="key_compromise",
-        at=CHECKED,
-    )
+    revoke_leaked(home, old_kid)
     verifier, registry = verifier_for(home)
     with registry:
         same_day = forged_on(
@@ -222,14 +220,7 @@ def test_revoking_needs_a_retired_key_a_past_moment_and_the_passphrase(
             at=CHECKED,
         )
     assert caught.value.reason == "wrong_passphrase"
-    revoke(
-        home.home,
-        passphrase=PASSPHRASE,
-        key=old_kid,
-        revoked_from=LEAKED,
-        reason="key_compromise",
-        at=CHECKED,
-    )
+    revoke_leaked(home, old_kid)
     with pytest.raises(KeysError) as caught:
         revoke(
             home.home,

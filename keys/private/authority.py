@@ -151,6 +151,40 @@ def _root_certificate(
     )
 
 
+def _issued_certificate(
+    key: ec.EllipticCurvePrivateKey,
+    root_key: ec.EllipticCurvePrivateKey,
+    root: x509.Certificate,
+    *,
+    subject: x509.Name,
+    at: dt.datetime,
+    not_after: dt.datetime,
+    usage: x509.KeyUsage,
+    extended_usage: x509.ExtendedKeyUsage | None = None,
+) -> x509.Certificate:
+    """An end-entity certificate for ``key`` issued by the root (both critical usages)."""
+    public = key.public_key()
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(root.subject)
+        .public_key(public)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(at - dt.timedelta(minutes=5))
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(usage, critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
+            critical=False,
+        )
+    )
+    if extended_usage is not None:
+        builder = builder.add_extension(extended_usage, critical=True)
+    return builder.sign(root_key, hashes.SHA256())
+
+
 def _seal_certificate(
     key: ec.EllipticCurvePrivateKey,
     root_key: ec.EllipticCurvePrivateKey,
@@ -158,26 +192,16 @@ def _seal_certificate(
     names: AuthorityNames,
     at: dt.datetime,
 ) -> x509.Certificate:
-    public = key.public_key()
-    return (
-        x509.CertificateBuilder()
-        .subject_name(_name("专业技术人员继续教育专用章", names.bureau, names.region))
-        .issuer_name(root.subject)
-        .public_key(public)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(at - dt.timedelta(minutes=5))
-        .not_valid_after(min(_years(at, SEAL_YEARS), root.not_valid_after_utc))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            _key_usage(digital_signature=True, content_commitment=True),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
-            critical=False,
-        )
-        .sign(root_key, hashes.SHA256())
+    """The seal's certificate: digitalSignature + nonRepudiation, 5 years (at most the
+    root's), the bureau's region in the subject."""
+    return _issued_certificate(
+        key,
+        root_key,
+        root,
+        subject=_name("专业技术人员继续教育专用章", names.bureau, names.region),
+        at=at,
+        not_after=min(_years(at, SEAL_YEARS), root.not_valid_after_utc),
+        usage=_key_usage(digital_signature=True, content_commitment=True),
     )
 
 
@@ -191,26 +215,15 @@ def _tsa_certificate(
     """The time-stamping unit's certificate: EKU timeStamping (critical, as RFC 3161 requires),
     valid as long as the root, so that the document timestamps of every certificate stay
     verifiable for the root's whole life (holders cannot add archive timestamps later)."""
-    public = key.public_key()
-    return (
-        x509.CertificateBuilder()
-        .subject_name(_name("专业技术人员继续教育时间戳服务", names.bureau, names.region))
-        .issuer_name(root.subject)
-        .public_key(public)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(at - dt.timedelta(minutes=5))
-        .not_valid_after(root.not_valid_after_utc)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(digital_signature=True), critical=True)
-        .add_extension(
-            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
-            critical=False,
-        )
-        .sign(root_key, hashes.SHA256())
+    return _issued_certificate(
+        key,
+        root_key,
+        root,
+        subject=_name("专业技术人员继续教育时间戳服务", names.bureau, names.region),
+        at=at,
+        not_after=root.not_valid_after_utc,
+        usage=_key_usage(digital_signature=True),
+        extended_usage=x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]),
     )
 
 
