@@ -138,6 +138,17 @@ def verifier(issued_home: IssuedHome) -> Iterator[Verifier]:
     registry.close()
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print how many attacks the attack suites tried and how many were rejected."""
+    from tests.attacklog import summary
+
+    lines = summary()
+    if lines:
+        terminalreporter.section("attack suites")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
     """Headless Debian Chromium, one per test module. Use with :data:`needs_browser`."""
