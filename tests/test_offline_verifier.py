@@ -382,3 +382,55 @@ def test_a_bureau_server_judges_by_its_registry_and_publishes_the_snapshot(
             }
         )
     assert caught.value.reason == "bad_snapshot"
+
+
+AUDIT = """
+import os as _os
+import sys as _sys
+
+_LOG = _os.environ["KEY_AUDIT_LOG"]
+_KEYS = _os.environ["KEY_AUDIT_DIR"]
+
+
+def _audit(event, args):
+    if event == "open" and args and isinstance(args[0], (str, bytes)):
+        path = _os.fsdecode(args[0])
+        if path.endswith(".key.pem") or _os.path.abspath(path).startswith(_KEYS):
+            with open(_LOG, "a", encoding="utf-8") as log:
+                log.write(path + "\\n")
+
+
+_sys.addaudithook(_audit)
+"""
+
+
+def test_the_web_verifier_of_a_bureau_never_opens_a_private_key(
+    issued_home: IssuedHome, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`cecert serve` on the bureau's own home, keys on the same disk: the server and its
+    workers cannot import private-key code, and no file of the key ring is ever opened."""
+    import urllib.request
+
+    from tests.conftest import serving
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(BLOCKER + AUDIT, "utf-8")
+    opened = tmp_path / "opened.log"
+    opened.write_text("", "utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    monkeypatch.setenv("KEY_AUDIT_LOG", str(opened))
+    monkeypatch.setenv("KEY_AUDIT_DIR", str(issued_home.home.keys_dir.resolve()))
+    document = issued_home.documents[0]
+    with serving(issued_home.home.root, "--workers", "2") as base:
+        for body, kind in (
+            (issued_home.pdf(document).read_bytes(), "application/pdf"),
+            (document.payload.encode("ascii"), "text/plain"),
+        ):
+            request = urllib.request.Request(
+                base + "/api/v1/verify", data=body, headers={"Content-Type": kind}
+            )
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                assert json.loads(answer.read())["verdict"] == "valid"
+    assert any(issued_home.home.keys_dir.glob("*.key.pem"))
+    assert opened.read_text("utf-8") == ""
