@@ -10,9 +10,9 @@ time-stamping unit (:mod:`signer.timestamping`).
 Long-term validation (``docs/long-term-validation.md``): the seal signature carries a
 signature timestamp; a DSS (document security store) then holds the seal and time-stamping
 certificates, an OCSP response for each of the two (signed by the root) and the root's CRL;
-a document timestamp over everything closes the file. Both DSS updates and document
-timestamps are allowed under DocMDP "no changes". A verifier can then judge the seal decades
-later, offline, after the seal certificate has expired.
+a document timestamp over everything closes the file, and nothing follows it. Both DSS
+updates and document timestamps are allowed under DocMDP "no changes". A verifier can then
+judge the seal decades later, offline, after the seal certificate has expired.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from pyhanko.pdf_utils.layout import BoxConstraints
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko.sign.signers.pdf_signer import DSSContentSettings, TimestampDSSContentSettings
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -211,6 +212,16 @@ class SealStamper:
             use_pades_lta=True,
             validation_context=self.validation_context(at),
             timestamp_field_name=TIMESTAMP_FIELD_NAME,
+            # The file must end with the document timestamp: anything written after it is
+            # covered by nothing, and verifiers refuse it (docs/verification.md). pyHanko
+            # would otherwise append a last revision with a VRI entry for the document
+            # timestamp and a fresh Info dictionary and XMP; the DSS already holds every
+            # certificate and response that timestamp needs, so it goes in before it.
+            dss_settings=DSSContentSettings(
+                next_ts_settings=TimestampDSSContentSettings(
+                    update_before_ts=True, include_vri=False
+                )
+            ),
         )
         style = StaticStampStyle(
             background=_SealArtwork(self._seal_pdf), border_width=0, background_opacity=1.0

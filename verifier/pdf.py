@@ -8,8 +8,11 @@ validation (``pyhanko.sign.validation.ades``) passing at the verification time `
 with the trust list's roots as the only trust anchors; cryptographically intact; made by a
 seal certificate the trust list names and that was usable at the *trusted* signing time (the
 signature timestamp); covering the entire signed revision, followed only by validation-data
-and timestamp updates; DocMDP respected. Anything pyHanko cannot parse is ``invalid`` with a
-reason, never an exception.
+and timestamp updates; DocMDP respected; every signature container canonical (``/Contents``
+padded with zeros only) and every document timestamp intact before the validation starts;
+the last document timestamp covering the entire file, so that no byte of a valid file is
+outside every signature. Anything pyHanko cannot parse is ``invalid`` with a reason, never
+an exception. The attacks each rule stops are listed in ``docs/verification.md``.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from pyhanko.sign.diff_analysis.policy_api import ModificationLevel
 from pyhanko.sign.general import extract_certificate_info
 from pyhanko.sign.validation.ades import ades_lta_validation
 from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter, validate_sig_integrity
 from pyhanko.sign.validation.policy_decl import (
     CertificateFetchingRule,
     LocalKnowledge,
@@ -51,12 +54,17 @@ from pyhanko_certvalidator.policy_decl import (
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from keys import TrustList, fingerprint
+from verifier.pdflimits import check_pdf_limits
 from verifier.report import Check
 
 FIELD_NAME = "Seal"
 PAYLOAD_KEY = "/CECert"
 MAX_PDF_BYTES = 5 * 1024 * 1024
 _ACCEPTED_LEVELS = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)
+_TIMESTAMP_COVERAGE = (
+    SignatureCoverageLevel.ENTIRE_FILE,
+    SignatureCoverageLevel.ENTIRE_REVISION,
+)
 
 # pyHanko logs each validation problem it meets, often with a traceback, even on the way to a
 # valid verdict (an expired seal certificate is expected decades later). Every problem that
@@ -72,15 +80,17 @@ _PARSE_ERRORS = (
     IndexError,
     AttributeError,
     ArithmeticError,  # decimal.InvalidOperation from a damaged number, among others
+    # pyHanko's parser asserts on damaged structures (an xref stream that is not /XRef):
+    # found by fuzzing, fuzz/regressions/pdf/.
+    AssertionError,
+    NotImplementedError,
+    RecursionError,
 )
 _VALIDATION_ERRORS = (
     *_PARSE_ERRORS,
     SignatureValidationError,
     PathBuildingError,
     PathValidationError,
-    AssertionError,
-    NotImplementedError,
-    RecursionError,
 )
 
 
@@ -142,6 +152,9 @@ def check_pdf(
     if not data.startswith(b"%PDF-"):
         checks.append(Check.failed("pdf.parse", "not_a_pdf", "the file does not start with %PDF-"))
         return checks, None
+    limit = check_pdf_limits(data)  # decompression bombs, before pyHanko decodes anything
+    if limit is not None:
+        return [*checks, limit], None
     try:
         reader = PdfFileReader(BytesIO(data), strict=False)
         every = list(reader.embedded_signatures)
@@ -181,6 +194,15 @@ def check_pdf(
     if structure.reason:
         return checks, None
     try:
+        integrity = _containers_intact(embedded, timestamps)
+    except _VALIDATION_ERRORS as exc:
+        integrity = Check.failed(
+            "pdf.timestamps", "pdf_timestamp_invalid", f"a timestamp cannot be read: {exc}"
+        )
+    if integrity is not None:
+        checks.append(integrity)
+        return checks, None
+    try:
         result = asyncio.run(
             ades_lta_validation(
                 embedded,
@@ -204,6 +226,8 @@ def check_pdf(
         )
         return checks, None
     checks.extend(_status_checks(status, trust))
+    if not any(c.reason for c in checks):
+        checks.append(_final_revision(data, timestamps))
     if not any(c.reason for c in checks):
         checks.extend(_lta_checks(result))
     signed_at = _trusted_signing_time(status)
@@ -260,6 +284,125 @@ def _ltv_structure(reader: Any, embedded: Any, timestamps: list[Any], trust: Tru
         "pdf.ltv",
         f"signature timestamp, validation data and {len(timestamps)} document timestamp(s), "
         "all by trusted time-stamping units",
+    )
+
+
+def _padding_is_canonical(embedded: Any) -> bool:
+    """Is everything in ``/Contents`` after the DER signature zero (the placeholder's fill)?
+
+    The padding is outside every byte range and outside the DER structure, so a changed
+    padding byte alters neither the digest nor the signature: without this rule two
+    different files would carry the same valid seal, and a file could carry a hidden
+    message under the bureau's seal."""
+    raw: bytes = embedded.pkcs7_content
+    if len(raw) < 4 or raw[0] != 0x30:
+        return False
+    if raw[1] < 0x80:
+        used = 2 + raw[1]
+    else:
+        size = raw[1] & 0x7F
+        used = 2 + size + int.from_bytes(raw[2 : 2 + size], "big")
+    return used <= len(raw) and not any(raw[used:])
+
+
+def _containers_intact(embedded: Any, timestamps: list[Any]) -> Check | None:
+    """The signature containers themselves, checked before any long-term validation.
+
+    - The seal's and every document timestamp's ``/Contents`` hold the DER structure followed
+      by zeros only (:func:`_padding_is_canonical`).
+    - The seal's signed message digest is the digest of the bytes its ``/ByteRange`` names
+      (the signature over it is checked by the validation).
+    - Every document timestamp covers its whole revision, its token's SHA-256 message
+      imprint is the digest of the bytes its ``/ByteRange`` names, and the token's own
+      signature verifies with the certificate it carries (trust in that certificate is
+      ``pdf.ltv``'s and the validation's business).
+
+    A document timestamp covers the seal's dictionary and ``/Contents``: an edit there
+    breaks the timestamp, which pyHanko's long-term validation would only report as an
+    untrusted seal. Here it is reported as what it is. ``None`` when all is well."""
+    if not _padding_is_canonical(embedded):
+        return Check.failed(
+            "pdf.signature",
+            "pdf_signature_invalid",
+            "the seal's /Contents holds bytes besides its signature (non-zero padding)",
+        )
+    attributes = embedded.signer_info["signed_attrs"]
+    signed_digest = next(
+        (a["values"][0].native for a in attributes if a["type"].native == "message_digest"),
+        None,
+    )
+    if signed_digest is None or embedded.compute_digest() != signed_digest:
+        return Check.failed(
+            "pdf.signature",
+            "pdf_signature_invalid",
+            "the bytes the seal's /ByteRange names are not the bytes it signed",
+        )
+    for timestamp in timestamps:
+        name = timestamp.field_name
+        if not _padding_is_canonical(timestamp):
+            return Check.failed(
+                "pdf.timestamps",
+                "pdf_timestamp_invalid",
+                f"document timestamp {name!r}: /Contents holds bytes besides its token",
+            )
+        tst_info = timestamp.signed_data["encap_content_info"]["content"].parsed
+        imprint = tst_info["message_imprint"]
+        algorithm = imprint["hash_algorithm"]["algorithm"].native
+        if (
+            algorithm != "sha256"
+            or timestamp.evaluate_signature_coverage() not in _TIMESTAMP_COVERAGE
+        ):
+            return Check.failed(
+                "pdf.timestamps",
+                "pdf_timestamp_invalid",
+                f"document timestamp {name!r} does not cover its whole revision with SHA-256",
+            )
+        if timestamp.compute_digest() != imprint["hashed_message"].native:
+            return Check.failed(
+                "pdf.timestamps",
+                "pdf_timestamp_invalid",
+                f"document timestamp {name!r}: the bytes it covers were altered",
+            )
+        signer_info = timestamp.signer_info
+        content = bytes(timestamp.signed_data["encap_content_info"]["content"])
+        intact, valid = False, False
+        if signer_info["digest_algorithm"]["algorithm"].native == "sha256":
+            intact, valid = validate_sig_integrity(
+                signer_info, timestamp.signer_cert, "tst_info", hashlib.sha256(content).digest()
+            )
+        if not (intact and valid):
+            return Check.failed(
+                "pdf.timestamps",
+                "pdf_timestamp_invalid",
+                f"document timestamp {name!r}: its token's signature does not verify",
+            )
+    return None
+
+
+def _final_revision(data: bytes, timestamps: list[Any]) -> Check:
+    """Nothing may follow the last document timestamp: it must cover the entire file.
+
+    Whatever a file carries after its last document timestamp is signed by nobody: pyHanko
+    accepts an update of the document information dictionary or the XMP metadata there
+    (title, author: shown by every viewer), and bytes appended after ``%%EOF`` are no
+    revision at all. cecert's signer ends every certificate with the document timestamp;
+    validation data added later for archiving must be followed by a new document timestamp
+    of a trusted unit (an LTA extension), which then covers it."""
+    last = max(timestamps, key=lambda t: t.signed_revision)
+    start1, length1, start2, length2 = last.byte_range
+    contiguous = start1 == 0 and start2 == length1 + 2 * len(last.pkcs7_content) + 2
+    if (
+        contiguous
+        and start2 + length2 == len(data)
+        and last.evaluate_signature_coverage() == SignatureCoverageLevel.ENTIRE_FILE
+    ):
+        return Check.passed("pdf.final_revision", "the last document timestamp covers the file")
+    extra = len(data) - (start2 + length2)
+    return Check.failed(
+        "pdf.final_revision",
+        "pdf_modified_after_timestamp",
+        f"{extra} byte(s) follow the last document timestamp ({last.field_name!r}): an "
+        "update or data that no signature or timestamp covers",
     )
 
 
