@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import warnings
 from dataclasses import dataclass
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from keys.errors import KeysError
@@ -48,21 +50,32 @@ def load_certificate(data: bytes | str, *, source: str = "certificate") -> Certi
     """Parse one PEM or DER certificate; raise :class:`KeysError` ``bad_certificate``."""
     if not isinstance(data, bytes | str):
         raise KeysError("bad_certificate", f"{source}: a certificate must be PEM text")
+    # cryptography parses the subject and the key lazily, so a damaged certificate can load
+    # and fail only when they are read (ValueError, UnsupportedAlgorithm for an unknown key
+    # type or curve, InvalidVersion): all of it is inside the try. What cryptography only
+    # warns about (a negative serial, a country name not of two letters) is refused too:
+    # fail closed. (Certificates are read when a trust list or key ring is loaded, not per
+    # request, so the process-wide warnings filter is changed only briefly.)
     try:
-        raw = data.encode("ascii") if isinstance(data, str) else data
-        if raw.lstrip().startswith(b"-----BEGIN"):
-            cert = x509.load_pem_x509_certificate(raw)
-        else:
-            cert = x509.load_der_x509_certificate(raw)
-    except (ValueError, UnicodeError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            return _read_certificate(data)
+    except (ValueError, UnicodeError, UnsupportedAlgorithm, x509.InvalidVersion, Warning) as exc:
         raise KeysError("bad_certificate", f"{source}: not a readable X.509 certificate") from exc
+
+
+def _read_certificate(data: bytes | str) -> CertificateInfo:
+    raw = data.encode("ascii") if isinstance(data, str) else data
+    if raw.lstrip().startswith(b"-----BEGIN"):
+        cert = x509.load_pem_x509_certificate(raw)
+    else:
+        cert = x509.load_der_x509_certificate(raw)
     der = cert.public_bytes(serialization.Encoding.DER)
     names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    common_name = str(names[0].value) if names else ""
     return CertificateInfo(
         der=der,
         subject=cert.subject.rfc4514_string(),
-        common_name=common_name,
+        common_name=str(names[0].value) if names else "",
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
         sha256=fingerprint(der),

@@ -97,6 +97,9 @@ class Claims:
         raw = loads_strict(data, "claims")
         if not isinstance(raw, Mapping):
             raise RegistryError("bad_claims", "claims must be a CBOR map")
+        if any(type(key) is not int for key in raw):
+            # By type: in Python ``True == 1.0 == 1``, so {true: …} would pass as key 1.
+            raise RegistryError("bad_claims", "claim keys must be integers")
         keys = set(raw)
         if keys != _ALL_KEYS:
             missing = sorted(_ALL_KEYS - keys, key=str)

@@ -53,25 +53,47 @@ def encode_sign1(payload: bytes, *, kid: bytes, sign: Callable[[bytes], bytes]) 
     return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature]))
 
 
+_DECODE_ERRORS = (
+    cbor2.CBORDecodeError,
+    ValueError,
+    TypeError,
+    OverflowError,
+    RecursionError,
+    LookupError,
+    # cbor2 builds decimal.Decimal for tags 4 and 5 (decimal fraction, bigfloat): a huge
+    # exponent raises decimal.InvalidOperation or decimal.Overflow, both ArithmeticError.
+    ArithmeticError,
+)
+_ENCODE_ERRORS = (cbor2.CBOREncodeError, ValueError, TypeError, OverflowError, RecursionError)
+
+
 def loads_strict(data: bytes, what: str) -> Any:
     """Decode exactly one CBOR item that fills ``data``; raise ``RegistryError('bad_cbor')``.
 
-    Trailing bytes are refused: the same text must never be readable two ways."""
+    Strict, so that the same bytes can never be read two ways (by this decoder and by
+    another one, such as the in-browser verifier): trailing bytes are refused, and ``data``
+    must be exactly the encoding cecert writes of the decoded value (shortest-form heads,
+    definite lengths, no duplicate map keys, no bignum for a small integer). Anything else,
+    even under a valid signature, is ``bad_cbor``.
+    """
     stream = BytesIO(data)
     try:
         value = cbor2.CBORDecoder(stream).decode()
-    except (
-        cbor2.CBORDecodeError,
-        ValueError,
-        TypeError,
-        OverflowError,
-        RecursionError,
-        LookupError,
-    ) as exc:
+    except _DECODE_ERRORS as exc:
         raise RegistryError("bad_cbor", f"{what} is not well-formed CBOR: {exc}") from exc
     if stream.tell() != len(data):
         raise RegistryError(
             "bad_cbor", f"{what}: {len(data) - stream.tell()} byte(s) after the CBOR item"
+        )
+    try:
+        canonical = cbor2.dumps(value)
+    except _ENCODE_ERRORS as exc:
+        raise RegistryError("bad_cbor", f"{what} holds an item cecert never writes") from exc
+    if canonical != data:
+        raise RegistryError(
+            "bad_cbor",
+            f"{what} is not in the one encoding cecert writes (shortest form, definite "
+            "lengths, no duplicate map keys)",
         )
     return value
 
@@ -103,9 +125,15 @@ def decode_sign1(data: bytes) -> Sign1Message:
     if unprotected:
         raise RegistryError("bad_cose", "unprotected header must be empty")
     header = loads_strict(protected, "protected header")
-    if not isinstance(header, Mapping) or set(header) != {HEADER_ALG, HEADER_KID}:
+    # Python's ``True == 1`` and ``-7.0 == -7``: labels and alg must be integers by type,
+    # else a map another decoder reads as {true: …} would pass here as {1: …}.
+    if (
+        not isinstance(header, Mapping)
+        or set(header) != {HEADER_ALG, HEADER_KID}
+        or any(type(label) is not int for label in header)
+    ):
         raise RegistryError("bad_cose", "protected header must hold exactly alg and kid")
-    if header[HEADER_ALG] != ALG_ES256:
+    if type(header[HEADER_ALG]) is not int or header[HEADER_ALG] != ALG_ES256:
         raise RegistryError("bad_cose", f"algorithm {header[HEADER_ALG]!r} is not ES256")
     kid = header[HEADER_KID]
     if not isinstance(kid, bytes) or not kid:

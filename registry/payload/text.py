@@ -40,9 +40,10 @@ def decode_payload(text: str) -> SignedPayload:
     if len(stripped) > MAX_TEXT:
         raise RegistryError("payload_too_large", f"QR text of {len(stripped)} characters")
     if not stripped.startswith(PREFIX):
-        shown = stripped[:8]
+        # The text is not echoed: verifiers show this message to whoever sent the text, and
+        # it may be an ID number or a name pasted in the wrong field.
         raise RegistryError(
-            "bad_prefix", f"QR text starts with {shown!r}, not {PREFIX!r}: not a cecert v1 code"
+            "bad_prefix", f"the QR text does not start with {PREFIX!r}: not a cecert v1 code"
         )
     message = decode_sign1(b45decode(stripped[len(PREFIX) :]))
     return SignedPayload(message=message, claims=Claims.from_cbor(message.payload))

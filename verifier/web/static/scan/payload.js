@@ -78,8 +78,12 @@ export class CborMap {
     if (key instanceof Uint8Array) return `b:${toHex(key)}`;
     return Symbol("key"); // never equal to anything: such a map fails every check
   }
+  /** Add an entry; false when the key is already there (the caller refuses the map). */
   set(key, value) {
-    this.byKey.set(CborMap.keyOf(key), { key, value }); // a repeated key: the last wins
+    const id = CborMap.keyOf(key);
+    if (this.byKey.has(id)) return false;
+    this.byKey.set(id, { key, value });
+    return true;
   }
   get(key) {
     const entry = this.byKey.get(CborMap.keyOf(key));
@@ -134,11 +138,20 @@ class Reader {
     this.need(width);
     const p = this.pos;
     this.pos += width;
-    if (width === 1) return this.view.getUint8(p);
-    if (width === 2) return this.view.getUint16(p);
-    if (width === 4) return this.view.getUint32(p);
-    const big = this.view.getBigUint64(p);
-    return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+    // One encoding only, as the Python verifier insists (it re-encodes what it read and
+    // compares): an argument in more bytes than it needs is refused.
+    let value;
+    if (width === 1) value = this.view.getUint8(p);
+    else if (width === 2) value = this.view.getUint16(p);
+    else if (width === 4) value = this.view.getUint32(p);
+    else {
+      const big = this.view.getBigUint64(p);
+      if (big <= 0xffffffffn) this.fail("an integer or length in more bytes than it needs");
+      return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+    }
+    const floor = { 1: 24, 2: 0x100, 4: 0x10000 }[width];
+    if (value < floor) this.fail("an integer or length in more bytes than it needs");
+    return value;
   }
   length(info) {
     const n = this.argument(info);
@@ -188,17 +201,28 @@ class Reader {
         const out = new CborMap();
         for (let i = 0; i < n; i++) {
           const key = this.item(depth + 1);
-          out.set(key, this.item(depth + 1));
+          if (!out.set(key, this.item(depth + 1))) this.fail("a map key appears twice");
         }
         return out;
       }
       case 6: {
         const tag = this.argument(info);
-        return new CborTag(tag, this.item(depth + 1));
+        const value = this.item(depth + 1);
+        if ((tag === 2 || tag === 3) && value instanceof Uint8Array) return this.bignum(tag, value);
+        return new CborTag(tag, value);
       }
       default:
         return this.simple(info);
     }
+  }
+  /** A bignum is an integer, and allowed only where eight bytes do not suffice (what the
+   * Python verifier reads and writes back unchanged). */
+  bignum(tag, bytes) {
+    if (bytes.length === 0 || bytes[0] === 0 || bytes.length <= 8) {
+      this.fail("a bignum for an integer that has a shorter encoding");
+    }
+    const n = BigInt(`0x${toHex(bytes)}`);
+    return tag === 2 ? n : -1n - n;
   }
   simple(info) {
     if (info < 20) return new CborOther("simple", info);
@@ -212,18 +236,9 @@ class Reader {
       if (value < 32) this.fail(`simple value ${value} in two bytes`);
       return new CborOther("simple", value);
     }
-    if (info === 25) {
-      this.need(2);
-      const half = this.view.getUint16(this.pos);
-      this.pos += 2;
-      return new CborOther("float", halfToFloat(half));
-    }
-    if (info === 26) {
-      this.need(4);
-      const value = this.view.getFloat32(this.pos);
-      this.pos += 4;
-      return new CborOther("float", value);
-    }
+    // cecert writes floats (it writes none) as 8 bytes only; shorter forms are another
+    // encoding of the same value, refused like the Python verifier refuses them.
+    if (info === 25 || info === 26) this.fail("a float in a short form");
     if (info === 27) {
       this.need(8);
       const value = this.view.getFloat64(this.pos);
@@ -234,15 +249,6 @@ class Reader {
     this.fail(`reserved additional information ${info}`);
     return undefined;
   }
-}
-
-function halfToFloat(half) {
-  const exp = (half >> 10) & 0x1f;
-  const mant = half & 0x3ff;
-  const sign = half & 0x8000 ? -1 : 1;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 31) return mant ? NaN : sign * Infinity;
-  return sign * (mant + 1024) * 2 ** (exp - 25);
 }
 
 /** Exactly one CBOR item filling `bytes` (trailing bytes refused); raise bad_cbor. */
@@ -447,7 +453,8 @@ export function decodePayload(text) {
   if (!stripped.startsWith(PREFIX)) {
     throw new PayloadError(
       "bad_prefix",
-      `QR text starts with '${[...stripped].slice(0, 8).join("")}', not '${PREFIX}': not a cecert v1 code`,
+      // The text is not echoed, as in the Python verifier: it may be a pasted ID number.
+      `the QR text does not start with '${PREFIX}': not a cecert v1 code`,
     );
   }
   const message = decodeSign1(base45Decode(stripped.slice(PREFIX.length)));
