@@ -25,6 +25,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from registry.titles.model import YearVerdict
 from tests.conftest import needs_browser, serving
+from tests.logins import PASSWORD, LoginClient, log_in, make_instance
 from tests.panelhome import (
     CANDIDATE_ID,
     CANDIDATE_NAME,
@@ -44,19 +45,25 @@ EXPECTED = {year: YearVerdict.MET for year in YEARS} | {SHORT_YEAR: YearVerdict.
 
 
 @pytest.fixture
-def app(panel_home: PanelHome) -> Flask:
-    return create_app(
+def app(panel_home: PanelHome, tmp_path: Path) -> Flask:
+    app = create_app(
         {
             "TESTING": True,
             "TRUST_LIST": str(panel_home.home.trust_list_path),
             "REGISTRY": str(panel_home.home.registry_path),
-        }
+        },
+        instance_path=str(make_instance(tmp_path / "instance")),
     )
+    app.test_client_class = LoginClient
+    return app
 
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    """A client logged in as the panel account (tests/test_accounts.py tests the login)."""
+    client = app.test_client()
+    assert log_in(client).status_code == 302
+    return client
 
 
 FORM = {
@@ -95,8 +102,14 @@ def test_form_offers_every_rule_and_the_id_number_with_a_registry(
     assert 'name="id_number"' in text
     assert 'name="direct"' in text
     assert "<script" not in text
-    offline = create_app({"TRUST_LIST": str(panel_home.home.trust_list_path)})
-    assert 'name="id_number"' not in offline.test_client().get("/panel").get_data(as_text=True)
+    offline = create_app(
+        {"TRUST_LIST": str(panel_home.home.trust_list_path)},
+        instance_path=str(client.application.instance_path),
+    )
+    offline.test_client_class = LoginClient
+    offline_client = offline.test_client()
+    log_in(offline_client)
+    assert 'name="id_number"' not in offline_client.get("/panel").get_data(as_text=True)
 
 
 def test_report_page_by_id_number(client: FlaskClient) -> None:
@@ -187,18 +200,30 @@ def test_bad_input_is_a_400_that_says_what_is_missing(client: FlaskClient) -> No
 
 
 @pytest.fixture(scope="module")
-def panel_server(panel_home: PanelHome) -> Iterator[str]:
-    """``cecert serve`` on the scenario's home. Requested before ``browser``, so the browser
-    quits first and leaves no idle connection for the server to wait on when it stops."""
-    with serving(panel_home.home.root, "--workers", "1") as base:
+def panel_server(panel_home: PanelHome, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``cecert serve`` on the scenario's home, with the panel account in its instance folder.
+    Requested before ``browser``, so the browser quits first and leaves no idle connection
+    for the server to wait on when it stops."""
+    instance = make_instance(tmp_path_factory.mktemp("instance") / "instance")
+    with serving(panel_home.home.root, "--workers", "1", "--instance", str(instance)) as base:
         yield base
+
+
+def log_in_browser(browser: webdriver.Chrome, base: str, target: str) -> None:
+    """Open ``target`` and log in as the panel account on the login page it leads to."""
+    browser.get(base + target)
+    browser.find_element(By.NAME, "username").send_keys("panel")
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    form = browser.find_element(By.CSS_SELECTOR, "form.login-form")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(form))
 
 
 @needs_browser
 def test_panel_page_in_a_real_browser(
     panel_server: str, browser: webdriver.Chrome, panel_home: PanelHome, tmp_path: Path
 ) -> None:
-    browser.get(panel_server + "/panel")
+    log_in_browser(browser, panel_server, "/panel")
     assert "职称评审核查" in browser.title
     paths = [d.pdf_path for d in panel_home.documents]
     browser.find_element(By.NAME, "files").send_keys("\n".join(paths))

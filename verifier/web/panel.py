@@ -4,6 +4,11 @@ as an A4 PDF.
 The report page carries the whole input again in hidden fields (QR texts as they were,
 uploaded files as Base64), so "下载PDF" re-verifies exactly what was presented: the server
 keeps nothing between requests, and a PDF is never made from data the client merely asserts.
+
+Only a logged-in ``panel`` or ``employer`` account may use these pages
+(:mod:`verifier.web.auth`): they look people up by ID number. Every POST carries the
+session's CSRF token, and every check is written to the accounts' audit log, the ID number
+only as a keyed hash (:func:`verifier.web.accounts.id_number_digest`).
 """
 
 from __future__ import annotations
@@ -28,8 +33,26 @@ from verifier.panel import CandidateRecords, panel_check, verify_inputs
 from verifier.panel_pdf import PanelReportPdf
 from verifier.panel_table import HOURS_HEADINGS, conclusion, report_rows
 from verifier.service import Verifier
+from verifier.web.accounts import AccountStore, Role, id_number_digest
+from verifier.web.auth import STORE, check_csrf, current_account, require_account
 
 bp = Blueprint("panel", __name__)
+bp.before_request(require_account(Role.PANEL, Role.EMPLOYER))
+
+
+@bp.before_request
+def _form_limits_and_csrf() -> None:
+    """After the login gate (so that no anonymous body is read): the PDF route's larger
+    limits, then the CSRF token of every POST."""
+    if request.endpoint == "panel.report_pdf":
+        # The report page re-posts uploads as Base64 (4/3 of their size) in form fields.
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        if limit is not None:
+            request.max_content_length = limit * 4 // 3 + 65536
+            request.max_form_memory_size = limit * 4 // 3 + 65536
+    if request.method == "POST":
+        check_csrf()
+
 
 MAX_CERTIFICATES = 100
 """Most certificates (QR lines plus files) one check verifies."""
@@ -157,11 +180,31 @@ def _page(form: PanelForm, code: int = 200) -> tuple[str, int]:
     ), code
 
 
-def _check(form: PanelForm, at: dt.datetime) -> TitleReport | None:
+def _audit(form: PanelForm, action: str, at: dt.datetime) -> None:
+    """Write the check to the audit log before it runs (who, when, which ID number as a
+    keyed hash, how many certificates were presented)."""
+    account = current_account()
+    store: AccountStore = current_app.extensions[STORE]
+    assert account is not None  # the blueprint's gate let the request in
+    digest = None
+    if form.id_number is not None:
+        key = current_app.config["SECRET_KEY"]
+        digest = id_number_digest(key if isinstance(key, bytes) else key.encode(), form.id_number)
+    store.log_lookup(
+        account,
+        action=action,
+        id_number_hmac=digest,
+        certificates=len(form.texts) + len(form.files),
+        at=at,
+    )
+
+
+def _check(form: PanelForm, at: dt.datetime, action: str) -> TitleReport | None:
     """Run the check; on bad input, record the problem on ``form`` and return None."""
     if form.problems:
         return None
     assert form.evaluation_date is not None
+    _audit(form, action, at)
     verifier: Verifier = current_app.extensions["cecert.verifier"]
     presented = verify_inputs(verifier, texts=form.texts, files=form.files, at=at)
     try:
@@ -189,7 +232,7 @@ def form() -> tuple[str, int]:
 def report() -> tuple[str, int]:
     at = dt.datetime.now(dt.UTC)
     panel_form = read_form()
-    checked = _check(panel_form, at)
+    checked = _check(panel_form, at, "report")
     if checked is None:
         return _page(panel_form, 400)
     return render_template(
@@ -206,14 +249,9 @@ def report() -> tuple[str, int]:
 
 @bp.post("/panel.pdf")
 def report_pdf() -> Response | tuple[str, int]:
-    # The report page re-posts uploads as Base64 (4/3 of their size) in form fields.
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
-    if limit is not None:
-        request.max_content_length = limit * 4 // 3 + 65536
-        request.max_form_memory_size = limit * 4 // 3 + 65536
     at = dt.datetime.now(dt.UTC)
     panel_form = read_form()
-    checked = _check(panel_form, at)
+    checked = _check(panel_form, at, "pdf")
     if checked is None:
         return _page(panel_form, 400)
     renderer: LazyReportPdf = current_app.extensions[PDF]
