@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
+from cecert.account_commands import accounts_group, instance_option, resolve_instance
 from cecert.key_commands import keys_list, keys_revoke, keys_rotate
 from cecert.options import home_option, passphrase, resolve_home
 from cecert.registry_commands import registry_group
@@ -330,8 +331,36 @@ def verify(
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--pin", default=None, help="SHA-256 of the root the trust list must be signed by.")
 @_snapshot_options
+@instance_option
+@click.option(
+    "--rate-limit-verify",
+    default="60/minute",
+    show_default=True,
+    help="Verifications per client address (RATE_LIMIT_VERIFY).",
+)
+@click.option(
+    "--rate-limit-login",
+    default="10/minute",
+    show_default=True,
+    help="Login attempts per client address (RATE_LIMIT_LOGIN).",
+)
+@click.option(
+    "--proxy-fix",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 8),
+    help="Reverse proxies in front: trust that many X-Forwarded-For/-Proto entries.",
+)
+@click.option(
+    "--hsts-max-age",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Send Strict-Transport-Security with this max-age (only behind TLS).",
+)
 def serve(
     home: Path | None,
+    instance: Path | None,
     trust: Path | None,
     registry: Path | None,
     host: str,
@@ -340,13 +369,17 @@ def serve(
     pin: str | None,
     snapshot: Path | None,
     max_age: int,
+    rate_limit_verify: str,
+    rate_limit_login: str,
+    proxy_fix: int,
+    hsts_max_age: int,
 ) -> None:
     """Serve the web verifier (upload a PDF or image, or paste the QR text; /scan scans and
     verifies in the browser, offline once loaded).
 
     Status comes from the registry (the home's, unless --trust is given) or, without one,
     from --snapshot. With both, the registry judges and the snapshot is published for the
-    offline page to cache."""
+    offline page to cache. Panel accounts and the session secret come from --instance."""
     from verifier.web import create_app
     from verifier.web.server import serve as run_server
 
@@ -360,7 +393,12 @@ def serve(
             "TRUST_PIN": pin,
             "SNAPSHOT": str(snapshot) if snapshot else None,
             "SNAPSHOT_MAX_AGE_DAYS": max_age,
-        }
+            "RATE_LIMIT_VERIFY": rate_limit_verify,
+            "RATE_LIMIT_LOGIN": rate_limit_login,
+            "PROXY_FIX": proxy_fix or None,
+            "HSTS_MAX_AGE": hsts_max_age or None,
+        },
+        instance_path=str(resolve_instance(home, instance).absolute()),
     )
     click.echo(f"verifier on http://{host}:{port}/")
     run_server(app, host=host, port=port, workers=workers)
@@ -370,6 +408,7 @@ cli.add_command(hours)
 cli.add_command(title)
 cli.add_command(registry_group)
 cli.add_command(snapshot_group)
+cli.add_command(accounts_group)
 keys.add_command(keys_rotate)
 keys.add_command(keys_revoke)
 keys.add_command(keys_list)

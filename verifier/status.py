@@ -62,10 +62,17 @@ class _RegistryLookups:
 
     def status_check(self, payload: AuthenticPayload, *, at: dt.datetime) -> Check:
         del at  # a registry is read live: its status is as of now
-        return registry_status_check(payload, self.document(*_ident(payload.claims)))
+        try:
+            record = self.document(*_ident(payload.claims))
+        except RegistryError as exc:  # a damaged registry: status unknown, never "current"
+            return Check.unknown("registry.status", exc.reason, str(exc))
+        return registry_status_check(payload, record)
 
     def pdf_check(self, claims: Claims, pdf_sha256: str) -> Check | None:
-        record = self.document(claims.number, claims.edition)
+        try:
+            record = self.document(claims.number, claims.edition)
+        except RegistryError:  # reported once, by registry.status
+            return None
         if record is None:  # registry.status already failed: not_in_registry
             return None
         if record.pdf_sha256 != pdf_sha256:

@@ -54,6 +54,11 @@ class IssueSlot:
     recorded: DocumentRecord | None = field(default=None)
 
 
+def _unreadable(exc: sqlite3.DatabaseError) -> RegistryError:
+    """A registry file that SQLite cannot read (damaged, replaced, not a database)."""
+    return RegistryError("bad_registry", f"the registry file cannot be read: {exc}")
+
+
 class DocumentLifecycle:
     """Issuing, superseding and revoking documents (mixed into ``Registry``)."""
 
@@ -63,9 +68,12 @@ class DocumentLifecycle:
         raise NotImplementedError
 
     def _one_document(self, where: str, params: list[Any]) -> DocumentRecord | None:
-        cursor = self._conn.execute(DOCUMENT_SELECT + " WHERE " + where, params)
-        names = [d[0] for d in cursor.description]
-        row = cursor.fetchone()
+        try:
+            cursor = self._conn.execute(DOCUMENT_SELECT + " WHERE " + where, params)
+            names = [d[0] for d in cursor.description]
+            row = cursor.fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise _unreadable(exc) from exc
         return document_from_row(dict(zip(names, row, strict=True))) if row else None
 
     def document(self, number: str, edition: int) -> DocumentRecord | None:
@@ -81,11 +89,15 @@ class DocumentLifecycle:
 
     def history(self, number: str) -> list[DocumentRecord]:
         """Every edition of a certificate number, oldest first, with its status."""
-        cursor = self._conn.execute(
-            DOCUMENT_SELECT + " WHERE d.number = ? ORDER BY d.edition", (number,)
-        )
-        names = [d[0] for d in cursor.description]
-        return [document_from_row(dict(zip(names, r, strict=True))) for r in cursor.fetchall()]
+        try:
+            cursor = self._conn.execute(
+                DOCUMENT_SELECT + " WHERE d.number = ? ORDER BY d.edition", (number,)
+            )
+            names = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise _unreadable(exc) from exc
+        return [document_from_row(dict(zip(names, r, strict=True))) for r in rows]
 
     @contextmanager
     def issuance(

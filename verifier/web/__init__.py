@@ -5,7 +5,10 @@ Configuration comes from the mapping passed in or from ``instance/config.py``:
 ``SNAPSHOT`` (path of a signed status snapshot, checked at start-up: the status source when
 there is no registry; with a registry, only published for the offline page),
 ``SNAPSHOT_MAX_AGE_DAYS`` (int, default 30: older, status is indeterminate),
-``TRUST_PIN`` (root fingerprint, optional), ``MAX_CONTENT_LENGTH`` (bytes).
+``TRUST_PIN`` (root fingerprint, optional), ``MAX_CONTENT_LENGTH`` (bytes);
+``RATE_LIMIT_VERIFY``, ``RATE_LIMIT_LOGIN`` (``"60/minute"``, ``"10/minute"``),
+``RATE_LIMIT_STORE``, ``PROXY_FIX`` (number of trusted proxies), ``HSTS_MAX_AGE`` (seconds,
+only behind TLS): see :mod:`verifier.web.limits` and ``docs/web-security.md``.
 
 Pages: ``/`` verifies one certificate (:mod:`verifier.web.views`); ``/panel`` is the
 title-evaluation panel's check (:mod:`verifier.web.panel`), which uses the registry, when
@@ -26,20 +29,29 @@ from verifier.errors import VerifierError
 from verifier.service import Verifier
 from verifier.snapshot import DEFAULT_MAX_AGE, read_snapshot
 from verifier.status import RegistryFileStatus, StatusSource
+from verifier.web import limits
 
 MAX_UPLOAD = 6 * 1024 * 1024
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(
+    test_config: Mapping[str, Any] | None = None, *, instance_path: str | None = None
+) -> Flask:
     """Build the verifier app. Refuses to start without a readable, correctly signed trust
-    list (``VerifierError`` / ``KeysError``)."""
-    app = Flask(__name__, instance_relative_config=True)
+    list (``VerifierError`` / ``KeysError``). ``instance_path``: the instance folder
+    (accounts and the session secret, :mod:`verifier.web.auth`; Flask's default if None)."""
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_mapping(
         MAX_CONTENT_LENGTH=MAX_UPLOAD,
         REGISTRY=None,
         TRUST_PIN=None,
         SNAPSHOT=None,
         SNAPSHOT_MAX_AGE_DAYS=DEFAULT_MAX_AGE.days,
+        RATE_LIMIT_VERIFY=limits.DEFAULT_VERIFY,
+        RATE_LIMIT_LOGIN=limits.DEFAULT_LOGIN,
+        RATE_LIMIT_STORE=None,
+        PROXY_FIX=None,
+        HSTS_MAX_AGE=None,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -68,7 +80,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             status = snapshot
     app.extensions["cecert.verifier"] = Verifier(trust, status=status)
 
-    from verifier.web import offline, panel, views
+    from verifier.web import auth, offline, panel, views
+
+    auth.init_app(app)
 
     if records is not None:  # a panel looks people up in a registry, never in a snapshot
         app.extensions[panel.RECORDS] = records
@@ -77,4 +91,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(panel.bp)
     app.register_blueprint(offline.bp)
+    limits.init_app(app, from_instance=test_config is None)
     return app

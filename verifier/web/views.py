@@ -8,20 +8,63 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from registry.errors import RegistryError
 from verifier.report import VerificationReport
 from verifier.service import Verifier
 from verifier.status import edition_history
 
 bp = Blueprint("verify", __name__)
 
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "worker-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+"""No inline script or style anywhere: an injected ``<script>`` or ``style=`` does nothing."""
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; worker-src 'self'; "
-    "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
 }
+NO_FEATURES = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+CAMERA = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
+CAMERA_ENDPOINTS = frozenset({"offline.scan"})
+"""Only the scanning page may ask for the camera."""
+ERROR_MESSAGES = {
+    400: "请求无效：请上传证书 PDF 或二维码图片，或粘贴二维码内容。",
+    404: "页面不存在。",
+    405: "不支持该请求方式。",
+    413: "上传的文件过大（最大 6 MB）。",
+    429: "请求过于频繁，请稍后再试。",
+    500: "服务器内部错误。",
+    503: "服务暂时不可用，请稍后再试。",
+}
+ERROR_REASONS = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+QR_SPACE = " \t\r\n\x0b\x0c"
+"""Stripped around a QR text (ASCII, as Base45 is): a field of only these is no input."""
 
 
 def _verifier() -> Verifier:
@@ -35,36 +78,48 @@ def _now() -> dt.datetime:
 
 @bp.after_app_request
 def _headers(response: Response) -> Response:
+    """Security headers on every response, error pages included. Results, API answers and
+    pages are never stored by a browser or a proxy (they may show a person's certificate);
+    static files may be cached (revalidated)."""
     response.headers.update(SECURITY_HEADERS)
+    camera = request.endpoint in CAMERA_ENDPOINTS
+    response.headers["Permissions-Policy"] = CAMERA if camera else NO_FEATURES
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    max_age = current_app.config.get("HSTS_MAX_AGE")
+    if max_age:
+        response.headers["Strict-Transport-Security"] = f"max-age={int(max_age)}"
     return response
+
+
+def _error(code: int, name: str, headers: list[tuple[str, str]] | None = None) -> tuple[Any, int]:
+    """An error answer without any detail of the cause: JSON ``{"error", "reason",
+    "message"}`` under ``/api/``, the Chinese error page elsewhere. ``headers``: the HTTP
+    error's own (``Allow`` for 405, ``Retry-After`` for 429)."""
+    message = ERROR_MESSAGES.get(code, "服务器无法处理该请求。")
+    if request.path.startswith("/api/"):
+        body = {"error": name, "reason": ERROR_REASONS.get(code, "http_error"), "message": message}
+        response = jsonify(body)
+    else:
+        response = current_app.make_response(
+            render_template("error.html", code=code, message=message)
+        )
+    for key, value in headers or []:
+        if key.lower() != "content-type":
+            response.headers[key] = value
+    return response, code
 
 
 @bp.app_errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> tuple[Any, int]:
-    code = error.code or 500
-    message = {
-        400: "请求无效：请上传证书 PDF 或二维码图片，或粘贴二维码内容。",
-        404: "页面不存在。",
-        405: "不支持该请求方式。",
-        413: "上传的文件过大。",
-    }.get(code, "服务器无法处理该请求。")
-    if request.path.startswith("/api/"):
-        return jsonify({"error": error.name, "reason": _reason(code), "message": message}), code
-    return render_template("error.html", code=code, message=message), code
+    return _error(error.code or 500, error.name, list(error.get_headers()))
 
 
 @bp.app_errorhandler(Exception)
 def _unexpected(error: Exception) -> tuple[Any, int]:
-    current_app.logger.error("unexpected error: %s", type(error).__name__)
-    if request.path.startswith("/api/"):
-        return jsonify({"error": "Internal Server Error", "reason": "internal_error"}), 500
-    return render_template("error.html", code=500, message="服务器内部错误。"), 500
-
-
-def _reason(code: int) -> str:
-    return {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
-        code, "http_error"
-    )
+    # The type only: an exception's message may quote the request (a name, an ID number).
+    current_app.logger.error("unexpected error in %s: %s", request.endpoint, type(error).__name__)
+    return _error(500, "Internal Server Error")
 
 
 def _verify_request() -> VerificationReport | None:
@@ -74,11 +129,11 @@ def _verify_request() -> VerificationReport | None:
     upload = request.files.get("file")
     if upload is not None and upload.filename:
         return _verifier().verify_bytes(upload.read(), at=at)
-    text = request.form.get("qr", "").strip()
+    text = request.form.get("qr", "").strip(QR_SPACE)
     if not text and request.is_json:
         body = request.get_json(silent=True)
         if isinstance(body, dict) and isinstance(body.get("qr"), str):
-            text = body["qr"].strip()
+            text = body["qr"].strip(QR_SPACE)
     if text:
         return _verifier().verify_text(text, at=at)
     if request.mimetype in {"application/pdf", "image/png", "image/jpeg", "text/plain"}:
@@ -112,7 +167,10 @@ def _history(report: VerificationReport) -> list[dict[str, Any]] | None:
     status = _verifier().status
     if status is None or report.claims is None:
         return None
-    records = status.history(report.claims.number)
+    try:
+        records = status.history(report.claims.number)
+    except RegistryError:  # a damaged registry: the report already says status is unknown
+        return None
     return None if records is None else edition_history(records)
 
 

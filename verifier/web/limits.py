@@ -1,0 +1,224 @@
+"""Rate limits for verification and login, shared by every worker process of one server.
+
+gunicorn forks several workers; a counter in each worker's memory would multiply every limit
+by the number of workers. The counters live instead in one small SQLite file (stdlib
+``sqlite3``: a token bucket per client and action, updated in one ``BEGIN IMMEDIATE``
+transaction, so two workers never both spend the last token). No external server is needed;
+the file holds client addresses and counters only, never request content.
+
+Limited (``POST`` only): ``verify.verify_page`` and ``verify.verify_api`` share the
+``verify`` bucket (``RATE_LIMIT_VERIFY``, default ``60/minute``); ``auth.login`` has the
+``login`` bucket (``RATE_LIMIT_LOGIN``, default ``10/minute``). A refused request is answered
+429 with ``Retry-After`` (:mod:`verifier.web.views` renders it: JSON under ``/api/``, a
+Chinese page elsewhere).
+
+The client is ``request.remote_addr``. Behind a reverse proxy every request comes from the
+proxy's address: set ``PROXY_FIX`` to the number of proxies in front of the app, and
+werkzeug's ``ProxyFix`` takes the client from the last ``PROXY_FIX`` entries of
+``X-Forwarded-For`` (and the scheme from ``X-Forwarded-Proto``). Without ``PROXY_FIX`` the
+header is ignored: a client could otherwise name any address and escape its limit.
+
+Security: the limiter fails closed. If the counter file cannot be written the request is
+refused (503), not let through unlimited.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+import sqlite3
+import tempfile
+import time
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, current_app, request
+from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from verifier.errors import VerifierError
+
+LIMITER = "cecert.limiter"
+DEFAULT_VERIFY = "60/minute"
+DEFAULT_LOGIN = "10/minute"
+LIMITED_ENDPOINTS = {
+    "verify.verify_page": "verify",
+    "verify.verify_api": "verify",
+    "auth.login": "login",
+}
+"""Endpoint → bucket. The HTML form and the API share one budget: they verify alike."""
+_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+_RATE = re.compile(r"\s*(\d+)\s*/\s*(second|minute|hour|day)\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """At most ``count`` requests per ``period`` seconds, refilled evenly (token bucket: a
+    client that waited a whole period may send ``count`` at once, never more)."""
+
+    count: int
+    period: int
+    """Seconds."""
+
+    @classmethod
+    def from_text(cls, text: str) -> Rate:
+        """Parse ``"60/minute"`` (``second``, ``minute``, ``hour``, ``day``); ``VerifierError``
+        ``bad_config`` otherwise, or for a count of 0."""
+        match = _RATE.fullmatch(text) if isinstance(text, str) else None
+        if match is None or int(match.group(1)) < 1:
+            raise VerifierError(
+                "bad_config", f"rate limit {text!r} is not of the form '60/minute' (count ≥ 1)"
+            )
+        return cls(int(match.group(1)), _PERIODS[match.group(2)])
+
+    def __str__(self) -> str:
+        unit = next(name for name, seconds in _PERIODS.items() if seconds == self.period)
+        return f"{self.count}/{unit}"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The answer for one request: allowed, or refused with when to try again."""
+
+    allowed: bool
+    retry_after: int
+    """Whole seconds until one request will be allowed again (0 when allowed)."""
+
+
+class RateLimiter:
+    """Token buckets in a SQLite file, safe across processes and threads.
+
+    Each call opens its own connection (a connection must not cross a ``fork``, and opening
+    one costs tens of microseconds); the bucket is read and written inside one immediate
+    transaction, which serialises workers on the file's write lock.
+    """
+
+    def __init__(self, path: Path, rates: dict[str, Rate]) -> None:
+        self.path = path
+        self.rates = dict(rates)
+        db = self._connect()
+        try:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS buckets (key TEXT PRIMARY KEY, "
+                "tokens REAL NOT NULL, updated REAL NOT NULL)"
+            )
+            db.execute("CREATE INDEX IF NOT EXISTS buckets_updated ON buckets (updated)")
+        finally:
+            db.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        return db
+
+    def hit(self, bucket: str, client: str, *, at: float) -> Decision:
+        """Spend one token of ``client`` in ``bucket`` at ``at`` (Unix seconds).
+
+        Raises ``sqlite3.Error`` when the file cannot be used; callers refuse the request.
+        """
+        rate = self.rates[bucket]
+        per_second = rate.count / rate.period
+        key = f"{bucket} {client}"
+        db = self._connect()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            row = db.execute("SELECT tokens, updated FROM buckets WHERE key = ?", (key,)).fetchone()
+            tokens = float(rate.count)
+            if row is not None:
+                elapsed = max(0.0, at - row[1])
+                tokens = min(float(rate.count), row[0] + elapsed * per_second)
+            allowed = tokens >= 1.0
+            if allowed:
+                tokens -= 1.0
+            db.execute(
+                "INSERT INTO buckets (key, tokens, updated) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, "
+                "updated = excluded.updated",
+                (key, tokens, at),
+            )
+            # A bucket untouched for its longest period is full again: forget it.
+            longest = max(r.period for r in self.rates.values())
+            db.execute("DELETE FROM buckets WHERE updated < ?", (at - longest,))
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        finally:
+            db.close()
+        if allowed:
+            return Decision(True, 0)
+        return Decision(False, max(1, math.ceil((1.0 - tokens) / per_second)))
+
+
+def _private_store() -> Path:
+    """A counter file in a new private directory, removed when the process that made it
+    ends (the workers forked from it share it; they never remove it)."""
+    folder = Path(tempfile.mkdtemp(prefix="cecert-limits-"))
+    return folder / "ratelimit.sqlite"
+
+
+def _remove_store(path: Path, owner: int) -> None:
+    if os.getpid() != owner:
+        return
+    for name in (path.name, path.name + "-wal", path.name + "-shm"):
+        (path.parent / name).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        path.parent.rmdir()
+
+
+def init_app(app: Flask, *, from_instance: bool) -> None:
+    """Install the limiter (and, when ``PROXY_FIX`` is set, werkzeug's ``ProxyFix``).
+
+    ``RATE_LIMIT_STORE`` names the counter file. Unset, it is ``ratelimit.sqlite`` in the
+    instance folder when the configuration came from there (``from_instance``: each gunicorn
+    worker may build its own app, and they must share one file); when the app is configured
+    from a mapping (``cecert serve``, which builds the app once and forks its workers from
+    it), a private temporary file made now, whose counters last as long as the server.
+    """
+    rates = {
+        "verify": Rate.from_text(app.config["RATE_LIMIT_VERIFY"]),
+        "login": Rate.from_text(app.config["RATE_LIMIT_LOGIN"]),
+    }
+    store = app.config.get("RATE_LIMIT_STORE")
+    if store:
+        path = Path(store)
+    elif from_instance:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        path = Path(app.instance_path) / "ratelimit.sqlite"
+    else:
+        path = _private_store()
+        weakref.finalize(app, _remove_store, path, os.getpid())
+    try:
+        app.extensions[LIMITER] = RateLimiter(path, rates)
+    except sqlite3.Error as exc:
+        raise VerifierError("bad_config", f"rate limit store {path}: {exc}") from exc
+    proxies = app.config.get("PROXY_FIX")
+    if proxies:
+        if type(proxies) is not int or proxies < 0:
+            raise VerifierError("bad_config", "PROXY_FIX must be the number of proxies")
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0, x_port=0, x_prefix=0
+        )
+    app.before_request(_limit)
+
+
+def _limit() -> None:
+    """Refuse the request (429) when its client has spent its bucket."""
+    if request.method != "POST":
+        return
+    bucket = LIMITED_ENDPOINTS.get(request.endpoint or "")
+    if bucket is None:
+        return
+    limiter: RateLimiter = current_app.extensions[LIMITER]
+    try:
+        decision = limiter.hit(bucket, request.remote_addr or "unknown", at=time.time())
+    except sqlite3.Error as exc:
+        current_app.logger.error("rate limit store unusable: %s", type(exc).__name__)
+        raise ServiceUnavailable() from exc
+    if not decision.allowed:
+        raise TooManyRequests(retry_after=decision.retry_after)
