@@ -78,7 +78,11 @@ def loads_strict(data: bytes, what: str) -> Any:
     """
     stream = BytesIO(data)
     try:
-        value = cbor2.CBORDecoder(stream).decode()
+        # str_errors="replace": cbor2's C decoder leaks ~700 bytes on each text string that
+        # is not UTF-8 when it raises (cbor2 issue #257; found by fuzzing, fuzz/README.md),
+        # so one request could grow a server's memory for good. Replaced characters never
+        # re-encode to the received bytes: the canonical check below refuses them.
+        value = cbor2.CBORDecoder(stream, str_errors="replace").decode()
     except _DECODE_ERRORS as exc:
         raise RegistryError("bad_cbor", f"{what} is not well-formed CBOR: {exc}") from exc
     if stream.tell() != len(data):
