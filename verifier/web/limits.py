@@ -30,6 +30,7 @@ import os
 import re
 import sqlite3
 import tempfile
+import threading
 import time
 import weakref
 from dataclasses import dataclass
@@ -91,14 +92,17 @@ class Decision:
 class RateLimiter:
     """Token buckets in a SQLite file, safe across processes and threads.
 
-    Each call opens its own connection (a connection must not cross a ``fork``, and opening
-    one costs tens of microseconds); the bucket is read and written inside one immediate
-    transaction, which serialises workers on the file's write lock.
+    Each process and thread keeps one connection (a connection must not cross a ``fork``:
+    it is opened again in a process whose id differs from the one that opened it). Opening
+    and closing one per request cost ~0.8 ms CPU and several ms of wall time, closing
+    checkpoints the WAL. The bucket is read and written inside one immediate transaction,
+    which serialises workers on the file's write lock.
     """
 
     def __init__(self, path: Path, rates: dict[str, Rate]) -> None:
         self.path = path
         self.rates = dict(rates)
+        self._local = threading.local()
         db = self._connect()
         try:
             db.execute(
@@ -115,6 +119,13 @@ class RateLimiter:
         db.execute("PRAGMA synchronous=NORMAL")
         return db
 
+    def _connection(self) -> sqlite3.Connection:
+        held: tuple[int, sqlite3.Connection] | None = getattr(self._local, "db", None)
+        if held is None or held[0] != os.getpid():
+            held = (os.getpid(), self._connect())
+            self._local.db = held
+        return held[1]
+
     def hit(self, bucket: str, client: str, *, at: float) -> Decision:
         """Spend one token of ``client`` in ``bucket`` at ``at`` (Unix seconds).
 
@@ -123,7 +134,7 @@ class RateLimiter:
         rate = self.rates[bucket]
         per_second = rate.count / rate.period
         key = f"{bucket} {client}"
-        db = self._connect()
+        db = self._connection()
         try:
             db.execute("BEGIN IMMEDIATE")
             row = db.execute("SELECT tokens, updated FROM buckets WHERE key = ?", (key,)).fetchone()
@@ -147,9 +158,9 @@ class RateLimiter:
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
-            raise
-        finally:
+            self._local.db = None  # a broken connection is not reused
             db.close()
+            raise
         if allowed:
             return Decision(True, 0)
         return Decision(False, max(1, math.ceil((1.0 - tokens) / per_second)))
