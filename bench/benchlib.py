@@ -27,6 +27,7 @@ from registry.model import Activity, Category, Confirmer, Person, RecordStatus, 
 from registry.numbering import mod11_2
 from registry.store import Registry
 from signer import Issuer, IssueReport, init_home
+from signer.snapshotting import export_snapshot
 
 YEAR = 2025
 """The year every synthetic record counts for, and the year certificates are issued for."""
@@ -217,6 +218,29 @@ def issued_home(root: Path, count: int) -> Home:
     return Home(root / "home")
 
 
+def _issue_and_export_in_child(root: Path, count: int, snapshot: Path) -> None:
+    bench = create_home(root, count)
+    issue_all(bench, bench.issuer(), count)
+    at = bench.issue_at + dt.timedelta(minutes=1)
+    snapshot.write_bytes(export_snapshot(bench.registry, bench.ring, CONFIG, at=at))
+    bench.registry.close()
+
+
+def issued_home_with_snapshot(root: Path, count: int) -> tuple[Home, Path]:
+    """As :func:`issued_home`, and also a full signed status snapshot of the registry
+    (``root / "status.snapshot"``, exported a minute after issuance), made in the same
+    forked child: the key ring never enters this process."""
+    snapshot = root / "status.snapshot"
+    child = multiprocessing.get_context("fork").Process(
+        target=_issue_and_export_in_child, args=(root, count, snapshot)
+    )
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise SystemExit(f"issuing the test certificates failed (exit code {child.exitcode})")
+    return Home(root / "home"), snapshot
+
+
 def peak_rss_mb() -> float:
     """Peak resident set size of this process so far, in MB (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -254,3 +278,19 @@ def print_header(title: str) -> None:
     print(f"python:  {platform.python_implementation()} {platform.python_version()}; {versions}")
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"mode:    one process, one thread; load average at start {load}")
+
+
+def status_mb(field: str = "VmRSS") -> float:
+    """A memory figure of this process from ``/proc/self/status`` (``VmRSS``: resident now;
+    ``VmHWM``: peak resident since start or since :func:`reset_peak_rss`), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    raise SystemExit(f"{field} is not in /proc/self/status")
+
+
+def reset_peak_rss() -> None:
+    """Reset this process's peak RSS (``VmHWM``) to its current RSS (Linux: writing 5 to
+    ``/proc/self/clear_refs``), so that a later ``status_mb("VmHWM")`` is the peak of what
+    follows only."""
+    Path("/proc/self/clear_refs").write_text("5")

@@ -1,24 +1,48 @@
-"""Issuance benchmark: ``Issuer.issue`` for N synthetic people, one process, one core.
+"""Issuance benchmark: cecert's ``Issuer.issue`` (PAdES B-LTA) against a naive reference
+pipeline measured in the same run, then a profile and the peak RSS by batch size.
 
-    .venv/bin/python bench/issue.py --count 300
+    .venv/bin/python bench/issue.py --count 200
+    .venv/bin/python bench/issue.py --count 0 --naive-count 0 --profile-count 0 \\
+        --rss-batches 100,1000,5000
 
 Creates a fresh home in a temporary directory (random passphrase), imports N people with
 records meeting gd-2010 through the registry's Python API, times one ``Issuer.issue`` call
-for all of them, then profiles a separate small run with cProfile to show where the time
-goes. The temporary directory is removed at the end.
+for all of them, then the naive pipeline of ``bench/naive_issue.py`` (library defaults, one
+document at a time) over the same people, and prints both rates and their ratio. Then it
+profiles a separate run with cProfile to show where the time goes (stages, the seal's own
+steps, time by library), and, with ``--rss-batches``, issues each batch size in a fresh
+spawned process and prints its RSS before issuing and its peak while issuing. The temporary
+directories are removed at the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
+import gc
+import inspect
+import multiprocessing
 import pstats
 import sys
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from benchlib import create_home, issue_all, peak_rss_mb, print_header, timed
+from benchlib import (
+    CONFIG,
+    YEAR,
+    create_home,
+    issue_all,
+    peak_rss_mb,
+    print_header,
+    reset_peak_rss,
+    status_mb,
+    timed,
+)
+from naive_issue import NaiveIssuer
 
 # Stages of one certificate, measured as the cumulative time of their entry points
 # (path suffix, function name). Page render excludes the QR code drawn inside it.
@@ -67,13 +91,25 @@ _PLUMBING_BUILTINS = (
 Key = tuple[str, int, str]
 
 
-def _cumulative(stats: pstats.Stats, entries: Iterable[tuple[str, str]]) -> float:
-    wanted = set(entries)
-    table: dict[Key, tuple[int, int, float, float, object]] = stats.stats  # type: ignore[attr-defined]
+def _cumulative(stats: pstats.Stats, entries: Iterable[tuple[str, ...]]) -> float:
+    """Cumulative time of the functions named by ``entries``: ``(path suffix, name)``, or
+    ``(path suffix, name, caller's path suffix, caller's name)`` for the calls from that
+    caller only."""
+    table: dict[Key, tuple[int, int, float, float, dict[Key, tuple[float, ...]]]]
+    table = stats.stats  # type: ignore[attr-defined]
     total = 0.0
-    for (path, _line, name), (_cc, _nc, _tt, ct, _callers) in table.items():
-        if any(path.endswith(suffix) and name == fn for suffix, fn in wanted):
-            total += ct
+    for (path, _line, name), (_cc, _nc, _tt, ct, callers) in table.items():
+        for entry in entries:
+            if not (path.endswith(entry[0]) and name == entry[1]):
+                continue
+            if len(entry) == 2:
+                total += ct
+            else:
+                total += sum(
+                    figures[3]
+                    for (c_path, _c_line, c_name), figures in callers.items()
+                    if c_path.endswith(entry[2]) and c_name == entry[3]
+                )
     return total
 
 
@@ -96,6 +132,91 @@ def _short(path: str, line: int, name: str) -> str:
     return f"{path}:{line}({name})"
 
 
+_PDF_SIGNER = "pyhanko/sign/signers/pdf_signer.py"
+_INCREMENTAL = "pyhanko/pdf_utils/incremental_writer.py"
+
+# The seal's own steps, in the order pyHanko runs them (``SealStamper._sign``); lines starting
+# with "of which" are inside the step above them.
+_SEAL_STEPS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
+    (
+        "parse the unsigned page (incremental writer)",
+        ((_INCREMENTAL, "__init__", "signer/pades.py", "seal"),),
+    ),
+    ("daily validation context (cached)", (("signer/pades.py", "validation_context"),)),
+    ("PdfSigner set-up (metadata, stamp style)", ((_PDF_SIGNER, "__init__"),)),
+    ("signing session set-up", ((_PDF_SIGNER, "init_signing_session"),)),
+    ("pre-sign validation (chain, OCSP, CRL)", ((_PDF_SIGNER, "perform_presign_validation"),)),
+    ("field, appearance, size estimate", ((_PDF_SIGNER, "prepare_tbs_document"),)),
+    ("  of which seal artwork import", (("signer/pades.py", "render"),)),
+    ("write revision + document digest", ((_PDF_SIGNER, "digest_tbs_document"),)),
+    ("CMS SignedData, ECDSA, signature TST", ((_PDF_SIGNER, "perform_signature"),)),
+    ("DSS + document timestamp", ((_PDF_SIGNER, "post_signature_processing"),)),
+    (
+        "  of which DSS into the writer",
+        (("pyhanko/sign/validation/dss.py", "supply_dss_in_writer"),),
+    ),
+    (
+        "  of which re-reading the signed file",
+        ((_INCREMENTAL, "__init__", _PDF_SIGNER, "post_signature_processing"),),
+    ),
+    ("  of which document timestamp", ((_PDF_SIGNER, "async_timestamp_pdf"),)),
+)
+# Cross-cutting costs, spread over the steps above.
+_SEAL_ACROSS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
+    ("RFC 3161 tokens (all, ours)", (("signer/timestamping.py", "token"),)),
+    ("ECDSA signatures (seal, TSA, QR)", (("keys/private/signing.py", "sign_der"),)),
+    (
+        "PDF writer output (all revisions)",
+        (
+            (_INCREMENTAL, "write"),
+            (_INCREMENTAL, "write_in_place"),
+        ),
+    ),
+    (
+        "asyncio.run: loop set-up, signals, close",
+        (
+            ("asyncio/runners.py", "__enter__"),
+            ("asyncio/runners.py", "__exit__"),
+            ("signal.py", "signal", "asyncio/runners.py", "run"),
+            ("signal.py", "getsignal", "asyncio/runners.py", "run"),
+        ),
+    ),
+)
+_LIBRARIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("asn1crypto (DER parse/encode)", ("/asn1crypto/",)),
+    ("pyHanko + certvalidator", ("/pyhanko/", "/pyhanko_certvalidator/")),
+    ("reportlab", ("/reportlab/",)),
+    ("qrcode", ("/qrcode/",)),
+    (
+        "cecert (keys, registry, signer)",
+        ("/work/main/keys/", "/work/main/registry/", "/work/main/signer/"),
+    ),
+    ("sqlite_utils", ("/sqlite_utils/",)),
+    ("asyncio", ("/asyncio/",)),
+    ("C functions (hashing, ECDSA, zlib, sqlite, I/O, str/bytes)", ("~",)),
+)
+
+
+def _library(path: str) -> str:
+    for label, needles in _LIBRARIES:
+        if any(n in path if n != "~" else path == "~" for n in needles):
+            return label
+    return "other Python (stdlib)"
+
+
+def _print_stages(
+    stats: pstats.Stats,
+    title: str,
+    stages: Iterable[tuple[str, float]],
+    total: float,
+    count: int,
+) -> None:
+    print(title)
+    for label, seconds in stages:
+        share = 100 * seconds / total if total else 0.0
+        print(f"  {label:42} {share:5.1f} %  {1000 * seconds / count:7.2f} ms/cert")
+
+
 def profile(count: int) -> None:
     """Profile issuing ``count`` certificates in a fresh home (after the timed run, so
     one-time imports are not in it) and print the split and the top functions."""
@@ -108,12 +229,14 @@ def profile(count: int) -> None:
         profiler.disable()
         bench.registry.close()
     stats = pstats.Stats(profiler)
+    table: dict[Key, tuple[int, int, float, float, object]] = stats.stats  # type: ignore[attr-defined]
     total = _cumulative(stats, _TOTAL)
     qr = _cumulative(stats, _QR)
+    seal = _cumulative(stats, _SEAL)
     stages = [
         ("page render (reportlab, fonts; excl. QR)", _cumulative(stats, _RENDER) - qr),
         ("QR matrix + drawing", qr),
-        ("seal signature (pyHanko PAdES)", _cumulative(stats, _SEAL)),
+        ("seal signature (pyHanko PAdES B-LTA)", seal),
         ("registry (SQLite reads/writes, hours)", _cumulative(stats, _REGISTRY)),
         ("QR payload (CBOR, COSE ES256, Base45)", _cumulative(stats, _PAYLOAD)),
         ("file write (fsync, rename)", _cumulative(stats, _WRITE)),
@@ -122,12 +245,23 @@ def profile(count: int) -> None:
     print()
     print(f"profile: cProfile, {count} certificates, {total:.2f} s under the profiler")
     print("  (the profiler inflates Python-heavy stages; read the shares, not the times)")
-    for label, seconds in stages:
-        share = 100 * seconds / total if total else 0.0
-        print(f"  {label:42} {share:5.1f} %  {1000 * seconds / count:7.2f} ms/cert")
+    _print_stages(stats, "stages (cumulative time of their entry points):", stages, total, count)
+    steps = [(label, _cumulative(stats, entries)) for label, entries in _SEAL_STEPS]
+    top_level = sum(s for label, s in steps if not label.startswith("  "))
+    steps.append(("other: work in asyncio tasks of pyHanko, glue", seal - top_level))
+    _print_stages(stats, "the seal's steps (shares of the whole run):", steps, total, count)
+    across = [(label, _cumulative(stats, entries)) for label, entries in _SEAL_ACROSS]
+    _print_stages(stats, "cross-cutting (inside the steps above):", across, total, count)
+
+    by_library: dict[str, float] = {}
+    for (path, _line, _name), (_cc, _nc, tt, _ct, _callers) in table.items():
+        label = _library(path)
+        by_library[label] = by_library.get(label, 0.0) + tt
+    own = sorted(by_library.items(), key=lambda item: item[1], reverse=True)
+    _print_stages(stats, "own time (tottime) by library, whole run:", own, total, count)
+
     print()
-    print("top 10 functions by cumulative time (event loop and glue left out), with their group:")
-    table: dict[Key, tuple[int, int, float, float, object]] = stats.stats  # type: ignore[attr-defined]
+    print("top 12 functions by cumulative time (event loop and glue left out), with their group:")
     ranked = sorted(table.items(), key=lambda item: item[1][3], reverse=True)
     shown = 0
     for (path, line, name), (_cc, nc, _tt, ct, _callers) in ranked:
@@ -137,44 +271,234 @@ def profile(count: int) -> None:
         label = _group(path, name)
         print(f"  {share:5.1f} %  {nc:7d} calls  [{label}]  {_short(path, line, name)}")
         shown += 1
-        if shown == 10:
+        if shown == 12:
             break
+    print()
+    print("top 15 functions by own time (tottime), with their group:")
+    ranked = sorted(table.items(), key=lambda item: item[1][2], reverse=True)
+    for (path, line, name), (_cc, nc, tt, _ct, _callers) in ranked[:15]:
+        share = 100 * tt / total if total else 0.0
+        label = _group(path, name)
+        print(f"  {share:5.1f} %  {nc:7d} calls  [{label}]  {_short(path, line, name)}")
+
+
+# Entry points timed by plain wall-clock wrappers (no profiler): (label, owner, attribute).
+# Indented labels are inside the line above them.
+def _timer_targets() -> list[tuple[str, Any, str]]:
+    from pyhanko.sign.signers import pdf_signer
+
+    import signer.issuance
+    import signer.layout
+    import signer.pades
+    import signer.timestamping
+    from registry.store import Registry
+
+    return [
+        ("eligibility: registry.activities", Registry, "activities"),
+        ("eligibility: hours evaluate", signer.issuance, "evaluate"),
+        ("already issued? current_document", Registry, "current_document"),
+        ("QR payload (CBOR, COSE ES256, Base45)", signer.issuance, "encode_payload"),
+        ("page render, QR included", signer.layout.PageRenderer, "render"),
+        ("  of which QR matrix", signer.layout, "qr_matrix"),
+        ("  of which QR drawing", signer.layout, "draw_qr"),
+        ("seal (SealStamper.seal)", signer.pades.SealStamper, "seal"),
+        ("  signing session set-up", pdf_signer.PdfSigner, "init_signing_session"),
+        ("  pre-sign validation", pdf_signer.PdfSigningSession, "perform_presign_validation"),
+        ("  field, appearance, sizing", pdf_signer.PdfSigningSession, "prepare_tbs_document"),
+        ("    of which seal artwork import", signer.pades._SealArtwork, "render"),
+        ("  write revision + digest", pdf_signer.PdfTBSDocument, "digest_tbs_document"),
+        ("  CMS, ECDSA, signature TST", pdf_signer.PdfTBSDocument, "perform_signature"),
+        ("  DSS + doc timestamp", pdf_signer.PdfPostSignatureDocument, "post_signature_processing"),
+        ("    of which document timestamp", pdf_signer.PdfTimeStamper, "async_timestamp_pdf"),
+        ("  RFC 3161 tokens (all)", signer.timestamping.TimeStampingUnit, "token"),
+        ("file write (fsync, rename)", signer.issuance, "write_atomically"),
+        ("registry record (row, event, commit)", Registry, "record"),
+    ]  # fmt: skip
+
+
+def _wrapped(original: Any, label: str, spent: dict[str, float]) -> Any:
+    if inspect.iscoroutinefunction(original):
+
+        @functools.wraps(original)
+        async def timed_async(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return await original(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - start
+
+        return timed_async
+
+    @functools.wraps(original)
+    def timed_sync(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent[label] = spent.get(label, 0.0) + time.perf_counter() - start
+
+    return timed_sync
+
+
+def stage_timers(count: int) -> None:
+    """Issue ``count`` certificates in a fresh home with wall-clock wrappers around the
+    stages' entry points (``perf_counter``, no profiler), and print ms per certificate."""
+    spent: dict[str, float] = {}
+    targets = [
+        (label, next(k for k in owner.__mro__ if name in k.__dict__), name)
+        if isinstance(owner, type)
+        else (label, owner, name)
+        for label, owner, name in _timer_targets()
+    ]
+    originals = [(owner, name, owner.__dict__[name]) for _label, owner, name in targets]
+    with tempfile.TemporaryDirectory(prefix="cecert-bench-") as tmp:
+        bench = create_home(Path(tmp), count)
+        issuer = bench.issuer()
+        try:
+            for label, owner, name in targets:
+                setattr(owner, name, _wrapped(owner.__dict__[name], label, spent))
+            with timed() as run:
+                issue_all(bench, issuer, count)
+        finally:
+            for owner, name, original in originals:
+                setattr(owner, name, original)
+        bench.registry.close()
+    print()
+    print(f"stage timers: {count} certificates, wall-clock wrappers, no profiler")
+    print(f"  {'whole issue call':42} {1000 * run.wall / count:7.2f} ms/cert")
+    for label, _owner, _name in targets:
+        print(f"  {label:42} {1000 * spent.get(label, 0.0) / count:7.2f} ms/cert")
+
+
+def _rss_child(count: int, results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    with tempfile.TemporaryDirectory(prefix="cecert-bench-") as tmp:
+        bench = create_home(Path(tmp), count)
+        issuer = bench.issuer()
+        gc.collect()
+        before = status_mb("VmRSS")
+        reset_peak_rss()
+        with timed() as run:
+            issue_all(bench, issuer, count)
+        peak = status_mb("VmHWM")
+        after = status_mb("VmRSS")
+        bench.registry.close()
+    results.put((count, before, peak, after, run.cpu))
+
+
+def rss_batches(sizes: list[int]) -> None:
+    """Issue each batch size in a fresh spawned process; print its RSS before issuing (home,
+    people, records and the issuer with its fonts loaded), its peak while issuing and after."""
+    print()
+    print("peak RSS by batch size (a fresh process each; VmHWM reset after set-up):")
+    print(f"  {'batch':>7}  {'before':>9}  {'peak while issuing':>18}  {'growth':>8}  CPU ms/cert")
+    context = multiprocessing.get_context("spawn")
+    for size in sizes:
+        results = context.Queue()
+        child = context.Process(target=_rss_child, args=(size, results))
+        child.start()
+        count, before, peak, _after, cpu = results.get()
+        child.join()
+        if child.exitcode != 0:
+            raise SystemExit(f"the batch of {size} failed (exit code {child.exitcode})")
+        print(
+            f"  {count:7d}  {before:6.1f} MB  {peak:15.1f} MB  {peak - before:+5.1f} MB"
+            f"  {1000 * cpu / count:8.1f}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200, help="certificates (default 200)")
     parser.add_argument(
-        "--profile-count", type=int, default=30, help="certificates in the profiled run"
+        "--naive-count",
+        type=int,
+        default=None,
+        help="certificates of the naive reference (default: --count; 0 skips it)",
+    )
+    parser.add_argument(
+        "--profile-count", type=int, default=100, help="certificates in the profiled run"
+    )
+    parser.add_argument(
+        "--timers-count",
+        type=int,
+        default=100,
+        help="certificates in the run with wall-clock stage timers (0 skips it)",
+    )
+    parser.add_argument(
+        "--rss-batches", default="", help="batch sizes for peak RSS, e.g. 100,1000,5000"
     )
     args = parser.parse_args(argv)
     count: int = args.count
-    print_header("cecert issuance benchmark: Issuer.issue(year=2025)")
+    naive_count: int = count if args.naive_count is None else args.naive_count
+    print_header("cecert issuance benchmark: Issuer.issue(year=2025) against a naive pipeline")
 
-    with tempfile.TemporaryDirectory(prefix="cecert-bench-") as tmp:
-        with timed() as setup:
-            bench = create_home(Path(tmp), count)
-        with timed() as start:
-            issuer = bench.issuer()
-        with timed() as run:
-            report = issue_all(bench, issuer, count)
-        sizes = [Path(d.pdf_path).stat().st_size for d in report.issued]
-        documents = bench.registry.count("documents")
-        bench.registry.close()
-    rss = peak_rss_mb()
+    if count > 0:
+        with tempfile.TemporaryDirectory(prefix="cecert-bench-") as tmp:
+            with timed() as setup:
+                bench = create_home(Path(tmp), count)
+            with timed() as start:
+                issuer = bench.issuer()
+            with timed() as run:
+                report = issue_all(bench, issuer, count)
+            sizes = [Path(d.pdf_path).stat().st_size for d in report.issued]
+            documents = bench.registry.count("documents")
+            bench.registry.close()
+        rss = peak_rss_mb()
+        mean_kib = sum(sizes) / len(sizes) / 1024
+        print()
+        print("cecert, PAdES B-LTA (Issuer.issue):")
+        print(f"  setup:           home + {count} people, {5 * count} records: {setup.wall:.2f} s")
+        print(f"  issuer start:    fonts loaded, seal drawn: {start.wall:.2f} s")
+        print(f"  certificates:    {count} issued, {documents} in the registry")
+        print(f"  mean PDF size:   {mean_kib:.1f} KiB")
+        print(f"  seconds:         {run.wall:.2f} wall, {run.cpu:.2f} CPU")
+        print(f"  throughput:      {count / run.wall:.1f} certificates/s (wall)")
+        wall_ms, cpu_ms = 1000 * run.wall / count, 1000 * run.cpu / count
+        print(f"  per certificate: {wall_ms:.1f} ms wall, {cpu_ms:.1f} ms CPU")
+        print(f"  peak RSS:        {rss:.1f} MB")
 
-    mean_kib = sum(sizes) / len(sizes) / 1024
-    print(f"setup:           home + {count} people, {5 * count} records: {setup.wall:.2f} s")
-    print(f"issuer start:    fonts loaded, seal drawn: {start.wall:.2f} s")
-    print(f"certificates:    {count} issued, {documents} in the registry")
-    print(f"mean PDF size:   {mean_kib:.1f} KiB")
-    print(f"seconds:         {run.wall:.2f} wall, {run.cpu:.2f} CPU")
-    print(f"throughput:      {count / run.wall:.1f} certificates/s")
-    wall_ms, cpu_ms = 1000 * run.wall / count, 1000 * run.cpu / count
-    print(f"per certificate: {wall_ms:.1f} ms wall, {cpu_ms:.1f} ms CPU")
-    print(f"peak RSS:        {rss:.1f} MB")
+    if naive_count > 0:
+        with tempfile.TemporaryDirectory(prefix="cecert-bench-") as tmp:
+            bench = create_home(Path(tmp), naive_count)
+            naive = NaiveIssuer(
+                registry=bench.registry,
+                ring=bench.ring,
+                config=CONFIG,
+                out_dir=Path(tmp) / "naive",
+            )
+            with timed() as naive_run:
+                written = naive.issue(year=YEAR, at=bench.issue_at)
+            naive_mean = sum(p.stat().st_size for p in written) / len(written) / 1024
+            recorded = naive.count()
+            naive.close()
+            bench.registry.close()
+        if len(written) != naive_count or recorded != naive_count:
+            raise SystemExit(f"naive: {len(written)} files, {recorded} rows, not {naive_count}")
+        print()
+        print("naive reference, PAdES B-B (bench/naive_issue.py):")
+        print(f"  certificates:    {naive_count} issued, {recorded} rows")
+        print(f"  mean PDF size:   {naive_mean:.1f} KiB")
+        print(f"  seconds:         {naive_run.wall:.2f} wall, {naive_run.cpu:.2f} CPU")
+        print(f"  throughput:      {naive_count / naive_run.wall:.1f} certificates/s (wall)")
+        n_wall, n_cpu = 1000 * naive_run.wall / naive_count, 1000 * naive_run.cpu / naive_count
+        print(f"  per certificate: {n_wall:.1f} ms wall, {n_cpu:.1f} ms CPU")
+        steps = ", ".join(
+            f"{name} {1000 * seconds / naive_count:.1f}" for name, seconds in naive.spent.items()
+        )
+        print(f"  ms/cert by step: {steps}")
+        if count > 0:
+            print()
+            print(
+                f"ratio cecert B-LTA / naive B-B: {n_wall / wall_ms:.2f}x by wall time, "
+                f"{n_cpu / cpu_ms:.2f}x by CPU time (target of issue 7: >= 10x)"
+            )
+
+    if args.timers_count > 0:
+        stage_timers(args.timers_count)
     if args.profile_count > 0:
         profile(args.profile_count)
+    if args.rss_batches:
+        rss_batches([int(n) for n in args.rss_batches.split(",")])
     return 0
 
 
