@@ -1,0 +1,178 @@
+"""The signature structure of a certificate PDF, checked before the long-term validation.
+
+Each check reads only what the file's signature dictionaries and bytes say, so that a forged
+or relocated container, a malleable padding, missing long-term-validation material or bytes
+after the last document timestamp are reported with their own reason rather than as some
+later failure of pyHanko's validation (``docs/verification.md``, the PDF attack suite).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pyhanko.sign.general import extract_certificate_info
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter, validate_sig_integrity
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+from keys import TrustList, fingerprint
+from verifier.report import Check
+
+_TIMESTAMP_COVERAGE = (
+    SignatureCoverageLevel.ENTIRE_FILE,
+    SignatureCoverageLevel.ENTIRE_REVISION,
+)
+
+
+def ltv_structure(reader: Any, embedded: Any, timestamps: list[Any], trust: TrustList) -> Check:
+    """Is the long-term validation material there, and is every timestamp from a trusted
+    time-stamping unit? (Structure only: the validation proper comes after.)"""
+    signature_timestamps = list(extract_tst_data_iter(embedded.signer_info, signed=False))
+    missing = []
+    if not signature_timestamps:
+        missing.append("signature timestamp")
+    if "/DSS" not in reader.root:
+        missing.append("validation data (DSS)")
+    if not any(ts.signed_revision > embedded.signed_revision for ts in timestamps):
+        missing.append("document timestamp")
+    if missing:
+        return Check.failed(
+            "pdf.ltv",
+            "pdf_not_ltv",
+            "not a long-term-validation (PAdES B-LTA) certificate: no " + ", no ".join(missing),
+        )
+    trusted = {c.sha256 for c in trust.timestamping}
+    tsa_certificates = [extract_certificate_info(sd).signer_cert for sd in signature_timestamps]
+    tsa_certificates += [ts.signer_cert for ts in timestamps]
+    for certificate in tsa_certificates:
+        if fingerprint(certificate.dump()) not in trusted:
+            return Check.failed(
+                "pdf.ltv",
+                "pdf_untrusted_timestamp",
+                f"a timestamp was made by {certificate.subject.human_friendly}, not by a "
+                "time-stamping unit of the trust list",
+            )
+    return Check.passed(
+        "pdf.ltv",
+        f"signature timestamp, validation data and {len(timestamps)} document timestamp(s), "
+        "all by trusted time-stamping units",
+    )
+
+
+def padding_is_canonical(embedded: Any) -> bool:
+    """Is everything in ``/Contents`` after the DER signature zero (the placeholder's fill)?
+
+    The padding is outside every byte range and outside the DER structure, so a changed
+    padding byte alters neither the digest nor the signature: without this rule two
+    different files would carry the same valid seal, and a file could carry a hidden
+    message under the bureau's seal."""
+    raw: bytes = embedded.pkcs7_content
+    if len(raw) < 4 or raw[0] != 0x30:
+        return False
+    if raw[1] < 0x80:
+        used = 2 + raw[1]
+    else:
+        size = raw[1] & 0x7F
+        used = 2 + size + int.from_bytes(raw[2 : 2 + size], "big")
+    return used <= len(raw) and not any(raw[used:])
+
+
+def containers_intact(embedded: Any, timestamps: list[Any]) -> Check | None:
+    """The signature containers themselves, checked before any long-term validation.
+
+    - The seal's and every document timestamp's ``/Contents`` hold the DER structure followed
+      by zeros only (:func:`padding_is_canonical`).
+    - The seal's signed message digest is the digest of the bytes its ``/ByteRange`` names
+      (the signature over it is checked by the validation).
+    - Every document timestamp covers its whole revision, its token's SHA-256 message
+      imprint is the digest of the bytes its ``/ByteRange`` names, and the token's own
+      signature verifies with the certificate it carries (trust in that certificate is
+      ``pdf.ltv``'s and the validation's business).
+
+    A document timestamp covers the seal's dictionary and ``/Contents``: an edit there
+    breaks the timestamp, which pyHanko's long-term validation would only report as an
+    untrusted seal. Here it is reported as what it is. ``None`` when all is well."""
+    if not padding_is_canonical(embedded):
+        return Check.failed(
+            "pdf.signature",
+            "pdf_signature_invalid",
+            "the seal's /Contents holds bytes besides its signature (non-zero padding)",
+        )
+    attributes = embedded.signer_info["signed_attrs"]
+    signed_digest = next(
+        (a["values"][0].native for a in attributes if a["type"].native == "message_digest"),
+        None,
+    )
+    if signed_digest is None or embedded.compute_digest() != signed_digest:
+        return Check.failed(
+            "pdf.signature",
+            "pdf_signature_invalid",
+            "the bytes the seal's /ByteRange names are not the bytes it signed",
+        )
+    for timestamp in timestamps:
+        name = timestamp.field_name
+        if not padding_is_canonical(timestamp):
+            return Check.failed(
+                "pdf.timestamps",
+                "pdf_timestamp_invalid",
+                f"document timestamp {name!r}: /Contents holds bytes besides its token",
+            )
+        tst_info = timestamp.signed_data["encap_content_info"]["content"].parsed
+        imprint = tst_info["message_imprint"]
+        algorithm = imprint["hash_algorithm"]["algorithm"].native
+        if (
+            algorithm != "sha256"
+            or timestamp.evaluate_signature_coverage() not in _TIMESTAMP_COVERAGE
+        ):
+            return Check.failed(
+                "pdf.timestamps",
+                "pdf_timestamp_invalid",
+                f"document timestamp {name!r} does not cover its whole revision with SHA-256",
+            )
+        if timestamp.compute_digest() != imprint["hashed_message"].native:
+            return Check.failed(
+                "pdf.timestamps",
+                "pdf_timestamp_invalid",
+                f"document timestamp {name!r}: the bytes it covers were altered",
+            )
+        signer_info = timestamp.signer_info
+        content = bytes(timestamp.signed_data["encap_content_info"]["content"])
+        intact, valid = False, False
+        if signer_info["digest_algorithm"]["algorithm"].native == "sha256":
+            intact, valid = validate_sig_integrity(
+                signer_info, timestamp.signer_cert, "tst_info", hashlib.sha256(content).digest()
+            )
+        if not (intact and valid):
+            return Check.failed(
+                "pdf.timestamps",
+                "pdf_timestamp_invalid",
+                f"document timestamp {name!r}: its token's signature does not verify",
+            )
+    return None
+
+
+def final_revision(data: bytes, timestamps: list[Any]) -> Check:
+    """Nothing may follow the last document timestamp: it must cover the entire file.
+
+    Whatever a file carries after its last document timestamp is signed by nobody: pyHanko
+    accepts an update of the document information dictionary or the XMP metadata there
+    (title, author: shown by every viewer), and bytes appended after ``%%EOF`` are no
+    revision at all. cecert's signer ends every certificate with the document timestamp;
+    validation data added later for archiving must be followed by a new document timestamp
+    of a trusted unit (an LTA extension), which then covers it."""
+    last = max(timestamps, key=lambda t: t.signed_revision)
+    start1, length1, start2, length2 = last.byte_range
+    contiguous = start1 == 0 and start2 == length1 + 2 * len(last.pkcs7_content) + 2
+    if (
+        contiguous
+        and start2 + length2 == len(data)
+        and last.evaluate_signature_coverage() == SignatureCoverageLevel.ENTIRE_FILE
+    ):
+        return Check.passed("pdf.final_revision", "the last document timestamp covers the file")
+    extra = len(data) - (start2 + length2)
+    return Check.failed(
+        "pdf.final_revision",
+        "pdf_modified_after_timestamp",
+        f"{extra} byte(s) follow the last document timestamp ({last.field_name!r}): an "
+        "update or data that no signature or timestamp covers",
+    )
