@@ -42,8 +42,9 @@ from keys.private import (
     issue_crl,
     issue_ocsp_response,
     open_key_ring,
+    revoke_key,
+    rotate_keys,
 )
-from keys.private.authority import revoke_key, rotate_keys
 from registry.store import Registry
 from signer import IssuanceError
 from signer.layout import SEAL_BOX

@@ -10,9 +10,8 @@ from keys.private.authority import (
     create_key_ring,
     open_key_ring,
     read_manifest,
-    revoke_key,
-    rotate_keys,
 )
+from keys.private.rotation import revoke_key, rotate_keys
 from keys.private.signing import Es256Signer, SealSigner
 from keys.private.store import check_passphrase
 from keys.private.trust_export import export_trust_list

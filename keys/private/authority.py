@@ -23,13 +23,19 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from keys.certificates import CertificateInfo, load_certificate
 from keys.errors import KeysError
 from keys.kid import kid_text
+from keys.private.profiles import (
+    AuthorityNames,
+    root_certificate,
+    seal_certificate,
+    tsa_certificate,
+    years,
+)
 from keys.private.signing import CertificateAuthority, Es256Signer, SealSigner, spki_of
 from keys.private.store import (
     check_passphrase,
@@ -41,22 +47,8 @@ from keys.private.store import (
 from keys.trust import format_time, parse_time
 
 MANIFEST = "keyring.json"
-ROOT_YEARS = 30
-SEAL_YEARS = 5
 QR_KEY_YEARS = 5
 MANIFEST_VERSION = 2
-
-
-@dataclass(frozen=True, slots=True)
-class AuthorityNames:
-    """Who the keys belong to: the province's HR department and the issuing bureau."""
-
-    province: str
-    """Name of the root CA holder, e.g. ``广东省人力资源和社会保障厅``."""
-    bureau: str
-    """Name of the issuing bureau, e.g. ``广州市人力资源和社会保障局``."""
-    region: str
-    """Six-digit administrative division code of the bureau."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,144 +81,6 @@ class KeyRing:
     """Every seal of the ring, oldest first, the active one included."""
 
 
-def _name(common_name: str, organization: str, region: str | None = None) -> x509.Name:
-    attributes = [
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-    ]
-    if region is not None:
-        # The bureau's region code, so a verifier can check that a certificate's QR payload
-        # (which names its issuer by region) and its seal come from the same bureau.
-        attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, region))
-    return x509.Name(attributes)
-
-
-def _key_usage(
-    *,
-    digital_signature: bool = False,
-    content_commitment: bool = False,
-    key_cert_sign: bool = False,
-    crl_sign: bool = False,
-) -> x509.KeyUsage:
-    """A key usage extension with only the named bits set (content_commitment is what
-    RFC 5280 now calls nonRepudiation)."""
-    return x509.KeyUsage(
-        digital_signature=digital_signature,
-        content_commitment=content_commitment,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=key_cert_sign,
-        crl_sign=crl_sign,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
-def _years(at: dt.datetime, years: int) -> dt.datetime:
-    return at + dt.timedelta(days=365 * years + years // 4)
-
-
-def _root_certificate(
-    key: ec.EllipticCurvePrivateKey, names: AuthorityNames, at: dt.datetime
-) -> x509.Certificate:
-    subject = _name("专业技术人员继续教育根证书", names.province)
-    public = key.public_key()
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(public)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(at - dt.timedelta(minutes=5))
-        .not_valid_after(_years(at, ROOT_YEARS))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            _key_usage(digital_signature=True, key_cert_sign=True, crl_sign=True),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-
-
-def _issued_certificate(
-    key: ec.EllipticCurvePrivateKey,
-    root_key: ec.EllipticCurvePrivateKey,
-    root: x509.Certificate,
-    *,
-    subject: x509.Name,
-    at: dt.datetime,
-    not_after: dt.datetime,
-    usage: x509.KeyUsage,
-    extended_usage: x509.ExtendedKeyUsage | None = None,
-) -> x509.Certificate:
-    """An end-entity certificate for ``key`` issued by the root (both critical usages)."""
-    public = key.public_key()
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(root.subject)
-        .public_key(public)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(at - dt.timedelta(minutes=5))
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(usage, critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
-            critical=False,
-        )
-    )
-    if extended_usage is not None:
-        builder = builder.add_extension(extended_usage, critical=True)
-    return builder.sign(root_key, hashes.SHA256())
-
-
-def _seal_certificate(
-    key: ec.EllipticCurvePrivateKey,
-    root_key: ec.EllipticCurvePrivateKey,
-    root: x509.Certificate,
-    names: AuthorityNames,
-    at: dt.datetime,
-) -> x509.Certificate:
-    """The seal's certificate: digitalSignature + nonRepudiation, 5 years (at most the
-    root's), the bureau's region in the subject."""
-    return _issued_certificate(
-        key,
-        root_key,
-        root,
-        subject=_name("专业技术人员继续教育专用章", names.bureau, names.region),
-        at=at,
-        not_after=min(_years(at, SEAL_YEARS), root.not_valid_after_utc),
-        usage=_key_usage(digital_signature=True, content_commitment=True),
-    )
-
-
-def _tsa_certificate(
-    key: ec.EllipticCurvePrivateKey,
-    root_key: ec.EllipticCurvePrivateKey,
-    root: x509.Certificate,
-    names: AuthorityNames,
-    at: dt.datetime,
-) -> x509.Certificate:
-    """The time-stamping unit's certificate: EKU timeStamping (critical, as RFC 3161 requires),
-    valid as long as the root, so that the document timestamps of every certificate stay
-    verifiable for the root's whole life (holders cannot add archive timestamps later)."""
-    return _issued_certificate(
-        key,
-        root_key,
-        root,
-        subject=_name("专业技术人员继续教育时间戳服务", names.bureau, names.region),
-        at=at,
-        not_after=root.not_valid_after_utc,
-        usage=_key_usage(digital_signature=True),
-        extended_usage=x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]),
-    )
-
-
 def _write_public(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     with os.fdopen(fd, "wb") as handle:
@@ -237,7 +91,7 @@ def _pem(certificate: x509.Certificate) -> bytes:
     return certificate.public_bytes(serialization.Encoding.PEM)
 
 
-def _write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
+def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
     """Replace ``keyring.json`` atomically (temporary file, fsync, rename)."""
     data = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
     temporary = directory / (MANIFEST + ".tmp")
@@ -254,7 +108,7 @@ def _write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
         os.close(dir_fd)
 
 
-def _new_qr_entry(
+def new_qr_entry(
     directory: Path, password: Any, at: dt.datetime, not_after: dt.datetime
 ) -> dict[str, Any]:
     key = ec.generate_private_key(ec.SECP256R1())
@@ -266,11 +120,11 @@ def _new_qr_entry(
         "key": file,
         "public_key_pem": signer.public_key_pem,
         "not_before": format_time(at - dt.timedelta(minutes=5)),
-        "not_after": format_time(min(_years(at, QR_KEY_YEARS), not_after)),
+        "not_after": format_time(min(years(at, QR_KEY_YEARS), not_after)),
     }
 
 
-def _new_seal_entry(
+def new_seal_entry(
     directory: Path,
     password: Any,
     root_key: ec.EllipticCurvePrivateKey,
@@ -279,7 +133,7 @@ def _new_seal_entry(
     at: dt.datetime,
 ) -> dict[str, Any]:
     key = ec.generate_private_key(ec.SECP256R1())
-    certificate = _seal_certificate(key, root_key, root, names, at)
+    certificate = seal_certificate(key, root_key, root, names, at)
     info = load_certificate(_pem(certificate))
     stem = f"seal-{info.sha256[:16]}"
     write_private_key(directory / f"{stem}.key.pem", key, password)
@@ -303,16 +157,16 @@ def create_key_ring(
     os.chmod(directory, 0o700)
     root_key = ec.generate_private_key(ec.SECP256R1())
     tsa_key = ec.generate_private_key(ec.SECP256R1())
-    root = _root_certificate(root_key, names, at)
-    tsa = _tsa_certificate(tsa_key, root_key, root, names, at)
+    root = root_certificate(root_key, names, at)
+    tsa = tsa_certificate(tsa_key, root_key, root, names, at)
     kdf = new_kdf_parameters()
     password = derive_key_password(passphrase, kdf)
     write_private_key(directory / "root.key.pem", root_key, password)
     write_private_key(directory / "tsa.key.pem", tsa_key, password)
     _write_public(directory / "root.crt.pem", _pem(root))
     _write_public(directory / "tsa.crt.pem", _pem(tsa))
-    seal = _new_seal_entry(directory, password, root_key, root, names, at)
-    qr = _new_qr_entry(directory, password, at, root.not_valid_after_utc)
+    seal = new_seal_entry(directory, password, root_key, root, names, at)
+    qr = new_qr_entry(directory, password, at, root.not_valid_after_utc)
     manifest: dict[str, Any] = {
         "version": MANIFEST_VERSION,
         "kdf": kdf,
@@ -324,7 +178,7 @@ def create_key_ring(
         "qr": [qr],
         "active_qr": qr["kid"],
     }
-    _write_manifest(directory, manifest)
+    write_manifest(directory, manifest)
     return manifest
 
 
@@ -417,100 +271,6 @@ def open_key_ring(directory: Path, *, passphrase: bytes) -> KeyRing:
     )
 
 
-def rotate_keys(
-    directory: Path, *, passphrase: bytes, at: dt.datetime, seal: bool = True, qr: bool = True
-) -> dict[str, Any]:
-    """Replace the active seal and/or QR key with new ones; return the new manifest.
-
-    The previous key is *retired* at ``at``: its window ends there (a QR key's ``not_after``
-    becomes ``at``; a seal gets ``retired_at``), so documents signed before keep verifying and
-    a document signed with it afterwards does not. The new keys are encrypted under the same
-    passphrase. Export a new trust list afterwards: verifiers only learn of the new keys from
-    it. Raises ``KeysError`` (``nothing_to_rotate`` when neither kind is asked for).
-    """
-    if not (seal or qr):
-        raise KeysError("nothing_to_rotate", "choose the seal, the QR key or both")
-    ring = open_key_ring(directory, passphrase=passphrase)
-    manifest = read_manifest(directory)
-    password = derive_key_password(passphrase, manifest["kdf"])
-    names = AuthorityNames(**manifest["names"])
-    if seal:
-        root_key, root = _root_material(directory, manifest, password)
-        for item in manifest["seals"]:
-            if item["sha256"] == manifest["active_seal"]:
-                item["retired_at"] = format_time(at)
-        entry = _new_seal_entry(directory, password, root_key, root, names, at)
-        manifest["seals"].append(entry)
-        manifest["active_seal"] = entry["sha256"]
-    if qr:
-        for item in manifest["qr"]:
-            if item["kid"] == manifest["active_qr"]:
-                item["not_after"] = format_time(at)
-        entry = _new_qr_entry(directory, password, at, ring.root_certificate.not_after)
-        manifest["qr"].append(entry)
-        manifest["active_qr"] = entry["kid"]
-    _write_manifest(directory, manifest)
-    return manifest
-
-
-def _root_material(
-    directory: Path, manifest: dict[str, Any], password: Any
-) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    root_key = read_private_key(directory / manifest["root"]["key"], password)
-    root = x509.load_pem_x509_certificate(
-        (directory / manifest["root"]["certificate"]).read_bytes()
-    )
-    return root_key, root
-
-
-def revoke_key(
-    directory: Path,
-    *,
-    passphrase: bytes,
-    key: str,
-    revoked_from: dt.datetime,
-    reason: str,
-    at: dt.datetime,
-) -> dict[str, Any]:
-    """Mark a QR key (by kid) or a seal (by the first 8 or more hex digits of its SHA-256)
-    revoked from ``revoked_from`` on; return the new manifest.
-
-    A document signed with it at or after that moment fails verification; documents signed
-    before stay valid. The active key cannot be revoked (``key_active``: rotate first).
-    Revocation is final (``already_revoked``) and ``revoked_from`` may not lie after ``at``
-    (``revocation_in_future``): a revocation announces what has happened. Export a new trust
-    list afterwards. Unknown ``key``: ``unknown_key``; a prefix naming two seals:
-    ``ambiguous_key``.
-    """
-    open_key_ring(directory, passphrase=passphrase)  # the passphrase proves authority
-    if revoked_from > at:
-        raise KeysError(
-            "revocation_in_future", f"revocation time {revoked_from.isoformat()} is in the future"
-        )
-    manifest = read_manifest(directory)
-    needle = key.strip().lower()
-    qr_hits = [q for q in manifest["qr"] if q["kid"] == key.strip()]
-    seal_hits = (
-        [s for s in manifest["seals"] if s["sha256"].startswith(needle)] if len(needle) >= 8 else []
-    )
-    hits = qr_hits + seal_hits
-    if not hits:
-        raise KeysError("unknown_key", f"no QR key id or seal fingerprint {key!r} in the ring")
-    if len(hits) > 1:
-        raise KeysError("ambiguous_key", f"{key!r} names more than one key; give more digits")
-    item = hits[0]
-    if item in qr_hits and item["kid"] == manifest["active_qr"]:
-        raise KeysError("key_active", f"QR key {key} is in use: rotate it first")
-    if item in seal_hits and item["sha256"] == manifest["active_seal"]:
-        raise KeysError("key_active", "that seal is in use: rotate it first")
-    if item.get("revoked_from"):
-        raise KeysError("already_revoked", f"{key} was revoked from {item['revoked_from']}")
-    item["revoked_from"] = format_time(revoked_from)
-    item["revocation_reason"] = reason
-    _write_manifest(directory, manifest)
-    return manifest
-
-
 __all__ = [
     "AuthorityNames",
     "KeyRing",
@@ -519,6 +279,4 @@ __all__ = [
     "kid_text",
     "open_key_ring",
     "read_manifest",
-    "revoke_key",
-    "rotate_keys",
 ]
