@@ -41,3 +41,10 @@ def passphrase(*, confirm: bool = False) -> bytes:
         )
     text: str = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
     return text.encode("utf-8")
+
+
+def fail(exc: Exception, *, code: int = 1) -> None:
+    """End the command with one line, ``error [reason]: message``, and exit status ``code``."""
+    reason = getattr(exc, "reason", "error")
+    click.echo(f"error [{reason}]: {exc}", err=True)
+    sys.exit(code)
