@@ -26,7 +26,6 @@ import cbor2
 import pytest
 from PIL import Image
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -42,7 +41,7 @@ from registry.payload.text import MAX_TEXT
 from registry.store import Registry
 from signer.qr import qr_matrix
 from signer.snapshotting import export_snapshot
-from tests.conftest import CHROMEDRIVER, CHROMIUM, PASSPHRASE, IssuedHome, needs_browser, serving
+from tests.conftest import PASSPHRASE, IssuedHome, chromium, needs_browser, serving
 from tests.test_status_vectors import VECTORS, VECTORS_DIR, utc, vector_snapshot, vector_trust
 from verifier import Verifier
 from verifier.web import create_app
@@ -414,25 +413,13 @@ def camera_browser(tmp_path: Path, issued_home: IssuedHome) -> Iterator[webdrive
     video = y4m_of(
         qr_png(issued_home.documents[2].payload, tmp_path / "qr.png"), tmp_path / "qr.y4m"
     )
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
+    with chromium(
+        tmp_path / "chromium",
         "--use-fake-ui-for-media-stream",
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-video-capture={video}",
-        f"--user-data-dir={tmp_path / 'chromium'}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    try:
+    ) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 @needs_browser
