@@ -1,28 +1,28 @@
-"""The certificate page: one A4 portrait page, drawn with reportlab, unsigned.
+"""The certificate page: one A4 portrait page, unsigned, written as PDF operators directly.
 
 What is on the page and where is described in ``docs/certificate-layout.md``. The visible seal
 is *not* drawn here: the signature's appearance (see :mod:`signer.seal`) is stamped into
 :data:`SEAL_BOX` when the page is signed, over the issuer's name and date like a real stamp.
 
-Speed: fonts are parsed and registered once per :class:`PageRenderer`; a full page then costs
-about 18 ms, 4 of them for the QR matrix (``docs/certificate-layout.md``).
+Speed: a :class:`PageRenderer` parses the fonts once and prepares what every page shares (the
+frame's operators, the glyphs of the labels, compressed once); a page then costs about 2–3 ms
+of CPU, QR code included (``docs/certificate-layout.md``). The file is written by
+:mod:`registry.typesetting.pdfpage` (one page, classic cross-reference table, no object
+streams), the shape the seal's fast path (:mod:`signer.pdfobjects`) reads.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 
-from reportlab import rl_config
-from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen.canvas import Canvas
 
 from registry.model import Activity, Category, DocumentKind, HoursSummary, TitleLevel, format_hours
-from registry.typesetting import Align, FontSet, FontStack, TextWriter
-from signer.qr import draw_qr, qr_matrix
-from signer.wording import activity_cells, chinese_date
+from registry.typesetting import Align, FontSet, FontStack, Graphics, PageCanvas, PageFonts
+from signer.qr import draw_qr
+from signer.qr_symbol import qr_rows
+from signer.wording import ACTIVITY_FORMS, activity_cells, chinese_date
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 SEAL_DIAMETER = 120.0
@@ -57,11 +57,11 @@ VERIFY_NOTE = (
 )
 """Printed beside the QR code, one item per line."""
 
-_INK = Color(0.1, 0.1, 0.1)
-_MUTED = Color(0.35, 0.35, 0.35)
-_RULE = Color(0.55, 0.55, 0.55)
-_SHADE = Color(0.96, 0.94, 0.89)
-_FRAME = Color(0.55, 0.11, 0.09)
+_INK = (0.1, 0.1, 0.1)
+_MUTED = (0.35, 0.35, 0.35)
+_RULE = (0.55, 0.55, 0.55)
+_SHADE = (0.96, 0.94, 0.89)
+_FRAME = (0.55, 0.11, 0.09)
 _LEFT = 50.0
 _RIGHT = PAGE_WIDTH - 50.0
 _WIDTH = _RIGHT - _LEFT
@@ -107,44 +107,77 @@ class CertificatePage:
 class PageRenderer:
     """Draws certificate pages. Create one per process and reuse it: fonts load once.
 
-    Not thread-safe (reportlab's font state is shared); use one renderer per process.
-
-    .. warning:: Creating a renderer sets reportlab's process-wide ``rl_config.useA85 = 0``
-       (ASCII85-wrapping streams in pure Python costs ~30 % of the render time and gains
-       nothing in a binary PDF).
+    Building a renderer parses the fonts and prepares them for embedding (≈0.4 s, ≈130 MB);
+    processes forked afterwards share that memory. Not thread-safe (the glyph caches grow as
+    glyphs are first used); use one renderer per process.
     """
 
     def __init__(self, fonts: FontSet | None = None) -> None:
-        rl_config.useA85 = 0
         self.fonts = FontStack(fonts)
         """The loaded fonts; pass them to :func:`signer.seal.seal_appearance_pdf` too."""
+        self._page_fonts = PageFonts(self.fonts, _template_characters())
+        self._frame = _frame_operators()
 
     def render(self, page: CertificatePage) -> bytes:
         """Return the unsigned one-page A4 PDF of ``page``.
 
-        The output is deterministic (no creation date or random id in the file). CJK fonts
-        are embedded as subsets with ToUnicode maps, so the text can be extracted and
-        searched. Raises :class:`registry.typesetting.GlyphMissing` if a character is in none
-        of the fonts, and :class:`signer.errors.IssuanceError` (``qr_too_long``) if the QR text
-        does not fit a QR code.
+        The output is deterministic (no creation date or random id in the file) and has a
+        classic cross-reference table (``registry.typesetting.pdfpage`` gives its shape).
+        CJK fonts are embedded as subsets with ToUnicode maps, so the text can be extracted
+        and searched. Raises :class:`registry.typesetting.GlyphMissing` if a character is in
+        none of the fonts, and :class:`signer.errors.IssuanceError` (``qr_too_long``) if the
+        QR text does not fit a QR code.
         """
-        buffer = io.BytesIO()
-        canvas = Canvas(
-            buffer,
-            pagesize=A4,
-            invariant=1,
-            pageCompression=1,
-            # The default initial font would put an unused, unembedded Helvetica in the file.
-            initialFontName=self.fonts.primary,  # type: ignore[arg-type]  # stub says float
+        canvas = PageCanvas(self._page_fonts, PAGE_WIDTH, PAGE_HEIGHT)
+        canvas.graphics.append(self._frame)
+        _Drawing(canvas, page).draw()
+        return canvas.pdf(
+            {
+                "Title": f"专业技术人员继续教育证书 {page.number}",
+                "Author": page.issuer_name,
+                "Subject": f"{page.year}年度 {page.name}",
+                "Creator": "cecert",
+            }
         )
-        canvas.setTitle(f"专业技术人员继续教育证书 {page.number}")
-        canvas.setAuthor(page.issuer_name)
-        canvas.setSubject(f"{page.year}年度 {page.name}")
-        canvas.setCreator("cecert")
-        _Drawing(canvas, self.fonts, page).draw()
-        canvas.showPage()
-        canvas.save()
-        return buffer.getvalue()
+
+
+def _template_characters() -> str:
+    """Every character the page prints whatever the document: labels, the words of the
+    enumerations, digits and date punctuation. Their glyphs are prepared once per renderer."""
+    fixed = [
+        "专业技术人员继续教育证书年度姓名身份证号工作单位职称系列/级别证书编号版次第版（）",
+        "学时完成情况科目类别完成学时要求学时合计—继续教育活动记录项目名称类别形式起止日期",
+        "学时成绩机构另有 项记录，详见登记系统（本年度无继续教育活动记录）学时要求依据：",
+        "扫码验证年月日0123456789.-*…",
+        *VERIFY_NOTE,
+        *ACTIVITY_FORMS.values(),
+        *(item.label_zh for item in Category),
+        *(item.label_zh for item in DocumentKind),
+        *(item.label_zh for item in TitleLevel),
+    ]
+    return "".join(dict.fromkeys("".join(fixed)))
+
+
+def _frame_operators() -> bytes:
+    """The dark-red double border with corner brackets: the same on every page."""
+    lines = []
+    for x, y in (
+        (30, 30),
+        (PAGE_WIDTH - 30, 30),
+        (30, PAGE_HEIGHT - 30),
+        (PAGE_WIDTH - 30, PAGE_HEIGHT - 30),
+    ):
+        dx = 22 if x < PAGE_WIDTH / 2 else -22
+        dy = 22 if y < PAGE_HEIGHT / 2 else -22
+        lines += [(x, y, x + dx, y), (x, y, x, y + dy)]
+    frame = Graphics()
+    frame.stroke(_FRAME)
+    frame.line_width(2.4)
+    frame.rect(18, 18, PAGE_WIDTH - 36, PAGE_HEIGHT - 36, fill=False)
+    frame.line_width(0.6)
+    frame.rect(24, 24, PAGE_WIDTH - 48, PAGE_HEIGHT - 48, fill=False)
+    frame.lines(lines)
+    return frame.operators()
 
 
 class _Drawing:
@@ -154,80 +187,56 @@ class _Drawing:
     that lands on top of them at the end.
     """
 
-    def __init__(self, canvas: Canvas, fonts: FontStack, page: CertificatePage) -> None:
+    def __init__(self, canvas: PageCanvas, page: CertificatePage) -> None:
         self.canvas = canvas
-        self.fonts = fonts
         self.page = page
-        self.writer = TextWriter(fonts, canvas)
 
     def draw(self) -> None:
-        self.frame()
         self.heading()
         y = self.identity(712.0)
         y = self.hours(y - 30.0)
         y = self.activities(y - 30.0)
         self.policy(y - 18.0)
         self.footer()
-        self.writer.close()
 
     def text(self, x: float, y: float, text: str, size: float, align: Align = "left") -> float:
-        return self.writer.draw(x, y, text, size, align)
+        return self.canvas.text(x, y, text, size, align)
 
     def fitted(
         self, x: float, y: float, text: str, width: float, size: float, align: Align
     ) -> None:
         """Draw ``text`` whole, shrunk to ``width`` if needed (for names, never clipped)."""
-        natural = self.fonts.width(text, size)
+        natural = self.canvas.width(text, size)
         if natural > width:
             size *= width / natural
         self.text(x, y, text, size, align)
 
     def clipped(self, text: str, width: float, size: float) -> str:
         """``text`` shortened with an ellipsis to fit ``width`` (activity cells only)."""
-        if self.fonts.width(text, size) <= width:
+        if self.canvas.width(text, size) <= width:
             return text
         for end in range(len(text) - 1, 0, -1):
             candidate = text[:end] + "…"
-            if self.fonts.width(candidate, size) <= width:
+            if self.canvas.width(candidate, size) <= width:
                 return candidate
         return "…"
 
-    def frame(self) -> None:
-        c = self.canvas
-        c.setStrokeColor(_FRAME)
-        c.setLineWidth(2.4)
-        c.rect(18, 18, PAGE_WIDTH - 36, PAGE_HEIGHT - 36, stroke=1, fill=0)
-        c.setLineWidth(0.6)
-        c.rect(24, 24, PAGE_WIDTH - 48, PAGE_HEIGHT - 48, stroke=1, fill=0)
-        # Corner brackets inside the frame, the classic certificate ornament.
-        lines = []
-        for x, y in (
-            (30, 30),
-            (PAGE_WIDTH - 30, 30),
-            (30, PAGE_HEIGHT - 30),
-            (PAGE_WIDTH - 30, PAGE_HEIGHT - 30),
-        ):
-            dx = 22 if x < PAGE_WIDTH / 2 else -22
-            dy = 22 if y < PAGE_HEIGHT / 2 else -22
-            lines += [(x, y, x + dx, y), (x, y, x, y + dy)]
-        c.lines(lines)
-
     def heading(self) -> None:
         c = self.canvas
-        c.setFillColor(_FRAME)
-        c.setStrokeColor(_FRAME)
-        c.setLineWidth(0.5)
+        c.fill(_FRAME)
+        c.stroke(_FRAME)
+        c.line_width(0.5)
         # Filled and stroked, for a heavier title than the font's single weight; on its own
         # text object because the stroke width must be set for it.
-        self.fonts.draw(
-            c, PAGE_WIDTH / 2, 766, "专业技术人员继续教育证书", 26, "centre", mode=2, char_space=3
+        c.graphic_text(
+            PAGE_WIDTH / 2, 766, "专业技术人员继续教育证书", 26, "centre", mode=2, char_space=3
         )
-        self.writer.fill(_INK)
+        c.text_fill(_INK)
         self.text(PAGE_WIDTH / 2, 738, f"{self.page.year}年度", 14, "centre")
 
     def shade(self, x: float, y: float, width: float, height: float) -> None:
-        self.canvas.setFillColor(_SHADE)
-        self.canvas.rect(x, y, width, height, stroke=0, fill=1)
+        self.canvas.fill(_SHADE)
+        self.canvas.rect(x, y, width, height, fill=True)
 
     def identity(self, top: float) -> float:
         p = self.page
@@ -268,8 +277,8 @@ class _Drawing:
         ``skip`` holds ``(row, index into columns)`` pairs where a cell spans that line.
         """
         c = self.canvas
-        c.setStrokeColor(_RULE)
-        c.setLineWidth(0.5)
+        c.stroke(_RULE)
+        c.line_width(0.5)
         lines = [(_LEFT, top - row_h * r, _RIGHT, top - row_h * r) for r in range(1, rows)]
         for row in range(rows):
             upper = top - row_h * row
@@ -277,12 +286,12 @@ class _Drawing:
                 if skip is None or (row, index) not in skip:
                     lines.append((x, upper, x, upper - row_h))
         c.lines(lines)
-        c.setLineWidth(0.9)
-        c.rect(_LEFT, top - row_h * rows, _WIDTH, row_h * rows, stroke=1, fill=0)
+        c.line_width(0.9)
+        c.rect(_LEFT, top - row_h * rows, _WIDTH, row_h * rows, fill=False)
 
     def section(self, y: float, title: str) -> None:
-        self.canvas.setFillColor(_FRAME)
-        self.canvas.rect(_LEFT, y - 1, 3, 12, stroke=0, fill=1)
+        self.canvas.fill(_FRAME)
+        self.canvas.rect(_LEFT, y - 1, 3, 12, fill=True)
         self.text(_LEFT + 8, y, title, 11.5)
 
     def hours(self, y: float) -> float:
@@ -339,35 +348,35 @@ class _Drawing:
         extra = len(records) - len(shown)
         if extra or not records:
             note = f"另有 {extra} 项记录，详见登记系统" if extra else "（本年度无继续教育活动记录）"
-            self.writer.fill(_MUTED)
+            self.canvas.text_fill(_MUTED)
             self.text(PAGE_WIDTH / 2, y - row_h + 4.5, note, size, "centre")
-            self.writer.fill(_INK)
+            self.canvas.text_fill(_INK)
             y -= row_h
         c = self.canvas
-        c.setStrokeColor(_RULE)
-        c.setLineWidth(0.5)
+        c.stroke(_RULE)
+        c.line_width(0.5)
         c.lines(lines)
-        c.setLineWidth(0.9)
-        c.rect(_LEFT, y, _WIDTH, top - y, stroke=1, fill=0)
+        c.line_width(0.9)
+        c.rect(_LEFT, y, _WIDTH, top - y, fill=False)
         return y
 
     def policy(self, y: float) -> None:
-        self.writer.fill(_MUTED)
+        self.canvas.text_fill(_MUTED)
         self.text(_LEFT, y, f"学时要求依据：{self.page.policy_label}", 8.5)
         if self.page.note:
             # Lowest with a full activity table: y ≈ 199.5, above the seal box (184).
             self.text(_LEFT, y - 12.5, self.clipped(self.page.note, _WIDTH, 8.5), 8.5)
-        self.writer.fill(_INK)
+        self.canvas.text_fill(_INK)
 
     def footer(self) -> None:
         p = self.page
         qr_x, qr_y = QR_CORNER
-        side = draw_qr(self.canvas, qr_matrix(p.qr_text), qr_x, qr_y)
+        side = draw_qr(self.canvas, qr_rows(p.qr_text), qr_x, qr_y)
         self.text(qr_x + side / 2, qr_y - 10, "扫码验证", 9, "centre")
-        self.writer.fill(_MUTED)
+        self.canvas.text_fill(_MUTED)
         for number, line in enumerate(VERIFY_NOTE):
             self.text(qr_x + side + 10, qr_y + 30 - 11 * number, line, 7.5)
-        self.writer.fill(_INK)
+        self.canvas.text_fill(_INK)
         # Under the seal: the stamp covers the issuer's name and the date.
         centre = SEAL_CENTRE[0]
         self.fitted(centre, 126, p.issuer_name, 185, 12.5, "centre")

@@ -1,5 +1,8 @@
-"""Chinese typesetting for PDFs made with reportlab: the CJK font stack with per-glyph
-fallback (rare name characters such as 𠈌 included) and exact ToUnicode maps.
+"""Chinese typesetting for PDFs: the CJK font stack with per-glyph fallback (rare name
+characters such as 𠈌 included) and exact ToUnicode maps, for reportlab drawings (seal
+artwork, panel reports) and for the certificate page's own writer (:class:`PageFonts`,
+:class:`PageCanvas` in :mod:`registry.typesetting.pdfpage`, subsets from
+:mod:`registry.typesetting.subset`).
 
 Shared by the signer (certificates, seals) and the verifier (panel reports); both may import
 registry, not each other. Errors are :class:`registry.errors.RegistryError` subclasses with
@@ -17,6 +20,7 @@ from registry.typesetting.fonts import (
     GlyphMissing,
     TextWriter,
 )
+from registry.typesetting.pdfpage import Graphics, PageCanvas, PageFonts
 
 __all__ = [
     "DEBIAN_PACKAGES",
@@ -27,5 +31,8 @@ __all__ = [
     "FontStack",
     "FontsMissing",
     "GlyphMissing",
+    "Graphics",
+    "PageCanvas",
+    "PageFonts",
     "TextWriter",
 ]
