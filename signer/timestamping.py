@@ -25,6 +25,7 @@ from pyhanko.sign.general import as_signing_certificate_v2
 from pyhanko.sign.timestamps import TimeStamper
 
 from keys.private import SealSigner
+from signer.cms import message_digest_attribute
 from signer.errors import IssuanceError
 
 TSA_POLICY = "2.25.153431084210117607064044160590551990491"
@@ -58,6 +59,7 @@ def _attribute(kind: str, value: Any) -> bytes:
 
 
 _SEQUENCE, _SET, _OCTET_STRING, _CONTEXT_0 = 0x30, 0x31, 0x04, 0xA0
+_VERSION_1, _VERSION_3 = core.Integer(1).dump(), core.Integer(3).dump()
 
 
 class TimeStampingUnit:
@@ -96,6 +98,7 @@ class TimeStampingUnit:
         self._signed_data_type = cms.ContentType("signed_data").dump()
         self._tst_info_type = cms.ContentType("tst_info").dump()
         self._dummy: cms.ContentInfo | None = None
+        self._last_times: tuple[dt.datetime, bytes, bytes] | None = None
 
     @property
     def certificate(self) -> x509.Certificate:
@@ -107,6 +110,10 @@ class TimeStampingUnit:
         """A time-stamp token (``ContentInfo`` of ``SignedData``, RFC 3161 §2.4.2) binding
         ``message_digest`` to the time ``at``. Only SHA-256 imprints are accepted
         (``IssuanceError`` ``bad_timestamp_request``, also for a time without a zone)."""
+        return cms.ContentInfo.load(self.token_der(message_digest, md_algorithm, at=at))
+
+    def token_der(self, message_digest: bytes, md_algorithm: str, *, at: dt.datetime) -> bytes:
+        """:meth:`token` as DER bytes, with the same checks."""
         if md_algorithm not in _HASHES or len(message_digest) != 32:
             raise IssuanceError(
                 "bad_timestamp_request",
@@ -114,30 +121,31 @@ class TimeStampingUnit:
             )
         if at.tzinfo is None:
             raise IssuanceError("bad_timestamp_request", "a time stamp needs a time with a zone")
-        utc = at.astimezone(dt.UTC)
-        # 63 bits, the top one set: a fixed 8-byte DER INTEGER, so every token of the unit
-        # has the same size (pyHanko sizes the document timestamp on a first one).
+        gen_time, signing_time = self._times(at)
+        # 63 bits, the top one set: a fixed 8-byte DER INTEGER (its first bit is clear, so
+        # no sign byte), and every token of the unit has the same size (pyHanko sizes the
+        # document timestamp on a first one).
         serial = secrets.randbits(63) | (1 << 62)
         tst_info = _der(
             _SEQUENCE,
             self._head,
             _der(_SEQUENCE, self._sha256, _der(_OCTET_STRING, message_digest)),
-            core.Integer(serial).dump(),
-            core.GeneralizedTime(utc).dump(),
+            b"\x02\x08" + serial.to_bytes(8, "big"),
+            gen_time,
             self._tsa_name,
         )
         attributes = sorted(  # DER: a SET OF is sorted by encoding
             (
                 self._content_type,
-                _attribute("signing_time", _cms_time(utc)),
+                signing_time,
                 self._signing_certificate,
-                _attribute("message_digest", _HASHES[md_algorithm](tst_info).digest()),
+                message_digest_attribute(_HASHES[md_algorithm](tst_info).digest()),
             )
         )
         signature = self._tsa.sign_der(_der(_SET, *attributes))
         signer_info = _der(
             _SEQUENCE,
-            core.Integer(1).dump(),
+            _VERSION_1,
             self._sid,
             self._sha256,
             _der(_CONTEXT_0, *attributes),  # signedAttrs [0] IMPLICIT
@@ -146,7 +154,7 @@ class TimeStampingUnit:
         )
         signed_data = _der(
             _SEQUENCE,
-            core.Integer(3).dump(),
+            _VERSION_3,
             _der(_SET, self._sha256),
             _der(
                 _SEQUENCE,
@@ -158,9 +166,20 @@ class TimeStampingUnit:
             self._certificates,
             _der(_SET, signer_info),
         )
-        return cms.ContentInfo.load(
-            _der(_SEQUENCE, self._signed_data_type, _der(_CONTEXT_0, signed_data))
-        )
+        return _der(_SEQUENCE, self._signed_data_type, _der(_CONTEXT_0, signed_data))
+
+    def _times(self, at: dt.datetime) -> tuple[bytes, bytes]:
+        """The DER ``genTime`` and signing-time attribute for ``at``, kept for the last
+        ``at``: a batch stamps every document with the same issuance time."""
+        cached = self._last_times
+        if cached is None or cached[0] != at:
+            utc = at.astimezone(dt.UTC)
+            cached = self._last_times = (
+                at,
+                core.GeneralizedTime(utc).dump(),
+                _attribute("signing_time", _cms_time(utc)),
+            )
+        return cached[1], cached[2]
 
     def dummy(self, md_algorithm: str, *, at: dt.datetime) -> cms.ContentInfo:
         """A token over an all-zero digest, made once and reused: pyHanko sizes signature

@@ -494,7 +494,10 @@ def isa_font_replaced(data: bytes, other: bytes) -> bytes:
     def font_file(d: _Doc) -> tuple[int, Any]:
         fonts = d.page["/Resources"]["/Font"]
         for name in sorted(fonts):
-            descriptor = fonts[name]["/FontDescriptor"]
+            font = fonts[name]
+            if "/DescendantFonts" in font:  # a Type0 font: the descriptor is its CIDFont's
+                font = font["/DescendantFonts"][0]
+            descriptor = font["/FontDescriptor"]
             if "/FontFile2" in descriptor:
                 ref = descriptor.raw_get("/FontFile2")
                 return ref.idnum, ref.get_object()
@@ -638,9 +641,9 @@ def bytes_appended(data: bytes) -> bytes:
 
 
 def last_revision_byte_flipped(data: bytes) -> bytes:
-    """Tampering in the final revision: one byte of the last ``/Author`` string (the only one,
-    or the one written after the document timestamp) changed."""
-    at = data.rindex(b"/Author (") + len(b"/Author (") + 2
+    """Tampering in the final revision: one byte of the document timestamp field's
+    ``/TU (Timestamp)`` string, written in the revision the document timestamp covers."""
+    at = data.rindex(b"/TU (Timestamp)") + len(b"/TU (") + 2
     return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
 
 
