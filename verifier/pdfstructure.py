@@ -77,6 +77,65 @@ def padding_is_canonical(embedded: Any) -> bool:
     return used <= len(raw) and not any(raw[used:])
 
 
+def upper_case_hex(embedded: Any) -> bool:
+    """Does the ``/Contents`` string between the byte ranges hold no lower-case hex digit?
+
+    A reader takes ``a`` and ``A`` alike, so a digit's case is one more way to make a second
+    file with the same valid signature; pyHanko and cecert write upper case. Needed for
+    document timestamps only: the seal's ``/Contents`` is covered by them. A malformed
+    ``/ByteRange`` is left to the checks that judge it."""
+    stream = embedded.reader.stream
+    try:
+        _, first, start, _ = (int(x) for x in embedded.byte_range)
+    except (TypeError, ValueError):
+        return True
+    position = stream.tell()
+    try:
+        stream.seek(first)
+        written: bytes = stream.read(max(0, start - first))
+    finally:
+        stream.seek(position)
+    return not any(0x61 <= byte <= 0x66 for byte in written)
+
+
+def token_is_canonical(timestamp: Any) -> bool:
+    """Are the parts of a document timestamp's token that its signature does not cover
+    exactly as a time-stamping unit writes them?
+
+    The signature of an RFC 3161 token covers the ``TSTInfo`` and the signed attributes
+    only. The last document timestamp of a file is covered by nothing else, so without
+    this rule its ``SignedData`` and ``SignerInfo`` versions, its digest algorithm
+    identifiers and its certificate set could be edited (or a certificate added in the
+    padding) and the file would still verify: two different files with the same valid
+    seal, as with non-zero padding. Required: ``SignedData`` v3 with one ``SignerInfo``
+    v1 (issuer and serial number), no CRLs, no unsigned attributes, the only certificate
+    the signer's, the signer's algorithm identifiers in DER (re-encoded, they give the
+    bytes received) and ``digestAlgorithms`` listing exactly the signer's."""
+    try:
+        signed_data = timestamp.signed_data
+        (signer_info,) = signed_data["signer_infos"]
+        if (
+            signed_data["version"].native != "v3"
+            or signer_info["version"].native != "v1"
+            or signer_info["sid"].name != "issuer_and_serial_number"
+            or signed_data["crls"].native is not None
+            or signer_info["unsigned_attrs"].native is not None
+        ):
+            return False
+        for part in (signer_info["digest_algorithm"], signer_info["signature_algorithm"]):
+            original = part.dump()
+            if part.dump(force=True) != original:
+                return False
+        # digestAlgorithms lists the algorithms of the signers (RFC 5652 §5.1): the one's.
+        listed = [a.dump() for a in signed_data["digest_algorithms"]]
+        if listed != [signer_info["digest_algorithm"].dump()]:
+            return False
+        signer = timestamp.signer_cert.dump()
+        return all(c.chosen.dump() == signer for c in signed_data["certificates"])
+    except (ValueError, TypeError, KeyError):
+        return False
+
+
 def containers_intact(embedded: Any, timestamps: list[Any]) -> Check | None:
     """The signature containers themselves, checked before any long-term validation.
 
@@ -116,6 +175,19 @@ def containers_intact(embedded: Any, timestamps: list[Any]) -> Check | None:
                 "pdf.timestamps",
                 "pdf_timestamp_invalid",
                 f"document timestamp {name!r}: /Contents holds bytes besides its token",
+            )
+        if not upper_case_hex(timestamp):
+            return Check.failed(
+                "pdf.timestamps",
+                "pdf_timestamp_invalid",
+                f"document timestamp {name!r}: /Contents has lower-case hex digits",
+            )
+        if not token_is_canonical(timestamp):
+            return Check.failed(
+                "pdf.timestamps",
+                "pdf_timestamp_invalid",
+                f"document timestamp {name!r}: its token's unsigned parts are not as a "
+                "time-stamping unit writes them",
             )
         tst_info = timestamp.signed_data["encap_content_info"]["content"].parsed
         imprint = tst_info["message_imprint"]
