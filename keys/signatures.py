@@ -15,6 +15,8 @@ from keys.errors import KeysError
 
 ES256 = "ES256"
 _COORDINATE = 32
+_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
+"""Made once: the algorithm object holds no state, and building it costs about a µs."""
 
 
 class PublicKey:
@@ -55,7 +57,7 @@ class PublicKey:
         r = int.from_bytes(signature[:_COORDINATE], "big")
         s = int.from_bytes(signature[_COORDINATE:], "big")
         try:
-            self._key.verify(encode_dss_signature(r, s), data, ec.ECDSA(hashes.SHA256()))
+            self._key.verify(encode_dss_signature(r, s), data, _ECDSA_SHA256)
         except InvalidSignature:
             return False
         return True

@@ -90,10 +90,25 @@ class QrKey:
     not_after: dt.datetime
     revoked_from: dt.datetime | None = None
     revocation_reason: str | None = None
+    kid_text: str = field(init=False, compare=False, repr=False)
+    """The kid as printed in texts and the trust list (base64url); made once."""
+    first_day: dt.date = field(init=False, compare=False, repr=False)
+    """The China date of ``not_before``."""
+    last_day: dt.date = field(init=False, compare=False, repr=False)
+    """The China date of ``not_after``."""
+    revoked_day: dt.date | None = field(init=False, compare=False, repr=False)
+    """The China date of ``revoked_from``: refused from this day on."""
 
-    @property
-    def kid_text(self) -> str:
-        return kid_text(self.kid)
+    def __post_init__(self) -> None:
+        # Derived once, as every QR verification needs them; the key is frozen, so they
+        # cannot drift from the times they are derived from.
+        revoked = self.revoked_from
+        object.__setattr__(self, "kid_text", kid_text(self.kid))
+        object.__setattr__(self, "first_day", self.not_before.astimezone(CHINA_TZ).date())
+        object.__setattr__(self, "last_day", self.not_after.astimezone(CHINA_TZ).date())
+        object.__setattr__(
+            self, "revoked_day", revoked.astimezone(CHINA_TZ).date() if revoked else None
+        )
 
     def valid_at(self, at: dt.datetime) -> bool:
         """May a signature made at the moment ``at`` be accepted?"""
@@ -108,11 +123,9 @@ class QrKey:
         accepted for it; a revoked key is refused from the China date of its revocation on,
         the whole of that day included (fail closed: the payload carries no time of day).
         """
-        first = self.not_before.astimezone(CHINA_TZ).date()
-        last = self.not_after.astimezone(CHINA_TZ).date()
-        if self.revoked_from is not None and day >= self.revoked_from.astimezone(CHINA_TZ).date():
+        if self.revoked_day is not None and day >= self.revoked_day:
             return False
-        return first <= day <= last
+        return self.first_day <= day <= self.last_day
 
 
 @dataclass(frozen=True, slots=True)

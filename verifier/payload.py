@@ -17,6 +17,7 @@ from registry.payload import Claims, decode_payload
 from verifier.report import Check
 
 _PROOF = object()
+_WELL_FORMED = Check.passed("payload.format", "CEC1 COSE_Sign1 payload, well-formed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ def authenticate(
     except RegistryError as exc:
         checks.append(Check.failed("payload.format", exc.reason, str(exc)))
         return checks, None
-    checks.append(Check.passed("payload.format", "CEC1 COSE_Sign1 payload, well-formed"))
+    checks.append(_WELL_FORMED)
     message = signed.message
     try:
         key = trust.qr_key(message.kid)
@@ -74,10 +75,9 @@ def authenticate(
     # The payload carries a date in China time, so the key's window (and revocation) is
     # compared in China dates too (QrKey.valid_on).
     if not key.valid_on(claims.issued_on):
-        first_day = key.not_before.astimezone(CHINA_TZ).date()
-        last_day = key.not_after.astimezone(CHINA_TZ).date()
+        first_day, last_day = key.first_day, key.last_day
         if key.revoked_from is not None and first_day <= claims.issued_on <= last_day:
-            revoked_on = key.revoked_from.astimezone(CHINA_TZ).date()
+            revoked_on = key.revoked_day
             checks.append(
                 Check.failed(
                     "payload.key_validity",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from registry.model import Category, format_hours
@@ -55,6 +56,11 @@ class Check:
         return cls(name, CheckStatus.UNKNOWN, detail, reason)
 
 
+_hours_text = lru_cache(maxsize=4096)(format_hours)
+"""``format_hours`` (exact decimal arithmetic) kept for the figures that recur in every
+report: a pure function of the minutes."""
+
+
 def claims_view(claims: Claims) -> dict[str, Any]:
     """The certificate's content for people and JSON: hours as hour figures."""
     return {
@@ -66,10 +72,10 @@ def claims_view(claims: Claims) -> dict[str, Any]:
         "masked_id": claims.masked_id,
         "title_level": claims.title_level.value,
         "hours": {
-            "public": format_hours(claims.hours_for(Category.PUBLIC)),
-            "professional": format_hours(claims.hours_for(Category.PROFESSIONAL)),
-            "elective": format_hours(claims.hours_for(Category.ELECTIVE)),
-            "total": format_hours(claims.hours[3]),
+            "public": _hours_text(claims.hours_for(Category.PUBLIC)),
+            "professional": _hours_text(claims.hours_for(Category.PROFESSIONAL)),
+            "elective": _hours_text(claims.hours_for(Category.ELECTIVE)),
+            "total": _hours_text(claims.hours[3]),
         },
         "policy_id": claims.policy_id,
         "issuer": claims.issuer,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,10 +19,12 @@ from registry.home import CHINA_TZ
 from registry.hours import get_policy
 from registry.model import (
     Activity,
+    Category,
     DocumentStatus,
     Person,
     RevocationReason,
     SupersessionReason,
+    TitleLevel,
     format_hours,
 )
 from registry.payload import Claims
@@ -60,10 +63,22 @@ class _RegistryLookups:
     def document(self, number: str, edition: int) -> DocumentRecord | None:
         raise NotImplementedError
 
+    def document_status(self, number: str, edition: int) -> tuple[str, str] | None:
+        """(status, payload text) of one document (:meth:`Registry.document_status`)."""
+        raise NotImplementedError
+
     def status_check(self, payload: AuthenticPayload, *, at: dt.datetime) -> Check:
+        """Every scan reads only the document's status and payload text; when they are
+        ``current`` and exactly the text scanned, the document is current (the two facts
+        :func:`registry_status_check` passes on). Anything else reads the whole record and
+        judges it there, with the reason and the dates of the change."""
         del at  # a registry is read live: its status is as of now
+        claims = payload.claims
         try:
-            record = self.document(*_ident(payload.claims))
+            found = self.document_status(claims.number, claims.edition)
+            if found is not None and found[0] == _CURRENT and found[1] == payload.text:
+                return _current(claims)
+            record = self.document(claims.number, claims.edition)
         except RegistryError as exc:  # a damaged registry: status unknown, never "current"
             return Check.unknown("registry.status", exc.reason, str(exc))
         return registry_status_check(payload, record)
@@ -87,8 +102,13 @@ class _RegistryLookups:
         return None
 
 
-def _ident(claims: Claims) -> tuple[str, int]:
-    return claims.number, claims.edition
+_CURRENT = DocumentStatus.CURRENT.value
+
+
+def _current(claims: Claims) -> Check:
+    return Check.passed(
+        "registry.status", f"{claims.number} edition {claims.edition} is current in the registry"
+    )
 
 
 class RegistryStatus(_RegistryLookups):
@@ -100,6 +120,9 @@ class RegistryStatus(_RegistryLookups):
 
     def document(self, number: str, edition: int) -> DocumentRecord | None:
         return self._registry.document(number, edition)
+
+    def document_status(self, number: str, edition: int) -> tuple[str, str] | None:
+        return self._registry.document_status(number, edition)
 
     def document_by_sha256(self, pdf_sha256: str) -> DocumentRecord | None:
         return self._registry.document_by_sha256(pdf_sha256)
@@ -136,6 +159,9 @@ class RegistryFileStatus(_RegistryLookups):
 
     def document(self, number: str, edition: int) -> DocumentRecord | None:
         return self._status().document(number, edition)
+
+    def document_status(self, number: str, edition: int) -> tuple[str, str] | None:
+        return self._status().document_status(number, edition)
 
     def document_by_sha256(self, pdf_sha256: str) -> DocumentRecord | None:
         return self._status().document_by_sha256(pdf_sha256)
@@ -182,7 +208,7 @@ def registry_status_check(payload: AuthenticPayload, record: DocumentRecord | No
         return Check.failed("registry.status", "revoked", f"{ident} was {_revocation(record)}")
     if record.status is DocumentStatus.SUPERSEDED:
         return Check.failed("registry.status", "superseded", f"{ident} was {_supersession(record)}")
-    return Check.passed("registry.status", f"{ident} is current in the registry")
+    return _current(claims)
 
 
 def _china_date(when: dt.datetime | None) -> str:
@@ -279,25 +305,37 @@ def edition_history(records: Sequence[DocumentRecord]) -> list[dict[str, Any]]:
 def hours_check(payload: AuthenticPayload) -> Check:
     """Do the certified hours meet the named policy, category by category and in total?"""
     claims = payload.claims
+    return _hours_check(claims.policy_id, claims.title_level, claims.hours)
+
+
+@lru_cache(maxsize=4096)
+def _hours_check(policy_id: str, level: TitleLevel, hours: tuple[int, int, int, int]) -> Check:
+    """The check for these claims: a pure function of them and of the built-in policies,
+    which never change while the process runs, so it is kept (the same hours recur in
+    every batch; a check is a frozen value)."""
     try:
-        policy = get_policy(claims.policy_id)
+        policy = get_policy(policy_id)
         # A cycle policy (guangzhou-cycle-2016) has no annual minimums: not_annual, unknown.
-        requirements = policy.requirements_for(claims.title_level)
+        requirements = policy.requirements_for(level)
     except RegistryError as exc:
         return Check.unknown("hours.policy", exc.reason, str(exc))
     short: list[str] = []
     for category, required in requirements.categories.items():
-        have = claims.hours_for(category)
+        have = hours[_CATEGORY_INDEX[category]]
         if have < required:
             short.append(f"{category.value} {format_hours(have)}/{format_hours(required)} h")
-    if claims.hours[3] < requirements.total:
-        short.append(f"total {format_hours(claims.hours[3])}/{format_hours(requirements.total)} h")
+    if hours[3] < requirements.total:
+        short.append(f"total {format_hours(hours[3])}/{format_hours(requirements.total)} h")
     if short:
         return Check.failed(
             "hours.policy", "hours_below_policy", f"{policy.id}: " + "; ".join(short)
         )
     return Check.passed(
         "hours.policy",
-        f"{policy.id}: {format_hours(claims.hours[3])} h of "
+        f"{policy.id}: {format_hours(hours[3])} h of "
         f"{format_hours(requirements.total)} h, every category met",
     )
+
+
+_CATEGORY_INDEX = {Category.PUBLIC: 0, Category.PROFESSIONAL: 1, Category.ELECTIVE: 2}
+"""Where each category's minutes are in ``Claims.hours`` (as ``Claims.hours_for``)."""

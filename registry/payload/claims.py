@@ -94,7 +94,12 @@ class Claims:
     def from_cbor(cls, data: bytes) -> Claims:
         """Parse and check the claim map; raise ``RegistryError('bad_claims')`` naming the
         offending claim. Unknown or missing keys are errors."""
-        raw = loads_strict(data, "claims")
+        claims = _read_written_claims(data)
+        return claims if claims is not None else cls._from_map(loads_strict(data, "claims"))
+
+    @classmethod
+    def _from_map(cls, raw: Any) -> Claims:
+        """Check a decoded claim map claim by claim; raise ``RegistryError('bad_claims')``."""
         if not isinstance(raw, Mapping):
             raise RegistryError("bad_claims", "claims must be a CBOR map")
         if any(type(key) is not int for key in raw):
@@ -138,6 +143,112 @@ class Claims:
             issued_on=issued_on,
             title_level=_LEVELS[level_index],
         )
+
+
+def _read_written_claims(data: bytes) -> Claims | None:
+    """The claims, read straight from ``data`` when it has the one layout
+    :meth:`Claims.to_cbor` writes and every claim is in range; else ``None``, and
+    :meth:`Claims.from_cbor` runs the general strict decoder and the claim-by-claim checks,
+    which accept or refuse ``data`` and name what is wrong.
+
+    The layout: a map of 13 items, keys 1 to 13 in order, each value of its claim's CBOR
+    type (a UTF-8 text string, an unsigned integer, a byte string, an array of 4 unsigned
+    integers), every head in shortest form, nothing after the map. Such bytes are their own
+    canonical encoding, the strict decoder reads them as the same values, and the range
+    checks here are those of the claim-by-claim path: what this accepts, that path accepts
+    with the same claims (``tests/test_payload_fast_paths.py``).
+    """
+    if data[:1] != b"\xad":  # a map of 13 items
+        return None
+    values: list[Any] = []
+    at, end = 1, len(data)
+    try:
+        for key, major in _LAYOUT:
+            head = data[at + 1]
+            if data[at] != key or head >> 5 != major:
+                return None
+            argument, at = _argument(data, head & 0x1F, at + 2)
+            if argument is None:
+                return None
+            if major == 0:
+                values.append(argument)
+            elif major == 4:
+                if argument != 4:
+                    return None
+                hours = []
+                for _ in range(4):
+                    head = data[at]
+                    if head >> 5:  # not an unsigned integer
+                        return None
+                    minutes, at = _argument(data, head, at + 1)
+                    if minutes is None:
+                        return None
+                    hours.append(minutes)
+                values.append(hours)
+            else:
+                stop = at + argument
+                if stop > end:
+                    return None
+                values.append(data[at:stop].decode("utf-8") if major == 3 else data[at:stop])
+                at = stop
+    except (IndexError, UnicodeDecodeError):
+        return None
+    if at != end:
+        return None
+    (number, edition, kind, year, name, masked_id, salt) = values[:7]
+    (digest, hours, policy, issuer, issued_text, level) = values[7:]
+    if not (
+        edition < 2**31
+        and kind < len(_KINDS)
+        and year < 2**31
+        and level < len(_LEVELS)
+        and max(hours) < 10**7
+    ):
+        return None
+    try:
+        issued_on = dt.date.fromisoformat(issued_text)
+    except ValueError:
+        return None
+    return Claims(
+        number=number,
+        edition=edition,
+        kind=_KINDS[kind],
+        year=year,
+        name=name,
+        masked_id=masked_id,
+        id_salt=salt,
+        id_digest=digest,
+        hours=(hours[0], hours[1], hours[2], hours[3]),
+        policy_id=policy,
+        issuer=issuer,
+        issued_on=issued_on,
+        title_level=_LEVELS[level],
+    )
+
+
+def _argument(data: bytes, info: int, at: int) -> tuple[int | None, int]:
+    """The argument of a head whose low 5 bits are ``info`` and whose extra bytes start at
+    ``at``, and the position after them; ``None`` unless it is in shortest form (up to 4
+    bytes). Raises ``IndexError`` past the end of ``data``."""
+    if info < 24:
+        return info, at
+    if info == 24:
+        value = data[at]
+        return (value if value >= 24 else None), at + 1
+    if info == 25:
+        value = (data[at] << 8) | data[at + 1]
+        return (value if value > 0xFF else None), at + 2
+    if info == 26:
+        if at + 4 > len(data):
+            raise IndexError(at)
+        value = int.from_bytes(data[at : at + 4], "big")
+        return (value if value > 0xFFFF else None), at + 4
+    return None, at
+
+
+_LAYOUT = tuple(zip(range(1, 14), (3, 0, 0, 0, 3, 3, 2, 2, 4, 3, 3, 3, 0), strict=True))
+"""Each claim key in the order :meth:`Claims.to_cbor` writes them, with the CBOR major type
+of its value: 0 unsigned integer, 2 byte string, 3 text string, 4 array (the hours)."""
 
 
 def _want(raw: Mapping[Any, Any], key: int, kind: type, name: str) -> Any:

@@ -6,6 +6,7 @@ signatures is done by :mod:`keys` through the callables and values passed in and
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from io import BytesIO
@@ -40,7 +41,27 @@ class Sign1Message:
 
 
 def sig_structure(protected: bytes, payload: bytes) -> bytes:
-    return cbor2.dumps(["Signature1", protected, b"", payload])
+    """``["Signature1", protected, h'', payload]`` in CBOR: the same bytes as
+    ``cbor2.dumps`` of that array (a test compares them), written directly."""
+    return b"".join((_SIG1_HEAD, _bstr_head(len(protected)), protected, b"\x40",
+                     _bstr_head(len(payload)), payload))  # fmt: skip
+
+
+_SIG1_HEAD = b"\x84\x6aSignature1"
+"""An array of 4 items, then the text string ``Signature1``."""
+
+
+def _bstr_head(length: int) -> bytes:
+    """The shortest head of a byte string of ``length`` bytes (major type 2)."""
+    if length < 24:
+        return bytes((0x40 + length,))
+    if length < 0x100:
+        return bytes((0x58, length))
+    if length < 0x10000:
+        return bytes((0x59, length >> 8, length & 0xFF))
+    if length < 0x1_0000_0000:
+        return b"\x5a" + length.to_bytes(4, "big")
+    return b"\x5b" + length.to_bytes(8, "big")
 
 
 def encode_sign1(payload: bytes, *, kid: bytes, sign: Callable[[bytes], bytes]) -> bytes:
@@ -67,6 +88,38 @@ _DECODE_ERRORS = (
 _ENCODE_ERRORS = (cbor2.CBOREncodeError, ValueError, TypeError, OverflowError, RecursionError)
 
 
+class _Encoder(threading.local):
+    """One CBOR encoder per thread, reused: ``cbor2.dumps`` builds a new encoder and buffer
+    on every call, about 3 µs, as long as encoding a whole claim set takes."""
+
+    buffer: BytesIO
+    encoder: cbor2.CBOREncoder | None = None
+
+
+_ENCODER = _Encoder()
+
+
+def _encode(value: Any) -> bytes:
+    """``cbor2.dumps(value)`` (same options, same bytes) through this thread's encoder.
+
+    The encoder clears its state at the end of each top-level ``encode``; after an error it
+    is dropped all the same, so that nothing half-written can affect the next call.
+    """
+    held = _ENCODER
+    if held.encoder is None:
+        held.buffer = BytesIO()
+        held.encoder = cbor2.CBOREncoder(held.buffer)
+    buffer = held.buffer
+    buffer.seek(0)
+    buffer.truncate()
+    try:
+        held.encoder.encode(value)
+    except BaseException:
+        held.encoder = None
+        raise
+    return buffer.getvalue()
+
+
 def loads_strict(data: bytes, what: str) -> Any:
     """Decode exactly one CBOR item that fills ``data``; raise ``RegistryError('bad_cbor')``.
 
@@ -90,7 +143,7 @@ def loads_strict(data: bytes, what: str) -> Any:
             "bad_cbor", f"{what}: {len(data) - stream.tell()} byte(s) after the CBOR item"
         )
     try:
-        canonical = cbor2.dumps(value)
+        canonical = _encode(value)
     except _ENCODE_ERRORS as exc:
         raise RegistryError("bad_cbor", f"{what} holds an item cecert never writes") from exc
     if canonical != data:
@@ -111,6 +164,12 @@ def decode_sign1(data: bytes) -> Sign1Message:
     """
     if len(data) > MAX_MESSAGE:
         raise RegistryError("payload_too_large", f"COSE message of {len(data)} bytes is too large")
+    fast = _read_exact_sign1(data)
+    return fast if fast is not None else _decode_sign1_strict(data)
+
+
+def _decode_sign1_strict(data: bytes) -> Sign1Message:
+    """:func:`decode_sign1` by the general strict decoder, for any input."""
     outer = loads_strict(data, "COSE message")
     if not isinstance(outer, cbor2.CBORTag) or outer.tag != COSE_SIGN1_TAG:
         raise RegistryError("bad_cose", "not a tagged COSE_Sign1 message (tag 18)")
@@ -143,3 +202,66 @@ def decode_sign1(data: bytes) -> Sign1Message:
     if not isinstance(kid, bytes) or not kid:
         raise RegistryError("bad_cose", "kid must be a non-empty byte string")
     return Sign1Message(kid=kid, protected=protected, payload=payload, signature=signature)
+
+
+_TAGGED_ARRAY = b"\xd2\x84"
+"""Tag 18 (COSE_Sign1) around an array of 4 items."""
+_HEADER_START = b"\xa2\x01\x26\x04"
+"""The protected header's map of 2 items, ``1: -7`` (alg: ES256), then the label 4 (kid)."""
+_SIGNATURE_HEAD = b"\x58\x40"
+"""A byte string of 64 bytes: the raw ES256 signature."""
+
+
+def _bstr_at(data: bytes, at: int) -> tuple[int, int] | None:
+    """Start and end of the byte string whose shortest-form head is at ``at``, or ``None``
+    when there is none (another type, a longer head than needed, past the end)."""
+    if at >= len(data):
+        return None
+    head = data[at]
+    if 0x40 <= head < 0x58:
+        start, length = at + 1, head - 0x40
+    elif head == 0x58 and at + 1 < len(data) and data[at + 1] >= 24:
+        start, length = at + 2, data[at + 1]
+    elif head == 0x59 and at + 2 < len(data) and data[at + 1] != 0:
+        start, length = at + 3, (data[at + 1] << 8) | data[at + 2]
+    else:
+        return None
+    end = start + length
+    return (start, end) if end <= len(data) else None
+
+
+def _read_exact_sign1(data: bytes) -> Sign1Message | None:
+    """The message, when ``data`` is byte for byte the layout :func:`encode_sign1` writes;
+    else ``None`` and :func:`decode_sign1` runs the general strict decoder, which accepts
+    or refuses it with the reason.
+
+    That layout is a tagged array of a protected header ``{1: -7, 4: kid}`` with a non-empty
+    kid, an empty unprotected map, the payload and a 64-byte signature, every head in
+    shortest form and nothing after it: exactly what the strict decoder accepts for these
+    items, so this reading is the same, only without decoding and re-encoding the message
+    (the payload is parsed and checked by :meth:`Claims.from_cbor` either way).
+    """
+    if not data.startswith(_TAGGED_ARRAY):
+        return None
+    protected_at = _bstr_at(data, 2)
+    if protected_at is None:
+        return None
+    start, end = protected_at
+    protected = data[start:end]
+    kid_at = _bstr_at(protected, 4) if protected.startswith(_HEADER_START) else None
+    if kid_at is None or kid_at[1] != len(protected) or kid_at[0] == kid_at[1]:
+        return None
+    if data[end : end + 1] != b"\xa0":
+        return None
+    payload_at = _bstr_at(data, end + 1)
+    if payload_at is None:
+        return None
+    start, end = payload_at
+    if data[end : end + 2] != _SIGNATURE_HEAD or len(data) != end + 66:
+        return None
+    return Sign1Message(
+        kid=protected[kid_at[0] :],
+        protected=protected,
+        payload=data[start:end],
+        signature=data[end + 2 :],
+    )

@@ -39,6 +39,11 @@ from registry.store.records import (
 from registry.store.snapshots import DocumentSnapshots
 
 BUSY_TIMEOUT_MS = 30_000
+DOCUMENT_STATUS_SELECT = (
+    "SELECT d.status, d.payload FROM documents d JOIN certificates c ON c.number = d.number "
+    "WHERE d.number = ? AND d.edition = ?"
+)
+"""The rows of ``DOCUMENT_SELECT`` (same join), only the two columns a status check needs."""
 WRITE_WAIT_SECONDS = 300.0
 """How long a writer waits for another to finish before ``registry_busy``."""
 _POLL = random.Random()  # noqa: S311 - jitter between lock attempts, not secrecy
@@ -295,6 +300,17 @@ class Registry(DocumentLifecycle, PersonCorrections, DocumentSnapshots):
 
     def document_by_sha256(self, pdf_sha256: str) -> DocumentRecord | None:
         return self._one_document("d.pdf_sha256 = ?", [pdf_sha256])
+
+    def document_status(self, number: str, edition: int) -> tuple[str, str] | None:
+        """The status (``current``…) and QR payload text of one document, or ``None`` when
+        :meth:`document` would find none: the narrow read a verifier makes on every scan
+        (one primary-key look-up, no record built). ``RegistryError('bad_registry')`` when
+        the file cannot be read."""
+        try:
+            row = self._conn.execute(DOCUMENT_STATUS_SELECT, (number, edition)).fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise RegistryError("bad_registry", f"the registry file cannot be read: {exc}") from exc
+        return (row[0], row[1]) if row else None
 
     def documents(
         self, *, year: int | None = None, id_number: str | None = None

@@ -2,9 +2,10 @@
 
 gunicorn forks several workers; a counter in each worker's memory would multiply every limit
 by the number of workers. The counters live instead in one small SQLite file (stdlib
-``sqlite3``: a token bucket per client and action, updated in one ``BEGIN IMMEDIATE``
-transaction, so two workers never both spend the last token). No external server is needed;
-the file holds client addresses and counters only, never request content.
+``sqlite3``: a token bucket per client and action, read, refilled and spent by one
+statement under the file's write lock, so two workers never both spend the last token). No
+external server is needed; the file holds client addresses and counters only, never request
+content.
 
 Limited (``POST`` only): ``verify.verify_page`` and ``verify.verify_api`` share the
 ``verify`` bucket (``RATE_LIMIT_VERIFY``, default ``60/minute``); ``auth.login`` has the
@@ -95,8 +96,8 @@ class RateLimiter:
     Each process and thread keeps one connection (a connection must not cross a ``fork``:
     it is opened again in a process whose id differs from the one that opened it). Opening
     and closing one per request cost ~0.8 ms CPU and several ms of wall time, closing
-    checkpoints the WAL. The bucket is read and written inside one immediate transaction,
-    which serialises workers on the file's write lock.
+    checkpoints the WAL. The bucket is read, refilled and spent by one statement, which
+    serialises workers on the file's write lock (:meth:`hit`).
     """
 
     def __init__(self, path: Path, rates: dict[str, Rate]) -> None:
@@ -124,46 +125,58 @@ class RateLimiter:
         if held is None or held[0] != os.getpid():
             held = (os.getpid(), self._connect())
             self._local.db = held
+            self._local.sweep_after = -math.inf
         return held[1]
 
     def hit(self, bucket: str, client: str, *, at: float) -> Decision:
         """Spend one token of ``client`` in ``bucket`` at ``at`` (Unix seconds).
 
-        Raises ``sqlite3.Error`` when the file cannot be used; callers refuse the request.
+        One statement reads the bucket, refills it and spends a token only if a whole one
+        is there; SQLite runs it under the file's write lock, so two workers never both
+        spend the last token. A refused request then stores the refilled bucket (a second
+        statement, on the refused path only) and is told when to retry. Buckets untouched
+        for the longest period are full again and are swept at most once a minute per
+        connection, not on every request. Raises ``sqlite3.Error`` when the file cannot be
+        used; callers refuse the request.
         """
         rate = self.rates[bucket]
-        per_second = rate.count / rate.period
-        key = f"{bucket} {client}"
+        full, per_second = float(rate.count), rate.count / rate.period
+        values = {"key": f"{bucket} {client}", "count": full, "rate": per_second, "at": at}
         db = self._connection()
         try:
-            db.execute("BEGIN IMMEDIATE")
-            row = db.execute("SELECT tokens, updated FROM buckets WHERE key = ?", (key,)).fetchone()
-            tokens = float(rate.count)
-            if row is not None:
-                elapsed = max(0.0, at - row[1])
-                tokens = min(float(rate.count), row[0] + elapsed * per_second)
-            allowed = tokens >= 1.0
-            if allowed:
-                tokens -= 1.0
-            db.execute(
-                "INSERT INTO buckets (key, tokens, updated) VALUES (?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, "
-                "updated = excluded.updated",
-                (key, tokens, at),
-            )
-            # A bucket untouched for its longest period is full again: forget it.
-            longest = max(r.period for r in self.rates.values())
-            db.execute("DELETE FROM buckets WHERE updated < ?", (at - longest,))
-            db.execute("COMMIT")
+            if at >= self._local.sweep_after:
+                longest = max(r.period for r in self.rates.values())
+                db.execute("DELETE FROM buckets WHERE updated < ?", (at - longest,))
+                self._local.sweep_after = at + _SWEEP_EVERY
+            spent = db.execute(_SPEND, values).fetchall()
+            if spent:
+                return Decision(True, 0)
+            kept = db.execute(_REFILL, values).fetchall()
         except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
             self._local.db = None  # a broken connection is not reused
             db.close()
             raise
-        if allowed:
-            return Decision(True, 0)
+        tokens: float = kept[0][0] if kept else full
         return Decision(False, max(1, math.ceil((1.0 - tokens) / per_second)))
+
+
+_SPEND = (
+    "INSERT INTO buckets (key, tokens, updated) VALUES (:key, :count - 1.0, :at) "
+    "ON CONFLICT (key) DO UPDATE "
+    "SET tokens = min(:count, tokens + max(0.0, :at - updated) * :rate) - 1.0, updated = :at "
+    "WHERE min(:count, tokens + max(0.0, :at - updated) * :rate) >= 1.0 "
+    "RETURNING tokens"
+)
+"""A new bucket starts full and spends one; an existing one, refilled evenly since it was
+last written (at most full), spends one if it then holds a whole token, and returns a row
+only then."""
+_REFILL = (
+    "UPDATE buckets SET tokens = min(:count, tokens + max(0.0, :at - updated) * :rate), "
+    "updated = :at WHERE key = :key RETURNING tokens"
+)
+"""A refused request: the bucket refilled to ``:at``, nothing spent."""
+_SWEEP_EVERY = 60.0
+"""Seconds between two sweeps of stale buckets by one connection."""
 
 
 def _private_store() -> Path:

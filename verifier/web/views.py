@@ -126,14 +126,18 @@ def _verify_request() -> VerificationReport | None:
     """Verify whatever the request carries: an uploaded file, a QR text field, JSON
     ``{"qr": ...}``, or a raw PDF/image/text body. ``None`` when it carries nothing."""
     at = _now()
+    if request.is_json:
+        # A JSON body is never form data: its QR text is read first, before werkzeug looks
+        # for (and finds no) files or fields; without one the request goes on as before.
+        body = request.get_json(silent=True)
+        if isinstance(body, dict) and isinstance(body.get("qr"), str):
+            text = body["qr"].strip(QR_SPACE)
+            if text:
+                return _verifier().verify_text(text, at=at)
     upload = request.files.get("file")
     if upload is not None and upload.filename:
         return _verifier().verify_bytes(upload.read(), at=at)
     text = request.form.get("qr", "").strip(QR_SPACE)
-    if not text and request.is_json:
-        body = request.get_json(silent=True)
-        if isinstance(body, dict) and isinstance(body.get("qr"), str):
-            text = body["qr"].strip(QR_SPACE)
     if text:
         return _verifier().verify_text(text, at=at)
     if request.mimetype in {"application/pdf", "image/png", "image/jpeg", "text/plain"}:
