@@ -25,34 +25,20 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
-from asn1crypto import x509
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.diff_analysis.policy_api import ModificationLevel
 from pyhanko.sign.validation.ades import ades_lta_validation
 from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko.sign.validation.policy_decl import (
-    CertificateFetchingRule,
-    LocalKnowledge,
-    PdfSignatureValidationSpec,
-    RevinfoOnlineFetchingRule,
-    RevocationInfoGatheringSpec,
-    SignatureValidationSpec,
-)
 from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
-from pyhanko_certvalidator.policy_decl import (
-    REQUIRE_REVINFO,
-    CertRevTrustPolicy,
-    NonRevokedStatusAssertion,
-)
-from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from keys import TrustList, fingerprint
+from verifier import fastparse
 from verifier.pdflimits import check_pdf_limits
+from verifier.pdfpolicy import validation_spec
 from verifier.pdfstructure import containers_intact, final_revision, ltv_structure
 from verifier.report import Check
 
@@ -105,36 +91,6 @@ class SealedPayload:
     by a time-stamping unit of the trust list (not the time the signer claims)."""
 
 
-def validation_spec(trust: TrustList, *, at: dt.datetime) -> PdfSignatureValidationSpec:
-    """pyHanko's AdES validation settings for ``trust`` at ``at``.
-
-    Trust anchors: the trust list's roots only. Revocation information is required for the
-    seal and time-stamping certificates and taken only from the document (its DSS): nothing
-    is fetched. The time-stamping certificates the trust list names are taken as unrevoked
-    at ``at``: the trust list is the verifier's current word on them (the bureau removes a
-    compromised unit from it), and the last document timestamp can have no fresher
-    revocation data than the one embedded when the certificate was issued.
-    """
-    roots = [x509.Certificate.load(r.der) for r in trust.roots]
-    assertions = [
-        NonRevokedStatusAssertion(cert_sha256=bytes.fromhex(c.sha256), at=at)
-        for c in trust.timestamping
-    ]
-    return PdfSignatureValidationSpec(
-        SignatureValidationSpec(
-            cert_validation_policy=CertValidationPolicySpec(
-                trust_manager=SimpleTrustManager.build(trust_roots=roots),
-                revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO),
-            ),
-            revinfo_gathering_policy=RevocationInfoGatheringSpec(
-                online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY,
-                certificate_fetching_rule=CertificateFetchingRule.NEVER_FETCH,
-            ),
-            local_knowledge=LocalKnowledge(nonrevoked_assertions=assertions),
-        )
-    )
-
-
 def check_pdf(
     data: bytes, trust: TrustList, *, at: dt.datetime
 ) -> tuple[list[Check], SealedPayload | None]:
@@ -150,6 +106,7 @@ def check_pdf(
     limit = check_pdf_limits(data)  # decompression bombs, before pyHanko decodes anything
     if limit is not None:
         return [*checks, limit], None
+    fastparse.install()  # same results, sooner (verifier/fastparse.py)
     try:
         reader = PdfFileReader(BytesIO(data), strict=False)
         every = list(reader.embedded_signatures)

@@ -11,6 +11,7 @@ from registry.payload import Claims
 from verifier.image import read_qr
 from verifier.payload import authenticate
 from verifier.pdf import SealedPayload, check_pdf, pdf_sha256
+from verifier.recorded import confirm_recorded, recorded_document
 from verifier.report import Check, VerificationReport
 from verifier.status import StatusSource, hours_check, status_check
 
@@ -56,13 +57,26 @@ class Verifier:
         """Verify a QR text as scanned."""
         return self._dated(self._verify_payload([], text, at=at), at)
 
-    def verify_pdf(self, data: bytes, *, at: dt.datetime) -> VerificationReport:
+    def verify_pdf(
+        self, data: bytes, *, at: dt.datetime, by_record: bool = True
+    ) -> VerificationReport:
         """Verify a certificate PDF: the seal signature, then its signed payload, then (with a
         registry) that the file is the one the registry recorded. With a snapshot, the PDF
-        is judged by its seal and signed payload: a snapshot holds no file digests."""
-        return self._dated(self._verify_pdf(data, at=at), at)
+        is judged by its seal and signed payload: a snapshot holds no file digests.
 
-    def _verify_pdf(self, data: bytes, *, at: dt.datetime) -> VerificationReport:
+        A file whose exact bytes the registry recorded for a document is *confirmed* by that
+        record instead (``pdf.recorded``, :mod:`verifier.recorded`): its payload, hours and
+        status are checked as always, its seal and structure are not examined again. Any
+        other file, and a recorded one the record cannot settle, gets the full check.
+        ``by_record=False`` gives every file the full check (a bureau re-examining its own
+        files, tests of the PDF checks)."""
+        return self._dated(self._verify_pdf(data, at=at, by_record=by_record), at)
+
+    def _verify_pdf(self, data: bytes, *, at: dt.datetime, by_record: bool) -> VerificationReport:
+        digest = pdf_sha256(data)
+        record = recorded_document(data, digest, self.trust, self.status) if by_record else None
+        if record is not None:
+            return confirm_recorded(record, digest, self.trust, at=at)
         checks, sealed = check_pdf(data, self.trust, at=at)
         if sealed is None:
             return VerificationReport(tuple(checks), None, at)
@@ -73,7 +87,7 @@ class Verifier:
         report = VerificationReport((*report.checks, seal_agreement(sealed, claims)), claims, at)
         if self.status is None:
             return report
-        extra = self.status.pdf_check(claims, pdf_sha256(data))
+        extra = self.status.pdf_check(claims, digest)
         if extra is None:
             return report
         return VerificationReport((*report.checks, extra), report.claims, at)
