@@ -21,26 +21,86 @@ def _mismatch(message: str) -> RegistryError:
 
 def delta_records(base: RecordTable, new: RecordTable) -> RecordTable:
     """The records of ``new`` that ``base`` lacks or holds with another status, reason,
-    edition or date. Every record of ``base`` must still be in ``new``."""
-    index: dict[bytes, int] = {
-        base.keys[KEY_SIZE * i : KEY_SIZE * (i + 1)]: i for i in range(len(base))
-    }
+    edition or date. Every record of ``base`` must still be in ``new``.
+
+    Both tables are sorted by key, so they are walked side by side in runs of up to
+    ``_RUN`` records compared as byte slices (in C); a run that differs is split by binary
+    search at its first differing key, which is either a new document (a key of ``new``
+    before the next key of ``base``) or a document of ``base`` missing from ``new``
+    (refused). Ten million records with a few thousand changes take about a second."""
+    base_keys, new_keys = base.keys, new.keys
+    base_rows, new_rows = _status_rows(base), _status_rows(new)
     picked: list[int] = []
-    kept = 0
-    for i in range(len(new)):
-        j = index.get(new.keys[KEY_SIZE * i : KEY_SIZE * (i + 1)])
-        if j is None:
-            picked.append(i)
-            continue
-        kept += 1
-        if base.row(j) != new.row(i):
-            picked.append(i)
-    if kept != len(base):
+    i = j = 0
+    count_base, count_new = len(base), len(new)
+    while i < count_base and j < count_new:
+        run = min(_RUN, count_base - i, count_new - j)
+        if (
+            base_keys[KEY_SIZE * i : KEY_SIZE * (i + run)]
+            != new_keys[KEY_SIZE * j : KEY_SIZE * (j + run)]
+        ):
+            # Longest equal prefix: ``low`` records agree, record ``low`` differs.
+            low, high = 0, run
+            while high - low > 1:
+                middle = (low + high) // 2
+                if (
+                    base_keys[KEY_SIZE * i : KEY_SIZE * (i + middle)]
+                    == new_keys[KEY_SIZE * j : KEY_SIZE * (j + middle)]
+                ):
+                    low = middle
+                else:
+                    high = middle
+            run = low
+        _changed_in_run(base_rows, new_rows, i, j, run, picked)
+        i += run
+        j += run
+        if run < _RUN and i < count_base and j < count_new:
+            if (
+                new_keys[KEY_SIZE * j : KEY_SIZE * (j + 1)]
+                < base_keys[KEY_SIZE * i : KEY_SIZE * (i + 1)]
+            ):
+                picked.append(j)  # a document added since the base
+                j += 1
+            elif (
+                new_keys[KEY_SIZE * j : KEY_SIZE * (j + 1)]
+                != base_keys[KEY_SIZE * i : KEY_SIZE * (i + 1)]
+            ):
+                break  # a key of the base is missing from the new snapshot
+    if i < count_base:
         raise _mismatch(
-            f"{len(base) - kept} records of the base are missing from the new snapshot: "
+            f"{count_base - i} or more records of the base are missing from the new snapshot: "
             "the base is not an older snapshot of this registry"
         )
+    picked.extend(range(j, count_new))
     return _select(new, picked)
+
+
+_RUN = 64
+"""Records compared at once while walking two tables (512 bytes of keys)."""
+
+
+def _status_rows(table: RecordTable) -> bytes:
+    """The 6 status bytes of every record (:meth:`RecordTable.row`), record after record."""
+    rows = bytearray(6 * len(table))
+    rows[0::6] = table.status
+    rows[1::6] = table.reasons
+    rows[2::6] = table.by[0::2]
+    rows[3::6] = table.by[1::2]
+    rows[4::6] = table.days[0::2]
+    rows[5::6] = table.days[1::2]
+    return bytes(rows)
+
+
+def _changed_in_run(
+    base_rows: bytes, new_rows: bytes, i: int, j: int, run: int, picked: list[int]
+) -> None:
+    """Append to ``picked`` the records ``j … j + run - 1`` of the new table whose status
+    bytes differ from those of records ``i …`` of the base (same keys)."""
+    if base_rows[6 * i : 6 * (i + run)] == new_rows[6 * j : 6 * (j + run)]:
+        return
+    for t in range(run):
+        if base_rows[6 * (i + t) : 6 * (i + t + 1)] != new_rows[6 * (j + t) : 6 * (j + t + 1)]:
+            picked.append(j + t)
 
 
 def _select(table: RecordTable, indexes: list[int]) -> RecordTable:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import hashlib
+import operator
 import struct
 import sys
 from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from itertools import pairwise
+from itertools import islice, pairwise
 from typing import Any
 
 from keys import kid_from_text, kid_text
@@ -118,6 +119,14 @@ class SnapshotRecord:
         return day_date(self.day) if self.day else None
 
 
+_CURRENT_MASK = bytes([0xFF]) + bytes(255)
+"""``bytes.translate`` table: status 0 (current) to 0xFF, every other byte to 0."""
+
+
+def _big(column: bytes | bytearray) -> int:
+    return int.from_bytes(column, "big")
+
+
 _COLUMNS = (KEY_SIZE, 1, 1, 2, 2)
 """Bytes per record in each column: key, status, reason, by, day."""
 
@@ -189,19 +198,21 @@ class RecordTable:
             offset += width * count
         table = cls.from_columns(*columns)
         ints = table._ints
-        if any(a >= b for a, b in pairwise(ints)):
+        # Loops in C: ten million records are checked in well under a second.
+        if any(map(operator.ge, ints, islice(ints, 1, None))):
             raise bad_snapshot("the records are not sorted by key, or a key appears twice")
         if max(table.status, default=0) > RecordStatus.REVOKED:
             raise bad_snapshot("a record has an unknown status")
         if max(table.reasons, default=0) >= reason_count:
             raise bad_snapshot("a record names a reason beyond the header's list")
-        # A current record carries no reason, edition or date: only changed ones do.
-        # (Zero tests only, so the byte order of the 16-bit columns does not matter.)
-        by, days = array("H", table.by), array("H", table.days)
-        if any(
-            not s and (r or b or d)
-            for s, r, b, d in zip(table.status, table.reasons, by, days, strict=True)
-        ):
+        # A current record carries no reason, edition or date: only changed ones do. A mask
+        # of 0xFF per current record (doubled for the 16-bit columns), ANDed with each
+        # column read as one big integer, must leave nothing.
+        current = table.status.translate(_CURRENT_MASK)
+        wide = bytearray(2 * count)
+        wide[0::2] = wide[1::2] = current
+        mask, wide_mask = _big(current), _big(wide)
+        if mask & _big(table.reasons) or wide_mask & (_big(table.by) | _big(table.days)):
             raise bad_snapshot("a current record carries a reason, edition or date")
         return table
 
