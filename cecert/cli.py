@@ -8,7 +8,6 @@ and prints the result. Errors of every package end here and become one line ``er
 from __future__ import annotations
 
 import datetime as dt
-import io
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,7 +27,7 @@ from keys import KeysError
 from registry.errors import RegistryError
 from registry.home import BureauConfig, Home
 from registry.intake import ImportKind, import_file
-from registry.store import Registry
+from registry.store import DocumentRecord, Registry
 from verifier import (
     VerifierError,
 )
@@ -139,17 +138,26 @@ def import_activities(home: Path | None, file: Path) -> None:
 @click.option("--policy", "policy_id", default=None, help="Policy id (default: the home's).")
 @click.option("--person", "id_numbers", multiple=True, help="Only this ID number (repeatable).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes making documents (default: the usable cores; 1: all in this process).",
+)
 def issue(
     home: Path | None,
     year: int,
     policy_id: str | None,
     id_numbers: tuple[str, ...],
     out_dir: Path | None,
+    workers: int | None,
 ) -> None:
     """Issue the YEAR certificate to everyone whose confirmed records meet the policy."""
+    from cecert.progress import ProgressLine
     from keys.private import open_key_ring
     from signer import Issuer
     from signer.checkpointing import write_checkpoint
+    from signer.workers import usable_cores
 
     target = resolve_home(home)
     config = target.config()
@@ -161,32 +169,27 @@ def issue(
             config=config,
             out_dir=out_dir or target.certificates_dir,
         )
-        people = len(id_numbers) if id_numbers else registry.count("people")
-        with click.progressbar(
-            length=people,
-            label="issuing",
-            file=sys.stderr if sys.stderr.isatty() else io.StringIO(),
-            show_pos=True,
-            show_eta=True,
-        ) as bar:
+        progress = ProgressLine("issuing", sys.stderr, in_place=sys.stderr.isatty())
 
-            def progress(done: int, total: int) -> None:
-                bar.update(1)
+        def issued(document: DocumentRecord) -> None:
+            click.echo(f"issued {document.number} edition {document.edition}: {document.pdf_path}")
 
-            report = issuer.issue(
-                year=year,
-                at=_now(),
-                policy_id=policy_id,
-                id_numbers=list(id_numbers) or None,
-                progress=progress,
-            )
-        if report.issued:
+        report = issuer.issue(
+            year=year,
+            at=_now(),
+            policy_id=policy_id,
+            id_numbers=list(id_numbers) or None,
+            progress=progress,
+            workers=workers or usable_cores(),
+            keep_records=False,
+            on_issued=issued,
+        )
+        progress.finish()
+        if report.issued_count:
             write_checkpoint(registry, ring, config, at=_now())
-    for document in report.issued:
-        click.echo(f"issued {document.number} edition {document.edition}: {document.pdf_path}")
     for skipped in report.skipped:
         click.echo(f"skipped {skipped.masked_id} {skipped.name}: {skipped.reason} {skipped.detail}")
-    click.echo(f"{len(report.issued)} issued, {len(report.skipped)} skipped")
+    click.echo(f"{report.issued_count} issued, {len(report.skipped)} skipped")
 
 
 cli.add_command(verify)

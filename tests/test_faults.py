@@ -122,10 +122,16 @@ def kill_plan(rng: random.Random, people: int) -> list[tuple[str, float, int | N
 
 
 def run_and_kill(
-    fault_home: FaultHome, log: Path, trigger: str, delay: float, target: int | None
+    fault_home: FaultHome,
+    log: Path,
+    trigger: str,
+    delay: float,
+    target: int | None,
+    *,
+    workers: int = 1,
 ) -> bool:
-    """Start a batch, wait for the trigger, sleep ``delay``, SIGKILL; True if it was killed
-    (False if it finished first)."""
+    """Start a batch with ``workers``, wait for the trigger, sleep ``delay``, SIGKILL; True
+    if it was killed (False if it finished first)."""
     registry = fault_home.registry_path
     probe = ProgressProbe(registry)
     conditions: dict[str, Callable[[], bool]] = {
@@ -133,7 +139,7 @@ def run_and_kill(
         "first": lambda: write_lock_held(registry),
         "progress": lambda: probe.documents() >= (target or 0),
     }
-    process = start_issue(fault_home, log)
+    process = start_issue(fault_home, log, "--workers", str(workers))
     try:
         if wait_until(conditions[trigger], process, timeout=RUN_TIMEOUT, interval=0.002):
             time.sleep(delay)
@@ -148,7 +154,9 @@ def run_and_kill(
 
 @pytest.fixture(scope="module")
 def campaign(tmp_path_factory: pytest.TempPathFactory) -> Campaign:
-    """2,000 people issued through 24 planned SIGKILLs and a last, complete run."""
+    """2,000 people issued through 24 planned SIGKILLs and a last, complete run, all in one
+    process (``--workers 1``: one transaction per document, so kills land document by
+    document; the worker pipeline has its own campaign below)."""
     root = tmp_path_factory.mktemp("faults")
     fault_home = make_fault_home(root / "home", PEOPLE)
     rng = random.Random(SEED)
@@ -170,7 +178,7 @@ def campaign(tmp_path_factory: pytest.TempPathFactory) -> Campaign:
                 orphans=after.orphans,
             )
         )
-    final = run_cecert(*issue_args(fault_home), timeout=RUN_TIMEOUT)
+    final = run_cecert(*issue_args(fault_home, "--workers", "1"), timeout=RUN_TIMEOUT)
     assert final.returncode == 0, final.stderr
     output = parse_issue_output(final.stdout)
     assert {reason for reason, _detail in output.skipped} <= {"already_issued"}
@@ -344,10 +352,12 @@ def _verify(fault_home: FaultHome, pdf: Path, *offline: str) -> tuple[int, str, 
 @pytest.mark.parametrize("stage", ["transaction", "temporary-file", "renamed-not-committed"])
 def test_kill_during_first_document_consumes_nothing(tmp_path: Path, stage: str) -> None:
     """Freeze the batch (SIGSTOP) when its first document reaches ``stage``, prove that it
-    still holds the write lock and has committed nothing, then SIGKILL it."""
+    still holds the write lock and has committed nothing, then SIGKILL it. (One process:
+    with workers the writer also holds the lock while a batch is made, but several files
+    are in the making at once.)"""
     for attempt in range(5):
         fault_home = make_fault_home(tmp_path / f"home{attempt}", 3)
-        process = start_issue(fault_home, tmp_path / f"run{attempt}.log")
+        process = start_issue(fault_home, tmp_path / f"run{attempt}.log", "--workers", "1")
         try:
             reached = wait_until(_leftover_condition(fault_home, stage), process, timeout=120)
             process.send_signal(signal.SIGSTOP)
@@ -392,7 +402,7 @@ def test_kill_during_first_document_consumes_nothing(tmp_path: Path, stage: str)
         assert (code, report["ok"]) == (0, True), report["problems"]
         assert report["orphans"] == [str(p) for p in after_kill.orphans]
 
-    rerun = run_cecert(*issue_args(fault_home), timeout=RUN_TIMEOUT)
+    rerun = run_cecert(*issue_args(fault_home, "--workers", "1"), timeout=RUN_TIMEOUT)
     assert rerun.returncode == 0, rerun.stderr
     assert parse_issue_output(rerun.stdout).totals == (3, 0)
     inspection = inspect_home(fault_home)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +30,7 @@ from registry.model import (
 from registry.numbering import format_number
 from registry.store.digests import digests_of
 from registry.store.events import append_event
+from registry.store.paging import PagedReads
 from registry.store.records import DocumentRecord, document_from_row, summary_json
 
 DOCUMENT_SELECT = (
@@ -59,7 +60,7 @@ def _unreadable(exc: sqlite3.DatabaseError) -> RegistryError:
     return RegistryError("bad_registry", f"the registry file cannot be read: {exc}")
 
 
-class DocumentLifecycle:
+class DocumentLifecycle(PagedReads):
     """Issuing, superseding and revoking documents (mixed into ``Registry``)."""
 
     _conn: sqlite3.Connection
@@ -124,36 +125,61 @@ class DocumentLifecycle:
         if kind is not DocumentKind.ORIGINAL and reason not in _REASON_FOR_KIND[kind]:
             raise RegistryError("bad_reason", f"a {kind.value} needs a reason of its kind")
         with self.transaction() as conn:
-            row = conn.execute(
-                "SELECT number FROM certificates WHERE id_number = ? AND issuer = ?",
-                (id_number, issuer),
-            ).fetchone()
-            if row is None:
-                if kind is not DocumentKind.ORIGINAL:
-                    raise RegistryError("nothing_to_replace", "this person holds no certificate")
-                number = _new_number(conn, id_number=id_number, issuer=issuer, at=at)
-            else:
-                number = row[0]
-                existing = conn.execute(
-                    "SELECT edition FROM documents WHERE number = ? AND year = ?"
-                    " AND status = 'current'",
-                    (number, year),
-                ).fetchone()
-                if existing is not None and kind is DocumentKind.ORIGINAL:
-                    raise RegistryError(
-                        "already_issued", f"{number} edition {existing[0]} already covers {year}"
-                    )
-                if existing is None and kind is not DocumentKind.ORIGINAL:
-                    raise RegistryError(
-                        "nothing_to_replace", f"{number} has no current document for {year}"
-                    )
-            edition = conn.execute(
-                "SELECT COALESCE(MAX(edition), 0) + 1 FROM documents WHERE number = ?", (number,)
-            ).fetchone()[0]
-            slot = IssueSlot(number, edition, year, kind, reason)
+            slot = _draw_slot(conn, id_number, issuer=issuer, year=year, at=at, kind=kind)
+            slot.reason = reason
             yield slot
             if slot.recorded is None:
-                raise RegistryError("not_recorded", f"{number}/{edition}: no document recorded")
+                raise RegistryError(
+                    "not_recorded", f"{slot.number}/{slot.edition}: no document recorded"
+                )
+
+    @contextmanager
+    def issuance_batch(
+        self, id_numbers: Sequence[str], *, issuer: str, year: int, at: dt.datetime
+    ) -> Iterator[list[IssueSlot | RegistryError]]:
+        """Draw numbers and editions for the originals of many people in ONE transaction.
+
+        Yields one entry per ID number, in order: an :class:`IssueSlot`, or the
+        ``already_issued`` :class:`RegistryError` of a person who holds a current document
+        for ``year`` (no slot drawn). New numbers are drawn in the order given, so serials
+        follow that order exactly as one :meth:`issuance` per person would.
+
+        The write lock is held until the block ends: the caller makes every document and
+        calls :meth:`record` for each slot inside it. Leaving the block commits all numbers,
+        rows and events together; any exception, or a slot left unrecorded
+        (``not_recorded``), rolls the whole batch back, so a crash or a failure consumes no
+        serial and leaves no row without its document. Other writers wait meanwhile (up to
+        ``WRITE_WAIT_SECONDS``): keep batches to what is made in a second or two.
+        """
+        with self.transaction() as conn:
+            slots: list[IssueSlot | RegistryError] = []
+            drawn: dict[str, IssueSlot] = {}
+            for id_number in id_numbers:
+                if (twice := drawn.get(id_number)) is not None:  # named twice in the batch
+                    slots.append(
+                        RegistryError(
+                            "already_issued",
+                            f"{twice.number} edition {twice.edition} already covers {year}",
+                        )
+                    )
+                    continue
+                try:
+                    slot = _draw_slot(conn, id_number, issuer=issuer, year=year, at=at)
+                except RegistryError as exc:
+                    if exc.reason != "already_issued":
+                        raise
+                    slots.append(exc)
+                else:
+                    drawn[id_number] = slot
+                    slots.append(slot)
+            yield slots
+            missing = [s for s in slots if isinstance(s, IssueSlot) and s.recorded is None]
+            if missing:
+                raise RegistryError(
+                    "not_recorded",
+                    f"{len(missing)} of the batch's documents not recorded, the first "
+                    f"{missing[0].number}/{missing[0].edition}",
+                )
 
     def record(
         self,
@@ -273,6 +299,44 @@ class DocumentLifecycle:
         revoked = self.document(number, edition)
         assert revoked is not None
         return revoked
+
+
+def _draw_slot(
+    conn: sqlite3.Connection,
+    id_number: str,
+    *,
+    issuer: str,
+    year: int,
+    at: dt.datetime,
+    kind: DocumentKind = DocumentKind.ORIGINAL,
+) -> IssueSlot:
+    """The person's number (drawn if new) and next edition, inside an open transaction;
+    ``already_issued`` for an original when a current document covers ``year``,
+    ``nothing_to_replace`` for a replacement without one."""
+    row = conn.execute(
+        "SELECT number FROM certificates WHERE id_number = ? AND issuer = ?",
+        (id_number, issuer),
+    ).fetchone()
+    if row is None:
+        if kind is not DocumentKind.ORIGINAL:
+            raise RegistryError("nothing_to_replace", "this person holds no certificate")
+        number = _new_number(conn, id_number=id_number, issuer=issuer, at=at)
+        return IssueSlot(number, 1, year, kind)
+    number = row[0]
+    existing = conn.execute(
+        "SELECT edition FROM documents WHERE number = ? AND year = ? AND status = 'current'",
+        (number, year),
+    ).fetchone()
+    if existing is not None and kind is DocumentKind.ORIGINAL:
+        raise RegistryError(
+            "already_issued", f"{number} edition {existing[0]} already covers {year}"
+        )
+    if existing is None and kind is not DocumentKind.ORIGINAL:
+        raise RegistryError("nothing_to_replace", f"{number} has no current document for {year}")
+    edition = conn.execute(
+        "SELECT COALESCE(MAX(edition), 0) + 1 FROM documents WHERE number = ?", (number,)
+    ).fetchone()[0]
+    return IssueSlot(number, edition, year, kind)
 
 
 def _new_number(conn: sqlite3.Connection, *, id_number: str, issuer: str, at: dt.datetime) -> str:
