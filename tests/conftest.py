@@ -10,14 +10,16 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.remote.webelement import WebElement
 
 from keys import TrustList, parse_trust_list
 from keys.private import open_key_ring
@@ -181,3 +183,24 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chro
     """Headless Debian Chromium, one per test module. Use with :data:`needs_browser`."""
     with chromium(tmp_path_factory.mktemp("chromium")) as driver:
         yield driver
+
+
+def page_replaced(element: WebElement) -> Callable[[webdriver.Chrome], bool]:
+    """A wait condition: the page holding ``element`` has been replaced by another.
+
+    Selenium's ``staleness_of`` only counts a stale-element error as "gone"; while Chromium
+    swaps the documents, the same question can instead fail with "Node with given id does not
+    belong to the document", which means the same. Any other error is raised."""
+
+    def replaced(_: webdriver.Chrome) -> bool:
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+
+    return replaced

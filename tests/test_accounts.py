@@ -28,13 +28,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.test import TestResponse
 
 from registry.idnumber import mask_id_number
 from registry.importing import load_people
-from tests.conftest import AT, DEMO, IssuedHome, needs_browser, serving
+from tests.conftest import AT, DEMO, IssuedHome, needs_browser, page_replaced, serving
 from tests.logins import PASSWORD, LoginClient, csrf_of, log_in, make_instance
 from tests.panelhome import (
     CANDIDATE_ID,
@@ -524,7 +523,7 @@ def test_login_page_in_a_real_browser(login_server: str, browser: webdriver.Chro
         browser.find_element(By.NAME, "password").send_keys(password)
         form = browser.find_element(By.CSS_SELECTOR, "form.login-form")
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        WebDriverWait(browser, 20).until(expected_conditions.staleness_of(form))
+        WebDriverWait(browser, 20).until(page_replaced(form))
 
     submit("not the password")
     assert "用户名或密码错误" in browser.find_element(By.CSS_SELECTOR, ".error").text
@@ -538,7 +537,7 @@ def test_login_page_in_a_real_browser(login_server: str, browser: webdriver.Chro
     assert browser.execute_script("return document.cookie") == ""  # HttpOnly: not for scripts
     bar = browser.find_element(By.CSS_SELECTOR, "form.account-bar")
     bar.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(bar))
+    WebDriverWait(browser, 20).until(page_replaced(bar))
     assert browser.current_url == login_server + "/login"
     browser.get(login_server + "/panel")
     assert browser.current_url == login_server + "/login?next=/panel"

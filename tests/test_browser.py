@@ -12,7 +12,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.conftest import IssuedHome, needs_browser, serving
+from tests.conftest import IssuedHome, needs_browser, page_replaced, serving
 
 pytestmark = needs_browser
 
@@ -27,7 +27,7 @@ def submit_and_wait(browser: webdriver.Chrome, css: str) -> WebElement:
     """Submit the form and wait for the next page to show ``css`` (the old page is gone)."""
     form = browser.find_element(By.TAG_NAME, "form")
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(form))
+    WebDriverWait(browser, 15).until(page_replaced(form))
     element: WebElement = WebDriverWait(browser, 15).until(
         expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css))
     )

@@ -24,7 +24,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from registry.titles.model import YearVerdict
-from tests.conftest import needs_browser, serving
+from tests.conftest import needs_browser, page_replaced, serving
 from tests.logins import PASSWORD, LoginClient, log_in, make_instance
 from tests.panelhome import (
     CANDIDATE_ID,
@@ -216,7 +216,7 @@ def log_in_browser(browser: webdriver.Chrome, base: str, target: str) -> None:
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     form = browser.find_element(By.CSS_SELECTOR, "form.login-form")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(form))
+    WebDriverWait(browser, 20).until(page_replaced(form))
 
 
 @needs_browser
@@ -235,7 +235,7 @@ def test_panel_page_in_a_real_browser(
         browser.execute_script("arguments[0].value = arguments[1]", field, value.isoformat())
     form = browser.find_element(By.CSS_SELECTOR, "form.panel-form")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(form))
+    WebDriverWait(browser, 20).until(page_replaced(form))
     table = WebDriverWait(browser, 20).until(
         expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "table.years"))
     )
