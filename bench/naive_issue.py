@@ -1,8 +1,8 @@
 """The naive reference issuance pipeline: the same steps as ``Issuer.issue`` written the way
 the libraries' documentation shows them, with their defaults, one document at a time.
 
-It is the yardstick of issue 7 ("at least 10× a naive reference measured in the same run"),
-never product code. Per person, in this order:
+It is the yardstick of the issuance target ("at least 10× a naive reference measured in the
+same run"), never product code. Per person, in this order:
 
 1. eligibility: ``Registry.activities`` and ``registry.hours.evaluate`` (the project's public
    functions: there is no other way to decide eligibility);
@@ -11,7 +11,8 @@ never product code. Per person, in this order:
 3. QR payload: ``registry.payload.encode_payload`` (CBOR, COSE_Sign1 ES256, Base45) with the
    active QR key, as cecert does;
 4. page: a new reportlab ``Canvas``, the CJK font (WenQuanYi Zen Hei) parsed and registered
-   again for this document, reportlab's defaults (ASCII85-wrapped streams), the same text
+   again for this document (with ``font_once=True``: once per process, the stronger
+   reference), reportlab's defaults (ASCII85-wrapped streams), the same text
    content as a certificate (titles, holder, hours per category, every counted record,
    issuer, date), a QR code from ``qrcode.QRCode()`` with its defaults (level M, smallest
    fitting version, automatic mask) drawn one ``rect`` per dark module;
@@ -88,14 +89,23 @@ class NaiveIssuer:
     own ``naive.sqlite``; the project's registry is only read."""
 
     def __init__(
-        self, *, registry: Registry, ring: KeyRing, config: BureauConfig, out_dir: Path
+        self,
+        *,
+        registry: Registry,
+        ring: KeyRing,
+        config: BureauConfig,
+        out_dir: Path,
+        font_once: bool = False,
     ) -> None:
         self._registry = registry
+        self._font_once = font_once
         self._ring = ring
         self._config = config
         self._out_dir = out_dir
         out_dir.mkdir(parents=True, exist_ok=True)
         self._font_path = str(FontSet.discover().primary.path)
+        if font_once:
+            pdfmetrics.registerFont(TTFont(_FONT, self._font_path))
         self._signer = _SealKeySigner(ring.seal)
         self._db = sqlite3.connect(out_dir / "naive.sqlite")
         self._db.execute(
@@ -220,8 +230,9 @@ class NaiveIssuer:
         rows: list[tuple[str, str, int]],
         payload: str,
     ) -> bytes:
-        with self._step("  of which font registration"):
-            pdfmetrics.registerFont(TTFont(_FONT, self._font_path))
+        if not self._font_once:
+            with self._step("  of which font registration"):
+                pdfmetrics.registerFont(TTFont(_FONT, self._font_path))
         buffer = BytesIO()
         canvas = Canvas(buffer, pagesize=A4)
         canvas.setFont(_FONT, 26)
