@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import multiprocessing
 import os
 import signal
@@ -141,6 +142,10 @@ class WorkerPool:
         self._conns: list[Connection] = []
         self._processes: list[multiprocessing.process.BaseProcess] = []
         parent_pid = os.getpid()
+        # Objects that exist now (fonts, templates, seal parts) are never collected in a
+        # worker: kept out of its collector, they are not written to, so their pages stay
+        # shared with this process instead of being copied on the first collection.
+        gc.freeze()
         for _ in range(workers):
             parent_end, child_end = context.Pipe()
             process = context.Process(
@@ -153,6 +158,7 @@ class WorkerPool:
             child_end.close()
             self._conns.append(parent_end)
             self._processes.append(process)
+        gc.unfreeze()
 
     def __enter__(self) -> WorkerPool:
         return self
