@@ -115,9 +115,14 @@ class RateLimiter:
             db.close()
 
     def _connect(self) -> sqlite3.Connection:
+        # The counters are not worth an fsync: with synchronous=NORMAL every WAL checkpoint
+        # flushed the file to disk inside a request (verify p99 8.7 ms against 2.4 ms with
+        # the file on tmpfs). A crash of the server loses nothing that matters; a power
+        # loss may leave the file damaged, and the server then refuses to start
+        # (bad_config, naming the file) until it is deleted: buckets simply start full.
         db = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA synchronous=OFF")
         return db
 
     def _connection(self) -> sqlite3.Connection:
