@@ -70,6 +70,52 @@ def _object(number: int, body: bytes) -> bytes:
     return b"%d 0 obj\n" % number + body + b"\nendobj\n"
 
 
+class _Revision:
+    """One incremental update being written after ``head``: objects appended with their
+    offsets, then the signature dictionary with its placeholders, then the cross-reference
+    section (the same steps for the seal's revision and the document timestamp's)."""
+
+    def __init__(self, head: bytes) -> None:
+        self.parts = [head]
+        self.offsets: list[tuple[int, int]] = []
+        self.position = len(head)
+
+    def add(self, number: int, body: bytes) -> None:
+        """Append object ``number`` with dictionary ``body``."""
+        chunk = _object(number, body)
+        self.offsets.append((number, self.position))
+        self.parts.append(chunk)
+        self.position += len(chunk)
+
+    def add_rendered(self, base: int, objects: bytes, local_offsets: tuple[int, ...]) -> None:
+        """Append a template rendered from object number ``base`` on."""
+        self.offsets.extend((base + i, self.position + o) for i, o in enumerate(local_offsets))
+        self.parts.append(objects)
+        self.position += len(objects)
+
+    def add_signature(self, number: int, reserved: int, rest: bytes) -> tuple[int, int]:
+        """Append signature dictionary ``number``: ``/Contents`` of ``reserved`` hex digits
+        and a ``/ByteRange`` placeholder, then ``rest`` (which closes the dictionary).
+        Returns where the ``/Contents`` string and the ``/ByteRange`` array start."""
+        contents, byte_range = signature_placeholder(reserved)
+        opening = b"%d 0 obj\n<<\n" % number
+        self.offsets.append((number, self.position))
+        contents_at = self.position + len(opening) + len(b"/Contents ")
+        range_at = contents_at + len(contents) - len(b"/Contents ") + 1 + len(b"/ByteRange ")
+        chunk = b"".join((opening, contents, b"\n", byte_range, rest, b"\nendobj\n"))
+        self.parts.append(chunk)
+        self.position += len(chunk)
+        return contents_at, range_at
+
+    def finish(self, trailer: bytes, reserved: int, at: tuple[int, int]) -> Prepared:
+        """The whole file with its cross-reference section, byte range filled in."""
+        self.parts.append(cross_reference(self.position, self.offsets, trailer))
+        contents_at, range_at = at
+        prepared = Prepared(bytearray(b"".join(self.parts)), contents_at, reserved)
+        set_byte_range(prepared, range_at)
+        return prepared
+
+
 @dataclass(frozen=True, slots=True)
 class SealedLayout:
     """What the timestamp revision needs from the signature revision of one file."""
@@ -180,44 +226,21 @@ class SignatureRevision:
             b"/Perms << /DocMDP %d 0 R >>" % (form, signature),
         )
         head = page.data if page.data.endswith(b"\n") else page.data + b"\n"
-        parts = [head]
-        offsets: list[tuple[int, int]] = []
-        position = len(head)
-        for number, body in (
-            (page.page, _with_entries(page.page_dictionary, b"/Annots [ %d 0 R ]" % widget)),
-            (page.root, catalog),
-        ):
-            chunk = _object(number, body)
-            offsets.append((number, position))
-            parts.append(chunk)
-            position += len(chunk)
-        offsets.extend((base + i, position + o) for i, o in enumerate(local_offsets))
-        parts.append(objects)
-        position += len(objects)
-        contents, byte_range = signature_placeholder(self._reserved)
-        opening = b"%d 0 obj\n<<\n" % signature
-        offsets.append((signature, position))
-        contents_at = position + len(opening) + len(b"/Contents ")
-        range_at = contents_at + len(contents) - len(b"/Contents ") + 1 + len(b"/ByteRange ")
-        chunk = b"".join(
-            (
-                opening,
-                contents,
-                b"\n",
-                byte_range,
-                b"\n/Type /Sig\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.CAdES.detached\n/M ",
-                _pdf_date(at),
-                self._tail,
-                b"\nendobj\n",
-            )
+        revision = _Revision(head)
+        revision.add(page.page, _with_entries(page.page_dictionary, b"/Annots [ %d 0 R ]" % widget))
+        revision.add(page.root, catalog)
+        revision.add_rendered(base, objects, local_offsets)
+        where = revision.add_signature(
+            signature,
+            self._reserved,
+            b"\n/Type /Sig\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.CAdES.detached\n/M "
+            + _pdf_date(at)
+            + self._tail,
         )
-        parts.append(chunk)
-        position += len(chunk)
+        position = revision.position
         file_id = page.file_id or secrets.token_hex(16).encode("ascii")
         trailer = _trailer(signature + 1, page, file_id, page.xref)
-        parts.append(cross_reference(position, offsets, trailer))
-        prepared = Prepared(bytearray(b"".join(parts)), contents_at, self._reserved)
-        set_byte_range(prepared, range_at)
+        prepared = revision.finish(trailer, self._reserved, where)
         return prepared, SealedLayout(catalog, form, widget, signature + 1, position, file_id)
 
 
@@ -318,42 +341,19 @@ class TimestampRevision:
             _bound(self._rendered)
             rendered = self._rendered[key] = self._template.render(base, (page.page, stamp))
         objects, local_offsets = rendered
-        parts = [sealed]
-        position = len(sealed)
-        offsets: list[tuple[int, int]] = []
+        revision = _Revision(sealed)
         annots = b"/Annots [ %d 0 R %d 0 R ]" % (layout.widget, widget)
-        for number, body in (
-            (page.page, _with_entries(page.page_dictionary, annots)),
-            (page.root, _with_entries(layout.catalog, b"/DSS %d 0 R" % (base + self._dss))),
-            (
-                layout.form,
-                b"<<\n/Fields [ %d 0 R %d 0 R ]\n/SigFlags 3\n>>" % (layout.widget, widget),
-            ),
-        ):
-            chunk = _object(number, body)
-            offsets.append((number, position))
-            parts.append(chunk)
-            position += len(chunk)
-        offsets.extend((base + i, position + o) for i, o in enumerate(local_offsets))
-        parts.append(objects)
-        position += len(objects)
-        contents, byte_range = signature_placeholder(self._reserved)
-        opening = b"%d 0 obj\n<<\n" % stamp
-        offsets.append((stamp, position))
-        contents_at = position + len(opening) + len(b"/Contents ")
-        range_at = contents_at + len(contents) - len(b"/Contents ") + 1 + len(b"/ByteRange ")
-        chunk = (
-            opening
-            + contents
-            + b"\n"
-            + byte_range
-            + b"\n/Type /DocTimeStamp\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.RFC3161\n>>"
-            + b"\nendobj\n"
+        revision.add(page.page, _with_entries(page.page_dictionary, annots))
+        revision.add(page.root, _with_entries(layout.catalog, b"/DSS %d 0 R" % (base + self._dss)))
+        revision.add(
+            layout.form, b"<<\n/Fields [ %d 0 R %d 0 R ]\n/SigFlags 3\n>>" % (layout.widget, widget)
         )
-        parts.append(chunk)
-        position += len(chunk)
+        revision.add_rendered(base, objects, local_offsets)
+        where = revision.add_signature(
+            stamp,
+            self._reserved,
+            b"\n/Type /DocTimeStamp\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.RFC3161\n>>",
+        )
         trailer = _trailer(stamp + 1, page, layout.file_id, layout.xref)
-        parts.append(cross_reference(position, offsets, trailer))
-        prepared = Prepared(bytearray(b"".join(parts)), contents_at, self._reserved)
-        set_byte_range(prepared, range_at)
+        prepared = revision.finish(trailer, self._reserved, where)
         return prepared

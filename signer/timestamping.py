@@ -25,7 +25,7 @@ from pyhanko.sign.general import as_signing_certificate_v2
 from pyhanko.sign.timestamps import TimeStamper
 
 from keys.private import SealSigner
-from signer.cms import message_digest_attribute
+from signer.cms import attribute, der, message_digest_attribute
 from signer.errors import IssuanceError
 
 TSA_POLICY = "2.25.153431084210117607064044160590551990491"
@@ -41,21 +41,6 @@ def _cms_time(at: dt.datetime) -> cms.Time:
     if at.year < 2050:
         return cms.Time({"utc_time": core.UTCTime(at)})
     return cms.Time({"generalized_time": core.GeneralizedTime(at)})
-
-
-def _der(tag: int, *parts: bytes) -> bytes:
-    """One DER TLV: ``tag``, definite length, the concatenated ``parts``."""
-    content = b"".join(parts)
-    size = len(content)
-    if size < 0x80:
-        return bytes((tag, size)) + content
-    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
-    return bytes((tag, 0x80 | len(length))) + length + content
-
-
-def _attribute(kind: str, value: Any) -> bytes:
-    der: bytes = cms.CMSAttribute({"type": cms.CMSAttributeType(kind), "values": (value,)}).dump()
-    return der
 
 
 _SEQUENCE, _SET, _OCTET_STRING, _CONTEXT_0 = 0x30, 0x31, 0x04, 0xA0
@@ -84,17 +69,17 @@ class TimeStampingUnit:
         self._sid = cms.IssuerAndSerialNumber(
             {"issuer": certificate.issuer, "serial_number": certificate.serial_number}
         ).dump()
-        self._tsa_name = _der(
+        self._tsa_name = der(
             _CONTEXT_0, x509.GeneralName(name="directory_name", value=certificate.subject).dump()
         )
         self._head = (
             core.Integer(1).dump() + core.ObjectIdentifier(TSA_POLICY).dump()
         )  # TSTInfo: version, policy
-        self._content_type = _attribute("content_type", "tst_info")
-        self._signing_certificate = _attribute(
+        self._content_type = attribute("content_type", "tst_info")
+        self._signing_certificate = attribute(
             "signing_certificate_v2", as_signing_certificate_v2(certificate, "sha256")
         )
-        self._certificates = _der(_CONTEXT_0, tsa.certificate.der)
+        self._certificates = der(_CONTEXT_0, tsa.certificate.der)
         self._signed_data_type = cms.ContentType("signed_data").dump()
         self._tst_info_type = cms.ContentType("tst_info").dump()
         self._dummy: cms.ContentInfo | None = None
@@ -126,10 +111,10 @@ class TimeStampingUnit:
         # no sign byte), and every token of the unit has the same size (pyHanko sizes the
         # document timestamp on a first one).
         serial = secrets.randbits(63) | (1 << 62)
-        tst_info = _der(
+        tst_info = der(
             _SEQUENCE,
             self._head,
-            _der(_SEQUENCE, self._sha256, _der(_OCTET_STRING, message_digest)),
+            der(_SEQUENCE, self._sha256, der(_OCTET_STRING, message_digest)),
             b"\x02\x08" + serial.to_bytes(8, "big"),
             gen_time,
             self._tsa_name,
@@ -142,31 +127,31 @@ class TimeStampingUnit:
                 message_digest_attribute(_HASHES[md_algorithm](tst_info).digest()),
             )
         )
-        signature = self._tsa.sign_der(_der(_SET, *attributes))
-        signer_info = _der(
+        signature = self._tsa.sign_der(der(_SET, *attributes))
+        signer_info = der(
             _SEQUENCE,
             _VERSION_1,
             self._sid,
             self._sha256,
-            _der(_CONTEXT_0, *attributes),  # signedAttrs [0] IMPLICIT
+            der(_CONTEXT_0, *attributes),  # signedAttrs [0] IMPLICIT
             self._ecdsa,
-            _der(_OCTET_STRING, signature),
+            der(_OCTET_STRING, signature),
         )
-        signed_data = _der(
+        signed_data = der(
             _SEQUENCE,
             _VERSION_3,
-            _der(_SET, self._sha256),
-            _der(
+            der(_SET, self._sha256),
+            der(
                 _SEQUENCE,
                 self._tst_info_type,
-                _der(_CONTEXT_0, _der(_OCTET_STRING, tst_info)),
+                der(_CONTEXT_0, der(_OCTET_STRING, tst_info)),
             ),
             # The unit's certificate only (RFC 3161 certReq): its issuer is the root of the
             # trust list, and the document's DSS carries it anyway.
             self._certificates,
-            _der(_SET, signer_info),
+            der(_SET, signer_info),
         )
-        return _der(_SEQUENCE, self._signed_data_type, _der(_CONTEXT_0, signed_data))
+        return der(_SEQUENCE, self._signed_data_type, der(_CONTEXT_0, signed_data))
 
     def _times(self, at: dt.datetime) -> tuple[bytes, bytes]:
         """The DER ``genTime`` and signing-time attribute for ``at``, kept for the last
@@ -177,7 +162,7 @@ class TimeStampingUnit:
             cached = self._last_times = (
                 at,
                 core.GeneralizedTime(utc).dump(),
-                _attribute("signing_time", _cms_time(utc)),
+                attribute("signing_time", _cms_time(utc)),
             )
         return cached[1], cached[2]
 
