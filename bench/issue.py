@@ -99,7 +99,7 @@ def _rss_child(count: int, workers: int, results: multiprocessing.Queue) -> None
         bench.registry.close()
     if report.issued_count != count:
         raise SystemExit(f"the batch of {count} issued {report.issued_count}")
-    results.put((count, before, peak, workers_peak, run.cpu))
+    results.put((count, before, peak, workers_peak, run.cpu, run.wall))
 
 
 def rss_batches(sizes: list[int], workers: int) -> None:
@@ -112,20 +112,20 @@ def rss_batches(sizes: list[int], workers: int) -> None:
     )
     print(
         f"  {'batch':>7}  {'before':>9}  {'peak while issuing':>18}  {'growth':>8}"
-        f"  {'workers peak':>12}  CPU ms/cert"
+        f"  {'workers peak':>12}  CPU ms/cert  certificates/s (wall)"
     )
     context = multiprocessing.get_context("spawn")
     for size in sizes:
         results = context.Queue()
         child = context.Process(target=_rss_child, args=(size, workers, results))
         child.start()
-        count, before, peak, workers_peak, cpu = results.get()
+        count, before, peak, workers_peak, cpu, wall = results.get()
         child.join()
         if child.exitcode != 0:
             raise SystemExit(f"the batch of {size} failed (exit code {child.exitcode})")
         print(
             f"  {count:7d}  {before:6.1f} MB  {peak:15.1f} MB  {peak - before:+5.1f} MB"
-            f"  {workers_peak:9.1f} MB  {1000 * cpu / count:8.1f}"
+            f"  {workers_peak:9.1f} MB  {1000 * cpu / count:11.1f}  {count / wall:15.1f}"
         )
 
 
