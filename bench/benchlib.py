@@ -264,8 +264,8 @@ def timed() -> Iterator[Timing]:
         result.cpu = time.process_time() - cpu
 
 
-def print_header(title: str) -> None:
-    """Name the bench and the machine it ran on."""
+def print_header(title: str, *, mode: str = "one process, one thread") -> None:
+    """Name the bench, how it runs (``mode``) and the machine it ran on."""
     versions = ", ".join(
         f"{name} {metadata.version(name)}"
         for name in ("cryptography", "pyhanko", "reportlab", "qrcode", "cbor2")
@@ -277,7 +277,7 @@ def print_header(title: str) -> None:
     )
     print(f"python:  {platform.python_implementation()} {platform.python_version()}; {versions}")
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"mode:    one process, one thread; load average at start {load}")
+    print(f"mode:    {mode}; load average at start {load}")
 
 
 def status_mb(field: str = "VmRSS") -> float:

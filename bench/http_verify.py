@@ -202,7 +202,10 @@ def main(argv: list[str] | None = None) -> int:
         help="requests timed and profiled in process after the load runs (0 skips)",
     )
     args = parser.parse_args(argv)
-    print_header("cecert HTTP verification benchmark: POST /api/v1/verify under gunicorn")
+    print_header(
+        "cecert HTTP verification benchmark: POST /api/v1/verify under gunicorn",
+        mode="gunicorn server processes and a load tool",
+    )
 
     wrk = find_wrk(not args.no_install) if args.load_tool == "wrk" else None
     if args.load_tool == "wrk" and wrk is None:

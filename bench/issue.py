@@ -202,7 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     count: int = args.count
     naive_count: int = count if args.naive_count is None else args.naive_count
-    print_header("cecert issuance benchmark: Issuer.issue(year=2025) against a naive pipeline")
+    print_header(
+        "cecert issuance benchmark: Issuer.issue(year=2025) against a naive pipeline",
+        mode="the issuing process with its worker processes; the naive reference in one process",
+    )
 
     rates: dict[int, tuple[float, float]] = {}
     for workers in [int(w) for w in args.workers.split(",")] if count > 0 else []:

@@ -117,7 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [int(n) for n in args.sizes.split(",")]
     workers = [int(n) for n in args.workers.split(",")]
-    print_header("cecert issuance sweep: Issuer.issue by batch size and worker count")
+    print_header(
+        "cecert issuance sweep: Issuer.issue by batch size and worker count",
+        mode="the issuing process with 1 or more worker processes",
+    )
     print()
     print(f"  {'batch':>7}  {'workers':>7}  {'wall s':>8}  {'CPU s':>8}  {'cert/s wall':>11}"
           f"  {'cert/CPU-s':>10}  {'CPU ms/cert':>11}")  # fmt: skip

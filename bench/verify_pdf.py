@@ -179,7 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     count: int = args.count
     exact_count: int = args.exact_count
-    print_header("cecert PDF verification benchmark: Verifier.verify_pdf")
+    print_header(
+        "cecert PDF verification benchmark: Verifier.verify_pdf",
+        mode="one process, then --processes forked processes at once",
+    )
 
     with tempfile.TemporaryDirectory(prefix="cecert-bench-") as tmp:
         home = issued_home(Path(tmp), CERTIFICATES)
