@@ -149,13 +149,25 @@ def test_cms_is_canonical_der(sealed: dict[Assembly, bytes]) -> None:
     DER (a SET OF sorted by encoding, minimal lengths), not merely BER that parses."""
     reader = PdfFileReader(BytesIO(sealed[Assembly.PARTS]))
     (signature,) = reader.embedded_regular_signatures
-    raw = signature.pkcs7_content.rstrip(b"\0")
+    raw = _der_value(signature.pkcs7_content)
     info = cms.ContentInfo.load(raw, strict=True)
     attributes = info["content"]["signer_infos"][0]["signed_attrs"]
     original = attributes.dump()
     assert attributes.dump(force=True) == original
     encoded = [a.dump() for a in attributes]
     assert encoded == sorted(encoded)
+
+
+def _der_value(padded: bytes) -> bytes:
+    """The DER value at the start of ``/Contents``, without the zero padding after it.
+
+    Found from its length header: stripping trailing zeros instead would also cut a value
+    that itself ends in 0x00 (its last signature byte, one time in 256)."""
+    first = padded[1]
+    if first < 0x80:
+        return padded[: 2 + first]
+    count = first & 0x7F
+    return padded[: 2 + count + int.from_bytes(padded[2 : 2 + count], "big")]
 
 
 @pytest.mark.parametrize("size", [0, 1, 127, 128, 255, 256, 65535, 65536])
