@@ -151,19 +151,7 @@ class SignatureRevision:
         # external 1 the signature dictionary.
         template.add(_dict(Fields=generic.ArrayObject([Local(1)]), SigFlags=_int(3)))
         width, height = box[2] - box[0], box[3] - box[1]
-        template.add(
-            _dict(
-                FT=_name("/Sig"),
-                T=generic.TextStringObject(field_name),
-                Type=_name("/Annot"),
-                Subtype=_name("/Widget"),
-                F=_int(132),  # Print + Locked
-                Rect=generic.ArrayObject(_int(v) for v in box),
-                P=External(0),
-                AP=_dict(N=Local(2)),
-                V=External(1),
-            )
-        )
+        template.add(_signature_widget(field_name, box, AP=_dict(N=Local(2))))
         writer = PdfFileWriter()  # type: ignore[no-untyped-call]
         artwork = writer.import_page_as_xobject(PdfFileReader(BytesIO(seal_pdf)), page_ix=0)
         x1, y1, x2, y2 = (float(v) for v in artwork.get_object()["/BBox"])
@@ -254,6 +242,25 @@ def _bound(cache: dict[tuple[int, int], tuple[bytes, tuple[int, ...]]]) -> None:
         cache.clear()
 
 
+def _signature_widget(
+    field_name: str, rect: tuple[int, int, int, int], **entries: object
+) -> generic.DictionaryObject:
+    """A signature field merged with its widget annotation on the page (external 0), its
+    value the signature dictionary (external 1), printed and locked (``/F 132``); ``entries``
+    come between ``/P`` and ``/V``, in the order pyHanko writes them."""
+    return _dict(
+        FT=_name("/Sig"),
+        T=generic.TextStringObject(field_name),
+        Type=_name("/Annot"),
+        Subtype=_name("/Widget"),
+        F=_int(132),  # Print + Locked
+        Rect=generic.ArrayObject(_int(v) for v in rect),
+        P=External(0),
+        **entries,
+        V=External(1),
+    )
+
+
 def _text(value: str) -> bytes:
     buffer = BytesIO()
     generic.TextStringObject(value).write_to_stream(buffer)
@@ -314,17 +321,7 @@ class TimestampRevision:
             )
         )
         template.add(
-            _dict(
-                FT=_name("/Sig"),
-                T=generic.TextStringObject(field_name),
-                Type=_name("/Annot"),
-                Subtype=_name("/Widget"),
-                F=_int(132),
-                Rect=generic.ArrayObject(_int(0) for _ in range(4)),
-                P=External(0),
-                TU=generic.TextStringObject("Timestamp"),
-                V=External(1),
-            )
+            _signature_widget(field_name, (0, 0, 0, 0), TU=generic.TextStringObject("Timestamp"))
         )
         self._template = template
         self._rendered: dict[tuple[int, int], tuple[bytes, tuple[int, ...]]] = {}
