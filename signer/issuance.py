@@ -33,7 +33,13 @@ from registry.store import DocumentRecord, IssueSlot, Registry
 from signer.errors import IssuanceError
 from signer.layout import PageRenderer
 from signer.lifecycle import DocumentEditions
-from signer.making import DocumentJob, DocumentMaker, sync_directories, write_atomically
+from signer.making import (
+    DocumentJob,
+    DocumentMaker,
+    MadeDocument,
+    sync_directories,
+    write_atomically,
+)
 from signer.workers import WorkerPool
 
 Progress = Callable[[int, int], None]
@@ -277,29 +283,19 @@ class Issuer(DocumentEditions):
             # make the rest; the commit waits for the folder's fsync, so no row is ever
             # committed before its file is durable.
             recorded: list[DocumentRecord] = []
-            folders: list[Path] = []
+            written: list[Path] = []
             try:
                 for (drawn_slot, _person, evaluation), document in zip(
                     drawn, pool.imap(jobs), strict=True
                 ):
-                    folders.append(Path(document.pdf_path))
-                    recorded.append(
-                        self._registry.record(
-                            drawn_slot,
-                            policy_id=evaluation.summary.policy_id,
-                            summary=evaluation.summary,
-                            payload=document.payload,
-                            pdf_sha256=document.pdf_sha256,
-                            pdf_path=document.pdf_path,
-                            at=at,
-                        )
-                    )
+                    written.append(Path(document.pdf_path))
+                    recorded.append(self._record(drawn_slot, evaluation.summary, document, at=at))
             except BaseException:
                 # Stop every worker before the batch is rolled back: none may put a file in
                 # place once its number is free again for another writer to draw.
                 pool.close(graceful=False)
                 raise
-            sync_directories(folders)
+            sync_directories(written)
         records = iter(recorded)
         for slot, (person, _evaluation) in zip(slots, batch, strict=True):
             if isinstance(slot, IssueSlot):
@@ -332,6 +328,20 @@ class Issuer(DocumentEditions):
             summary = evaluation.summary
         job = DocumentJob.of(slot, person, evaluation, summary)
         made = self._maker.make(job, at=at, carried=carried)
+        return self._record(slot, summary, made, at=at, carried=carried, note=note)
+
+    def _record(
+        self,
+        slot: IssueSlot,
+        summary: HoursSummary,
+        made: MadeDocument,
+        *,
+        at: dt.datetime,
+        carried: str | None = None,
+        note: str | None = None,
+    ) -> DocumentRecord:
+        """Record ``made`` (durably written) as the document of ``slot``, stating
+        ``summary``: in the open issuance transaction, one call per document."""
         return self._registry.record(
             slot,
             policy_id=summary.policy_id,
