@@ -29,6 +29,7 @@ from registry.importing.values import (
     parse_year,
 )
 from registry.model import Activity, Category, Person, RecordStatus, TitleLevel, parse_region
+from registry.series import series_named
 
 T = TypeVar("T")
 
@@ -102,7 +103,9 @@ class _Cells:
 
 
 def person_from_row(row: RawRow, *, today: dt.date) -> Person | BadRow:
-    """Build a :class:`Person` from a row of a people file; ``today`` bounds birth dates."""
+    """Build a :class:`Person` from a row of a people file; ``today`` bounds birth dates.
+    The series is stored under its official name (``registry.series``): an alias such as
+    ``卫生`` becomes ``卫生技术``, an unknown name is a bad row."""
 
     def id_number(text: str, column: str) -> str:
         return parse_id_number(text, today=today, field=column)
@@ -110,11 +113,17 @@ def person_from_row(row: RawRow, *, today: dt.date) -> Person | BadRow:
     def region(text: str, column: str) -> str:
         return parse_region(text, field=column)
 
+    def series(text: str, column: str) -> str:
+        try:
+            return series_named(text).name
+        except RegistryError as exc:
+            raise RegistryError(exc.reason, f"{column}: {exc.message}") from exc
+
     cells = _Cells(row)
     id_number_ = cells.required("id_number", id_number, _PLACEHOLDER_TEXT)
     name = cells.required("name", _text, _PLACEHOLDER_TEXT)
     employer = cells.required("employer", _text, _PLACEHOLDER_TEXT)
-    series = cells.required("series", _text, _PLACEHOLDER_TEXT)
+    series_ = cells.required("series", series, _PLACEHOLDER_TEXT)
     title_level = cells.required("title_level", parse_title_level, TitleLevel.JUNIOR)
     title_date = cells.required("title_date", parse_date, _PLACEHOLDER_DATE)
     region_ = cells.required("region", region, _PLACEHOLDER_REGION)
@@ -123,7 +132,7 @@ def person_from_row(row: RawRow, *, today: dt.date) -> Person | BadRow:
             id_number=id_number_,
             name=name,
             employer=employer,
-            series=series,
+            series=series_,
             title_level=title_level,
             title_date=title_date,
             region=region_,
@@ -134,9 +143,10 @@ def person_from_row(row: RawRow, *, today: dt.date) -> Person | BadRow:
 def activity_from_row(row: RawRow, *, today: dt.date) -> Activity | BadRow:
     """Build an :class:`Activity` from a row of an activities file.
 
-    Exactly one of ``hours`` and ``days`` must be given; days count
-    :data:`registry.model.HOURS_PER_DAY` hours each. ``today`` bounds the birth date in the
-    ID number.
+    Exactly one of ``hours`` and ``days`` must be given, except for an achievement (a row
+    with a ``role``), which carries no hours of its own: the role decides them, and both may
+    be left blank. Days count :data:`registry.model.HOURS_PER_DAY` hours each. ``today``
+    bounds the birth date in the ID number.
     """
 
     def id_number(text: str, column: str) -> str:
@@ -149,7 +159,7 @@ def activity_from_row(row: RawRow, *, today: dt.date) -> Activity | BadRow:
     kind = cells.required("kind", _text, _PLACEHOLDER_TEXT)
     title = cells.required("title", _text, _PLACEHOLDER_TEXT)
     course_code = cells.text("course_code", required=False)
-    minutes = _minutes(cells)
+    minutes = _minutes(cells, achievement=bool(cells.text("role", required=False)))
     start_date = cells.optional("start_date", parse_date)
     end_date = cells.optional("end_date", parse_date)
     if start_date and end_date and end_date < start_date:
@@ -181,7 +191,7 @@ def activity_from_row(row: RawRow, *, today: dt.date) -> Activity | BadRow:
     )
 
 
-def _minutes(cells: _Cells) -> int:
+def _minutes(cells: _Cells, *, achievement: bool) -> int:
     hours = cells.text("hours", required=False)
     days = cells.text("days", required=False)
     if hours and days:
@@ -191,6 +201,9 @@ def _minutes(cells: _Cells) -> int:
         return cells.required("hours", parse_hours, 0)
     if days:
         return cells.required("days", parse_days, 0)
-    if not (cells.unreadable("hours") or cells.unreadable("days")):
-        cells.problems.append("hours, days: one of them is required")
+    if not (achievement or cells.unreadable("hours") or cells.unreadable("days")):
+        cells.problems.append(
+            "hours, days: 须填写学时或天数之一（成果类记录填写 role 即可）"
+            "(one of them is required; an achievement gives its role instead)"
+        )
     return 0
