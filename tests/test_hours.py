@@ -8,8 +8,11 @@ from typing import Any
 import pytest
 
 from registry.errors import RegistryError
-from registry.hours import builtin_policies, evaluate, get_policy, policy_from_mapping
+from registry.hours import Subject, builtin_policies, evaluate, get_policy, policy_from_mapping
 from registry.model import Activity, Category, RecordStatus
+from registry.series import series_named
+
+ENGINEER = Subject("440106", series_named("工程技术"))
 
 
 def record(
@@ -42,6 +45,7 @@ def test_gd_2010_met_and_each_category_on_its_own() -> None:
             record(Category.ELECTIVE, 12),
         ],
         year=2025,
+        subject=ENGINEER,
     )
     assert met.met
     assert met.summary.total_counted == 72 * 60
@@ -54,6 +58,7 @@ def test_gd_2010_met_and_each_category_on_its_own() -> None:
             record(Category.ELECTIVE, 12),
         ],
         year=2025,
+        subject=ENGINEER,
     )
     assert not short.met
     assert [s.rule for s in short.shortfalls] == ["category_minimum:public"]
@@ -69,6 +74,7 @@ def test_only_confirmed_records_count() -> None:
             record(Category.ELECTIVE, 12),
         ],
         year=2025,
+        subject=ENGINEER,
     )
     assert result.summary.counted(Category.PUBLIC) == 0
     assert "category_minimum:public" in {s.rule for s in result.shortfalls}
@@ -84,8 +90,20 @@ def base_policy() -> dict[str, Any]:
         "effective_from": dt.date(2010, 1, 1),
         "series": [],
         "levels": [],
-        "requirements": {"total": "72", "public": "18"},
+        "clause": [clause()],
     }
+
+
+def clause(**extra: Any) -> dict[str, Any]:
+    return {
+        "id": "task",
+        "cite": "000 一(三)",
+        "text": "每年不少于72学时",
+        "effective_from": dt.date(2010, 1, 1),
+        "rule": "requirement",
+        "total": "72",
+        "public": "18",
+    } | extra
 
 
 @pytest.mark.parametrize(
@@ -94,9 +112,13 @@ def base_policy() -> dict[str, Any]:
         ("effective_from", "2010-01-01"),
         ("effective_to", "2020-12-31"),
         ("series", "会计"),
+        ("series", ["会记"]),
+        ("series", ["会计专业"]),
         ("levels", "senior"),
         ("id", ""),
         ("levels", ["expert"]),
+        ("jurisdiction", "44"),
+        ("clause", []),
     ],
 )
 def test_policy_files_are_checked_when_loaded(key: str, value: object) -> None:
@@ -117,22 +139,61 @@ def test_unknown_keys_and_unknown_policy() -> None:
 
 
 @pytest.mark.parametrize(
-    ("extra", "fragment"),
+    ("changes", "fragment"),
     [
-        ({"make_up": [{"year": 2018, "category": "public", "until": dt.date(2019, 6, 30),
-                       "x": 1}]}, "make_up"),
-        ({"conversions": {"achievement_kinds": [], "main": "28", "contributor": "14",
-                          "achievement_cap": "28", "degree_kinds": [], "degree_cap": "72",
-                          "bonus": "1"}}, "conversions"),
-        ({"title": {"years": {"default": "current_year", "seniour": "since_title"}}},
-         "title.years"),
-        ({"rules": {"public_cap": 0.333}}, "public_cap"),
-        ({"rules": {"dedupe_public_courses": "false"}}, "dedupe_public_courses"),
-        ({"title": {"years": {"default": "current_year"}, "require_policy": 7}}, "require_policy"),
+        ({"bonus": 1}, "unknown keys ['bonus']"),
+        ({"rule": "requirements"}, "is not one of"),
+        ({"total": 72}, "quoted decimal"),
+        ({"effective_from": "2010-01-01"}, "TOML date"),
+        ({"until": dt.date(2009, 12, 31)}, "before"),
+        ({"effective_from": dt.date(2009, 1, 1)}, "outside the policy's"),
+        ({"effective_from": dt.date(2010, 3, 1)}, "whole years"),
+        ({"until": dt.date(2012, 6, 30)}, "whole years"),
+        ({"place": "440100"}, "only a rule about records has a place"),
+        ({"levels": ["expert"]}, "levels"),
+        ({"rule": "public_cap", "cap": 0.333}, "cap"),
+        ({"rule": "public_cap", "cap": "4/3"}, "between 0 and 1"),
+        ({"rule": "confirmation", "categories": ["public"], "by": ["boss"]}, "by"),
+        ({"rule": "confirmation", "categories": ["public"], "by": ["system"],
+          "sectors": ["mining"]}, "unknown sectors"),
+        ({"rule": "confirmation", "categories": ["public"], "by": ["system"],
+          "place": "360000"}, "outside 440000"),
+        ({"rule": "make_up", "year": 2018, "category": "public"}, "has an end"),
+        ({"rule": "series_policy", "series": ["会计专业"], "policy": "x"}, "official name"),
+        ({"rule": "title", "years": {"default": "current_year", "seniour": "since_title"}},
+         "years"),
+        ({"rule": "title", "years": {"default": "current_year"}, "require_policy": 7},
+         "require_policy"),
+        ({"rule": "cycle", "max_years": 5, "cutoff": "02-30", "hours_per_year": "72"},
+         "cutoff"),
     ],
 )  # fmt: skip
-def test_policy_sections_refuse_what_they_do_not_know(extra: dict[str, Any], fragment: str) -> None:
+def test_clauses_refuse_what_they_do_not_know(changes: dict[str, Any], fragment: str) -> None:
+    base = clause()
+    if changes.get("rule", "requirement") != "requirement":
+        base = {k: base[k] for k in ("id", "cite", "text", "effective_from")}
+    raw = base_policy() | {"clause": [clause(), base | changes | {"id": "other"}]}
     with pytest.raises(RegistryError) as caught:
-        policy_from_mapping(base_policy() | extra, source="x-1.toml")
+        policy_from_mapping(raw, source="x-1.toml")
     assert caught.value.reason == "bad_policy"
     assert fragment in str(caught.value)
+    assert "x-1.toml" in str(caught.value)
+
+
+def test_two_clauses_deciding_the_same_thing_on_the_same_day_are_refused() -> None:
+    later = clause(id="task-2018", effective_from=dt.date(2018, 1, 1), total="90")
+    with pytest.raises(RegistryError, match="both decide the same thing"):
+        policy_from_mapping(base_policy() | {"clause": [clause(), later]}, source="x-1.toml")
+    earlier = clause(until=dt.date(2017, 12, 31))
+    policy = policy_from_mapping(base_policy() | {"clause": [earlier, later]}, source="x-1.toml")
+    assert policy.requirement_for(None, 2017).total == 72 * 60
+    assert policy.requirement_for(None, 2018).total == 90 * 60
+
+
+def test_a_clause_id_is_unique_in_its_policy() -> None:
+    twice = [clause(), clause(rule="categories", categories=["public"])]
+    for item in twice[1:]:
+        for key in ("total", "public"):
+            item.pop(key)
+    with pytest.raises(RegistryError, match="same id"):
+        policy_from_mapping(base_policy() | {"clause": twice}, source="x-1.toml")

@@ -6,14 +6,18 @@ notices without reading Python, and another implementation can reuse them. Each 
 table. Four kinds, one file each:
 
 ``annual.toml``
-    ``registry.hours.evaluate(policy, records, year=, level=, series=)``.
+    ``registry.hours.evaluate(policy, records, year=, subject=)``.
 ``year.toml``
     ``registry.hours.engine.assess_year`` without a requirement: the Guangzhou conversions,
-    caps and the one-count public course rule of one year, before any minimum is applied.
+    caps and the one-count public course rule of one year, judged on ``on`` (the
+    application date), before any minimum is applied.
 ``cycle.toml``
-    ``registry.hours.evaluate_cycle(policy, records, title_date=, apply_date=)``.
+    ``registry.hours.evaluate_cycle(policy, records, title_date=, apply_date=, subject=)``.
 ``titles.toml``
     ``registry.titles.evaluate_title`` with hand-built ``CertificateEvidence``.
+
+The person is the vector's ``series`` (default ``工程技术``, a sector no clause names),
+``level`` and ``region`` (default: the policy's own jurisdiction).
 
 Records are written as rows of the activities import format (``docs/formats.md``, the same
 column names and text values) and built by the importer's own row parser, so ``days`` become
@@ -40,15 +44,16 @@ from typing import Any
 import pytest
 
 from registry.errors import RegistryError
-from registry.hours import builtin_policies, evaluate, evaluate_cycle, get_policy
+from registry.hours import Subject, builtin_policies, evaluate, evaluate_cycle, get_policy
 from registry.hours.catalog import COMMAND, rules_markdown
-from registry.hours.engine import Contribution, assess_year
-from registry.hours.schema import CYCLE_KEYS, MINIMUM_KEYS, RULE_KEYS, TITLE_KEYS, TOP_KEYS
+from registry.hours.engine import Contribution, applied_clauses, assess_year
+from registry.hours.schema import CLAUSE_KEYS, RULE_KEYS, TOP_KEYS
 from registry.importing import ACTIVITY_COLUMNS
 from registry.importing.readers import RawRow
 from registry.importing.rows import BadRow, activity_from_row
 from registry.model import Activity, Category, DocumentStatus, TitleLevel, minutes_from_hours
 from registry.numbering import format_number
+from registry.series import series_named
 from registry.titles import CertificateEvidence, evaluate_title
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -57,15 +62,16 @@ TODAY = dt.date(2026, 1, 1)
 KINDS = ("annual", "year", "cycle", "titles")
 
 
-_COMMON = {"name", "clause", "records", "expect"}
+_COMMON = {"name", "clause", "records", "expect", "series", "region"}
 KEYS = {
-    "annual": (_COMMON | {"policy", "year", "level", "series"}, {"met", "counted", "required",
-               "shortfalls", "records", "raises"}),
-    "year": (_COMMON | {"policy", "year", "series"}, {"counted", "records", "errors"}),
-    "cycle": (_COMMON | {"policy", "title_date", "apply_date", "series"}, {"met", "cycle_years",
-              "years", "total_counted", "total_required", "shortfalls", "records", "raises"}),
+    "annual": (_COMMON | {"policy", "year", "level"}, {"met", "counted", "required",
+               "shortfalls", "records", "raises", "applied", "not_applied"}),
+    "year": (_COMMON | {"policy", "year", "on"}, {"counted", "records", "errors", "applied"}),
+    "cycle": (_COMMON | {"policy", "title_date", "apply_date"}, {"met", "cycle_years",
+              "years", "total_counted", "total_required", "shortfalls", "records", "raises",
+              "applied"}),
     "titles": (_COMMON | {"rule", "level", "direct", "title_date", "evaluation_date",
-               "evidence"}, {"met", "years", "reasons", "notes", "raises"}),
+               "evidence"}, {"met", "years", "reasons", "notes", "raises", "applied"}),
 }  # fmt: skip
 """The keys a vector and its ``expect`` may have: a misspelt key fails instead of being
 silently skipped."""
@@ -137,6 +143,21 @@ def level_of(vector: Mapping[str, Any]) -> TitleLevel | None:
     return TitleLevel(vector["level"]) if "level" in vector else None
 
 
+def subject_of(vector: Mapping[str, Any], policy_id: str) -> Subject:
+    """The person the vector's rules are applied to."""
+    region = vector.get("region", get_policy(policy_id).jurisdiction)
+    return Subject(region, series_named(vector.get("series", "工程技术")), level_of(vector))
+
+
+def check_applied(vector: Mapping[str, Any], applied: frozenset[str] | set[str]) -> None:
+    """The clauses the vector names were applied; those it says were not, were not."""
+    expect = vector["expect"]
+    for key in expect.get("applied", []):
+        assert key in applied, (key, sorted(applied))
+    for key in expect.get("not_applied", []):
+        assert key not in applied, (key, sorted(applied))
+
+
 # --- checking outcomes -------------------------------------------------------------------
 
 
@@ -180,8 +201,7 @@ def test_annual_vector(vector: dict[str, Any]) -> None:
             get_policy(vector["policy"]),
             records,
             year=vector["year"],
-            level=level_of(vector),
-            series=vector.get("series"),
+            subject=subject_of(vector, vector["policy"]),
         )
 
     if "raises" in expect:
@@ -202,23 +222,26 @@ def test_annual_vector(vector: dict[str, Any]) -> None:
         expect["met"] or all(s.rule.startswith("category_not_allowed") for s in result.shortfalls)
     )
     check_records(vector, records, result.contributions)
+    check_applied(vector, result.clauses)
 
 
 @cases("year")
 def test_year_vector(vector: dict[str, Any]) -> None:
     records = records_of(vector)
     expect = vector["expect"]
-    contributions, counted, errors = assess_year(
+    contributions, counted, errors, applied = assess_year(
         get_policy(vector["policy"]),
         records,
         year=vector["year"],
-        requirements=None,
-        series=vector.get("series"),
+        subject=subject_of(vector, vector["policy"]),
+        requirement=None,
+        on=vector["on"],
     )
     check_counted(expect["counted"], counted)
     assert sum(counted.values()) == expect["counted"]["total"]
     assert [[e.rule, e.missing_minutes] for e in errors] == expect.get("errors", [])
     check_records(vector, records, contributions)
+    check_applied(vector, applied_clauses(applied, contributions))
 
 
 @cases("cycle")
@@ -232,7 +255,7 @@ def test_cycle_vector(vector: dict[str, Any]) -> None:
             records,
             title_date=vector["title_date"],
             apply_date=vector["apply_date"],
-            series=vector.get("series"),
+            subject=subject_of(vector, vector["policy"]),
         )
 
     if "raises" in expect:
@@ -253,6 +276,7 @@ def test_cycle_vector(vector: dict[str, Any]) -> None:
     assert [[s.rule, s.missing_minutes] for s in result.shortfalls] == expect["shortfalls"]
     assert result.met is expect["met"]
     check_records(vector, records, (c for y in result.years for c in y.contributions))
+    check_applied(vector, result.clauses)
 
 
 @cases("titles")
@@ -272,6 +296,7 @@ def test_title_vector(vector: dict[str, Any]) -> None:
             evidence=evidence_of(vector),
             direct=vector.get("direct", False),
             records=records,
+            subject=subject_of(vector, vector["rule"]) if "region" in vector or records else None,
         )
 
     if "raises" in expect:
@@ -293,6 +318,7 @@ def test_title_vector(vector: dict[str, Any]) -> None:
             assert check.evidence is None
         elif report.rule_id != "guangzhou-cycle-2016":
             assert check.evidence is not None
+    check_applied(vector, report.clauses)
 
 
 # --- coverage of the rules ---------------------------------------------------------------
@@ -310,11 +336,11 @@ def _kinds_of(policy_id: str) -> list[tuple[str, str]]:
     """Which vector files must cover a policy: (file, key naming the policy)."""
     policy = builtin_policies()[policy_id]
     kinds = []
-    if policy.requirements is not None:
+    if policy.annual:
         kinds.append(("annual", "policy"))
-    if policy.cycle is not None:
+    if policy.has_cycle:
         kinds.append(("cycle", "policy"))
-    if policy.title is not None:
+    if policy.has_title_rule:
         kinds.append(("titles", "rule"))
     return kinds
 
@@ -334,12 +360,11 @@ def test_every_policy_has_a_passing_and_a_failing_vector(policy_id: str) -> None
 
 def test_policies_md_documents_every_key_of_the_schema() -> None:
     page = (Path(__file__).parent.parent / "docs" / "policies.md").read_text("utf-8")
-    keys = TOP_KEYS | MINIMUM_KEYS | RULE_KEYS | CYCLE_KEYS | TITLE_KEYS
-    keys |= {"year", "category", "until", "years"}  # [[make_up]], year_minimums
-    keys |= {"achievement_kinds", "main", "contributor", "achievement_cap", "degree_kinds"}
-    keys |= {"degree_cap"}
-    missing = {key for key in keys if f"`{key}`" not in page and f"`[{key}]`" not in page}
-    missing -= {k for k in missing if f"`[[{k}]]`" in page or f"`[{k}.<level>]`" in page}
+    keys = set(TOP_KEYS | CLAUSE_KEYS)
+    for allowed, _required in RULE_KEYS.values():
+        keys |= allowed
+    keys |= {rule.value for rule in RULE_KEYS}
+    missing = {key for key in keys if f"`{key}`" not in page and f"`[[{key}]]`" not in page}
     assert not missing, f"docs/policies.md does not describe {sorted(missing)}"
 
 
@@ -358,3 +383,8 @@ def test_rules_markdown_shows_every_policy_and_its_figures() -> None:
         assert f"registry/hours/policies/{policy_id}.toml" in page
     for shown in ("≥ 72 h", "≥ 18 h", "1/3", "2019-06-30", "≥ 32 h", "28 h", "14 h", "06-30"):
         assert shown in page
+    for policy in builtin_policies().values():
+        for clause in policy.clauses:
+            assert f"#### `{clause.key}`" in page
+            assert clause.text in page
+            assert str(clause.effective_from) in page

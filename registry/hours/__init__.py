@@ -1,20 +1,29 @@
 """The hours-rules engine and the jurisdiction policies it evaluates."""
 
+from registry.hours.clauses import Clause, Rule
 from registry.hours.cycle import CycleEvaluation, CycleYear, cycle_years, evaluate_cycle
 from registry.hours.engine import Contribution, Evaluation, Shortfall, evaluate
-from registry.hours.policy import Policy, builtin_policies, get_policy, policy_from_mapping
+from registry.hours.policy import Policy
+from registry.hours.reading import builtin_policies, get_policy, policy_from_mapping
+from registry.hours.subject import Refusal, Subject, check_applies, refusal
 
 __all__ = [
+    "Clause",
     "Contribution",
     "CycleEvaluation",
     "CycleYear",
     "Evaluation",
     "Policy",
+    "Refusal",
+    "Rule",
     "Shortfall",
+    "Subject",
     "builtin_policies",
+    "check_applies",
     "cycle_years",
     "evaluate",
     "evaluate_cycle",
     "get_policy",
     "policy_from_mapping",
+    "refusal",
 ]

@@ -12,8 +12,26 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Mapping
 
-from registry.hours.policy import Policy, Requirements, builtin_policies
-from registry.model import Category, TitleLevel, format_hours
+from registry.hours.clauses import (
+    CategorySet,
+    Clause,
+    Confirmation,
+    Conversion,
+    CycleRule,
+    CycleYearMinimums,
+    MakeUp,
+    MinScore,
+    PublicCap,
+    PublicCourseOnce,
+    ReissueRule,
+    Requirement,
+    SeriesPolicy,
+    TitleRule,
+)
+from registry.hours.policy import Policy
+from registry.hours.reading import builtin_policies
+from registry.model import Category, format_hours
+from registry.series import sector_names
 
 COMMAND = ".venv/bin/python -m registry.hours.catalog > docs/rules.md"
 
@@ -23,7 +41,7 @@ _MODES = {
     "latest_one": "one year: the year before the evaluation year, or the evaluation year itself "
     "once its certificate exists",
     "current_year": "the evaluation year's certificate only",
-    "cycle": "the Guangzhou cycle verification of the person's records (Cycle, above)",
+    "cycle": "the Guangzhou cycle verification of the person's records",
 }
 
 
@@ -35,191 +53,230 @@ def _code(values: Iterable[str]) -> str:
     return ", ".join(f"`{v}`" for v in values)
 
 
-def _kinds(policy: Policy) -> str:
-    kinds = []
-    if policy.requirements is not None or policy.by_level:
-        kinds.append("annual hours")
-    if policy.cycle is not None:
-        kinds.append("cycle verification")
-    if policy.title is not None:
-        kinds.append("title evaluation")
-    return ", ".join(kinds)
+def _categories(values: Iterable[Category]) -> str:
+    return _code(c.value for c in Category if c in set(values))
 
 
-def _in_force(policy: Policy) -> str:
-    end = policy.effective_to.isoformat() if policy.effective_to else "no end"
-    return f"{policy.effective_from.isoformat()} – {end}"
+def _minimums(minimums: Mapping[Category, int]) -> str:
+    return ", ".join(f"{c.value} ≥ {_hours(m)}" for c, m in minimums.items()) or "none"
+
+
+def _requirement(c: Requirement) -> str:
+    levels = _code(sorted(level.value for level in c.levels)) if c.levels else "every level"
+    return (
+        f"The year's task at {levels}: total ≥ {_hours(c.total)}; each category on its own: "
+        f"{_minimums(c.minimums)} (`category_minimum:<category>`, `total_minimum`)."
+        + (" A clause naming the level wins over one for every level." if c.levels else "")
+    )
+
+
+def _category_set(c: CategorySet) -> str:
+    missing = [x for x in Category if x not in c.categories]
+    return (
+        f"Categories that exist: {_categories(c.categories)}; a record of "
+        f"{_categories(missing)} is an error of the year (`category_not_allowed:<category>`)."
+    )
+
+
+def _public_cap(c: PublicCap) -> str:
+    return (
+        f"Public hours count up to {c.cap} of the required total (rounded down to the minute); "
+        "the rest is shown but not counted (`public_cap`)."
+    )
+
+
+def _series_policy(c: SeriesPolicy) -> str:
+    return (
+        f"The series {'、'.join(sorted(c.series))} are judged by `{c.policy}`, not by this "
+        "policy, which refuses them (`series_own_policy`); `cecert issue` without `--policy` "
+        f"issues their certificates under `{c.policy}`."
+    )
+
+
+def _reissue(c: ReissueRule) -> str:
+    return (
+        f"On reissue (补办), {_categories(c.reproof)} hours are carried to the new edition only "
+        "for the records whose proof is presented again; the other categories are carried as "
+        "the replaced edition states them. Without this clause a reissue carries everything as "
+        "recorded."
+    )
+
+
+def _confirmation(c: Confirmation) -> str:
+    sectors = sector_names()
+    whose = (
+        "of people in the " + "、".join(sectors[s] for s in sorted(c.sectors)) + " sectors "
+        f"({_code(sorted(c.sectors))}; wins over a clause for every sector)"
+        if c.sectors
+        else "of every sector"
+    )
+    return (
+        f"{_categories(c.categories)} records {whose} count only when confirmed by "
+        f"{_code(sorted(x.value for x in c.by))} (`confirmed_by`; blank = the importing HR bureau; "
+        "otherwise `confirmer_unstated`, `needs_industry_authority` or "
+        "`confirmer_not_accepted`)."
+    )
+
+
+def _min_score(c: MinScore) -> str:
+    return (
+        f"A `{c.category.value}` record counts only with an exam score of at least "
+        f"{c.score / 100:g}; below it or without a score it counts zero (`score_below_minimum`)."
+    )
+
+
+def _public_course_once(c: PublicCourseOnce) -> str:
+    return "The same public course (`course_code`) counts once (`duplicate_public_course`)."
+
+
+def _make_up(c: MakeUp) -> str:
+    return (
+        f"`{c.category.value}` hours of {c.year} completed while this clause holds count for "
+        f"{c.year} (later: `after_make_up_deadline`)."
+    )
+
+
+def _conversion(c: Conversion) -> str:
+    return (
+        f"Counted as professional hours, only when recognised by "
+        f"{_code(sorted(x.value for x in c.recognised_by))} (otherwise "
+        f"`conversion_not_recognised`): achievements ({_code(sorted(c.achievement_kinds))}) "
+        f"{_hours(c.main_minutes)} as `role = main`, {_hours(c.contributor_minutes)} as "
+        f"`contributor`, all achievements ≤ {_hours(c.achievement_cap)} a year "
+        f"(`achievement_cap`; without a role: `achievement_without_role`; their own hours are "
+        f"ignored); degree study ({_code(sorted(c.degree_kinds))}) its hours, ≤ "
+        f"{_hours(c.degree_cap)} a year (`degree_cap`); {_code(sorted(c.actual_kinds))} the "
+        "hours on their proof (days × 6 at import)."
+    )
+
+
+def _cycle(c: CycleRule) -> str:
+    month, day = c.cutoff
+    return (
+        "Cycle verification: the years from the one after the current title was obtained; "
+        f"applying on or before {month:02d}-{day:02d} the cycle ends with the previous year, "
+        f"after it with the application year; at most the latest {c.max_years} years. "
+        "Hours of the application year completed by the application date count toward the "
+        f"total, later ones do not (`after_application`). Required: {_hours(c.minutes_per_year)}"
+        " × the cycle's years (`cycle_total`); an empty cycle fails (`cycle_empty`). A public "
+        "course counts once across the whole cycle."
+    )
+
+
+def _cycle_year_minimums(c: CycleYearMinimums) -> str:
+    years = ", ".join(str(y) for y in sorted(c.years))
+    return (
+        f"Each of {years} inside the cycle on its own: {_minimums(c.minimums)} "
+        "(`cycle_year_minimum:<year>:<category>`)."
+    )
+
+
+def _title(c: TitleRule) -> str:
+    modes = "; ".join(
+        f"{'every level' if key == 'default' else f'`{key}`'}: `{mode}`, {_MODES[mode]}"
+        for key, mode in c.years.items()
+    )
+    text = f"Certificates a title-evaluation panel requires: {modes}."
+    if c.floor_year is not None:
+        text += (
+            f" `since_title` never reaches back before {c.floor_year}; a title obtained before "
+            f"{c.floor_year}, or a direct application for intermediate, counts from "
+            f"{c.floor_year}."
+        )
+    if c.require_policy:
+        text += (
+            f" Every year's hours are judged against `{c.require_policy}`, whatever policy the "
+            "certificate names."
+        )
+    elif any(mode != "cycle" for mode in c.years.values()):
+        text += " Each certificate's hours are judged against the policy it names."
+    if any(mode != "cycle" for mode in c.years.values()):
+        text += (
+            " A year is met by a current, authentic certificate whose hours meet the policy; "
+            "superseded, revoked or unverified certificates do not count."
+        )
+    return text
+
+
+def describe(clause: Clause) -> str:
+    """What a clause does, in one paragraph with its reason codes."""
+    match clause:
+        case Requirement():
+            return _requirement(clause)
+        case CategorySet():
+            return _category_set(clause)
+        case PublicCap():
+            return _public_cap(clause)
+        case SeriesPolicy():
+            return _series_policy(clause)
+        case ReissueRule():
+            return _reissue(clause)
+        case Confirmation():
+            return _confirmation(clause)
+        case MinScore():
+            return _min_score(clause)
+        case PublicCourseOnce():
+            return _public_course_once(clause)
+        case MakeUp():
+            return _make_up(clause)
+        case Conversion():
+            return _conversion(clause)
+        case CycleRule():
+            return _cycle(clause)
+        case CycleYearMinimums():
+            return _cycle_year_minimums(clause)
+        case TitleRule():
+            return _title(clause)
+    raise AssertionError(f"no description for {type(clause).__name__}")  # pragma: no cover
+
+
+def _period(start: object, end: object | None) -> str:
+    return f"{start} – {end if end is not None else 'no end'}"
 
 
 def _summary(policies: Iterable[Policy]) -> list[str]:
     lines = [
-        "| id | title | jurisdiction | in force | kind |",
+        "| id | title | jurisdiction | in force | clauses |",
         "|---|---|---|---|---|",
     ]
     for p in policies:
         lines.append(
-            f"| [`{p.id}`](#{p.id}) | {p.title_zh} | {p.jurisdiction} | {_in_force(p)} "
-            f"| {_kinds(p)} |"
+            f"| [`{p.id}`](#{p.id}) | {p.title_zh} | {p.jurisdiction} "
+            f"| {_period(p.effective_from, p.effective_to)} | {len(p.clauses)} |"
         )
     return lines
 
 
-def _requirements_table(policy: Policy) -> list[str]:
-    rows: list[tuple[str, Requirements]] = []
-    if policy.requirements is not None:
-        others = [f"`{level.value}`" for level in TitleLevel if level not in policy.by_level]
-        label = (
-            "every level"
-            if not policy.by_level
-            else f"{', '.join(others)} (and when no level is given)"
-        )
-        rows.append((label, policy.requirements))
-    for level in TitleLevel:
-        if level in policy.by_level:
-            rows.append((f"`{level.value}`", policy.by_level[level]))
-    if not rows:
-        return []
+def _clause_rows(policy: Policy) -> list[str]:
     lines = [
-        "| level | total | public 公需 | professional 专业 | elective 选修 |",
-        "|---|---|---|---|---|",
+        "| clause | source | place | from | until | rule | judged on |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for label, req in rows:
-        cells = [f"≥ {_hours(req.categories[c])}" if c in req.categories else "—" for c in Category]
-        lines.append(f"| {label} | ≥ {_hours(req.total)} | {' | '.join(cells)} |")
-    if any(c not in req.categories for _, req in rows for c in Category):
-        lines += ["", "A category shown as — has no minimum of its own."]
+    for c in policy.clauses:
+        lines.append(
+            f"| [`{c.id}`](#{c.key.replace('#', '-')}) | {c.cite} | {c.place} "
+            f"| {c.effective_from} | {c.until or '—'} | `{c.rule.value}` "
+            f"| {c.rule.judged.value} |"
+        )
     return lines
 
 
-def _rules(policy: Policy) -> list[str]:
-    rules = policy.rules
-    categories = [c for c in Category if c in rules.categories]
-    missing = [c for c in Category if c not in rules.categories]
-    lines = [f"- Categories: {_code(c.value for c in categories)}."]
-    if missing:
-        lines[-1] += (
-            f" A record of {_code(c.value for c in missing)} is an error "
-            "(`category_not_allowed:<category>`)."
-        )
-    if rules.public_cap is not None:
-        lines.append(
-            f"- Public hours count up to {rules.public_cap} of the required total "
-            "(rounded down to the minute); the rest is shown but not counted (`public_cap`)."
-        )
-    for category, hundredths in sorted(rules.min_score.items()):
-        lines.append(
-            f"- A `{category.value}` record counts only with an exam score of at least "
-            f"{hundredths / 100:g}; below it or without a score it counts zero "
-            "(`score_below_minimum`)."
-        )
-    lines.append(
-        "- The same public course (`course_code`) counts once (`duplicate_public_course`)."
-        if rules.dedupe_public_courses
-        else "- A public course taken twice counts twice."
-    )
-    if rules.industry_authority_series:
-        lines.append(
-            "- Professional records of the series "
-            f"{'、'.join(sorted(rules.industry_authority_series))} count only when confirmed "
-            "by their industry authority (`confirmed_by = industry_authority`; otherwise "
-            "`needs_industry_authority`)."
-        )
-    lines.append(
-        "- A record counts only for the year it was studied in: completed after its year it "
-        "counts zero (`no_make_up`) unless a make-up window below covers it; dated before its "
-        "year, it never counts (`dated_outside_year`)."
-    )
-    for window in rules.make_up:
-        lines.append(
-            f"- Make-up window: `{window.category.value}` hours of {window.year} completed "
-            f"until {window.until.isoformat()} count for {window.year} (later: "
-            "`after_make_up_deadline`)."
-        )
-    if not rules.make_up:
-        lines.append("- No make-up window.")
-    return lines
-
-
-def _conversions(policy: Policy) -> list[str]:
-    conv = policy.rules.conversions
-    if conv is None:
-        return []
-    return [
-        "### Conversions",
+def _clause(c: Clause) -> list[str]:
+    lines = [
+        f'<a id="{c.key.replace("#", "-")}"></a>',
         "",
-        "Counted as professional hours:",
+        f"#### `{c.key}`",
         "",
-        "| activity (`kind`) | hours | cap |",
-        "|---|---|---|",
-        f"| {_code(sorted(conv.achievement_kinds))}, `role = main` | "
-        f"{_hours(conv.main_minutes)} | all achievements ≤ {_hours(conv.achievement_cap)} a year |",
-        f"| the same, `role = contributor` | {_hours(conv.contributor_minutes)} | (same cap) |",
-        f"| {_code(sorted(conv.degree_kinds))} | the record's hours | "
-        f"≤ {_hours(conv.degree_cap)} a year |",
+        f"{c.cite}, {c.place}, {_period(c.effective_from, c.until)} "
+        f"(`{c.rule.value}`, judged on the {c.rule.judged.value}'s date):",
         "",
-        "An achievement without a role counts zero (`achievement_without_role`); its own hours "
-        "are ignored. Other activities count the hours on the record (days × 6 at import).",
+        f"> {c.text}",
+        "",
+        describe(c),
     ]
-
-
-def _cycle(policy: Policy) -> list[str]:
-    spec = policy.cycle
-    if spec is None:
-        return []
-    month, day = spec.cutoff
-    minimums = ", ".join(
-        f"{c.value} ≥ {_hours(m)}" for c in Category if (m := spec.year_minimums.get(c))
-    )
-    years = ", ".join(str(y) for y in sorted(spec.minimum_years))
-    return [
-        "### Cycle",
-        "",
-        f"- Years: from the year after the current title was obtained; applying on or before "
-        f"{month:02d}-{day:02d} the cycle ends with the previous year, after it with the "
-        f"application year; at most the latest {spec.max_years} years.",
-        "- Hours of the application year completed by the application date count toward the "
-        "total; later ones do not (`after_application`).",
-        f"- Required: {_hours(spec.minutes_per_year)} × the cycle's years (`cycle_total`); "
-        "an empty cycle fails (`cycle_empty`).",
-        f"- Each of {years} inside the cycle on its own: {minimums} "
-        "(`cycle_year_minimum:<year>:<category>`).",
-    ]
-
-
-def _title(policy: Policy) -> list[str]:
-    spec = policy.title
-    if spec is None:
-        return []
-    lines = ["### Title evaluation", "", "| level | certificates required |", "|---|---|"]
-    for key, mode in spec.years.items():
-        label = "every level" if key == "default" else f"`{key}`"
-        lines.append(f"| {label} | `{mode}`: {_MODES[mode]} |")
-    table_end = len(lines)
-    if spec.floor_year is not None:
-        lines.append(
-            f"- `since_title` never reaches back before {spec.floor_year}; a title obtained "
-            f"before {spec.floor_year}, or a direct application for intermediate, counts from "
-            f"{spec.floor_year}."
-        )
-    per_certificate = any(mode != "cycle" for mode in spec.years.values())
-    if spec.require_policy:
-        lines.append(
-            f"- Every year's hours are judged against `{spec.require_policy}`, whatever policy "
-            "the certificate names."
-        )
-    elif per_certificate:
-        lines.append(
-            "- Each certificate's hours are judged against the policy it names, at the "
-            "candidate's level."
-        )
-    if per_certificate:
-        lines.append(
-            "- A year is met by a current, authentic certificate whose hours meet the policy; "
-            "superseded, revoked or unverified certificates do not count."
-        )
-    if len(lines) > table_end:
-        lines.insert(table_end, "")
-    return lines
+    if c.note:
+        lines += ["", f"Reading: {c.note}."]
+    return [*lines, ""]
 
 
 def _policy(policy: Policy) -> list[str]:
@@ -237,21 +294,17 @@ def _policy(policy: Policy) -> list[str]:
         f"| file | `registry/hours/policies/{policy.id}.toml` |",
         f"| source notices | {policy.source} |",
         f"| jurisdiction | {policy.jurisdiction} |",
-        f"| in force | {_in_force(policy)} |",
+        f"| in force | {_period(policy.effective_from, policy.effective_to)} |",
         f"| series | {series} |",
         f"| levels | {levels} |",
         "",
+        "### Clauses",
+        "",
+        *_clause_rows(policy),
+        "",
     ]
-    if policy.clauses:
-        lines += ["Clauses:", "", *(f"- {clause}" for clause in policy.clauses), ""]
-    annual = _requirements_table(policy)
-    if annual:
-        lines += ["### Annual requirement", "", *annual, ""]
-    if annual or policy.cycle is not None:
-        lines += ["### Rules", "", *_rules(policy), ""]
-    for part in (_conversions(policy), _cycle(policy), _title(policy)):
-        if part:
-            lines += [*part, ""]
+    for clause in policy.clauses:
+        lines += _clause(clause)
     return lines
 
 
@@ -267,10 +320,17 @@ def rules_markdown(policies: Mapping[str, Policy] | None = None) -> str:
         "",
         "Every rule cecert applies, as read from its policy files "
         "([policies.md](policies.md) describes the format; the digest of the notices is "
-        "`POLICIES.md`). Hours are exact: 1 day = 6 hours, 1 credit (学分) = 1 hour; the "
-        "engine counts whole minutes. Only confirmed records count; each category minimum "
-        "must be met on its own and surplus counts toward the total only. The reason codes "
-        "in brackets are the engine's (see [errors.md](errors.md)).",
+        "`POLICIES.md`). Each rule is a **clause** with its source, its place and its own "
+        "dates: a rule about the year's task holds for whole years, a rule about a record holds "
+        "on the record's date (its end date, else its start date, else the last day of its "
+        "year), a rule of an application holds on the application or evaluation date. A clause "
+        "holds only for people registered within its place. Outside its policy's dates a policy "
+        "is refused (`policy_not_in_force`).",
+        "",
+        "Hours are exact: 1 day = 6 hours, 1 credit (学分) = 1 hour; the engine counts whole "
+        "minutes. Only confirmed records count; each category minimum must be met on its own "
+        "and surplus counts toward the total only. The reason codes in brackets are the "
+        "engine's (see [errors.md](errors.md)).",
         "",
         *_summary(ordered),
         "",

@@ -9,6 +9,9 @@
   18 public and 42 professional hours in that year.
 * Conversions, caps and the one-count public course rule apply as in the annual engine; a
   public course counts once across the whole cycle.
+
+Every clause of the policy is judged on the application date: the verification of that day
+applies its rules to all the records of the cycle.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from registry.errors import RegistryError
-from registry.hours.engine import Contribution, Shortfall, assess_year
-from registry.hours.policy import CycleSpec, Policy
+from registry.hours.clauses import CycleRule
+from registry.hours.engine import Contribution, Shortfall, applied_clauses, assess_year
+from registry.hours.policy import Policy
+from registry.hours.subject import Subject, check_applies
 from registry.model import Activity, Category, format_hours
 
 
@@ -46,6 +51,8 @@ class CycleEvaluation:
     total_counted: int
     total_required: int
     shortfalls: tuple[Shortfall, ...]
+    clauses: frozenset[str] = frozenset()
+    """Every clause that held on the application date and decided something."""
 
     @property
     def cycle_years(self) -> tuple[int, ...]:
@@ -56,7 +63,7 @@ class CycleEvaluation:
         return bool(self.cycle_years) and not self.shortfalls
 
 
-def cycle_years(spec: CycleSpec, *, title_date: dt.date, apply_date: dt.date) -> list[int]:
+def cycle_years(spec: CycleRule, *, title_date: dt.date, apply_date: dt.date) -> list[int]:
     """The years of the cycle, oldest first (possibly none)."""
     last = (
         apply_date.year - 1
@@ -73,17 +80,19 @@ def evaluate_cycle(
     *,
     title_date: dt.date,
     apply_date: dt.date,
-    series: str | None = None,
+    subject: Subject,
 ) -> CycleEvaluation:
-    """Run the cycle verification of ``policy`` (which must have a ``[cycle]`` section)."""
-    spec = policy.cycle
+    """Run the cycle verification of ``policy`` for an application on ``apply_date``.
+
+    Raises ``RegistryError``: ``policy_not_in_force`` (the application date is outside the
+    policy's dates), ``outside_jurisdiction`` (the person is registered elsewhere),
+    ``not_a_cycle``, ``bad_dates``."""
+    policy.check_in_force(on=apply_date)
+    check_applies(policy, subject, apply_date.year)
+    spec = policy.cycle(apply_date)
     if spec is None:
-        raise RegistryError("not_a_cycle", f"policy {policy.id} has no cycle verification")
-    if policy.effective_to is not None and apply_date > policy.effective_to:
         raise RegistryError(
-            "policy_not_in_force",
-            f"{policy.id} ended on {policy.effective_to}; applications after it use annual "
-            "verification",
+            "not_a_cycle", f"policy {policy.id} has no cycle verification on {apply_date}"
         )
     if apply_date < title_date:
         raise RegistryError("bad_dates", "the application date is before the title date")
@@ -92,10 +101,18 @@ def evaluate_cycle(
     usable = [a for a in activities if _completed_by(a, apply_date)]
     seen: set[str] = set()
     checked: list[CycleYear] = []
+    applied: set[str] = {spec.key}
     for year in [*years, *([apply_date.year] if apply_date.year not in years else [])]:
-        contributions, counted, _errors = assess_year(
-            policy, usable, year=year, requirements=None, series=series, seen_courses=seen
+        contributions, counted, _errors, used = assess_year(
+            policy,
+            usable,
+            year=year,
+            subject=subject,
+            requirement=None,
+            seen_courses=seen,
+            on=apply_date,
         )
+        applied |= used
         checked.append(CycleYear(year, year in years, dict(counted), tuple(contributions)))
     late = [
         _after_application(a)
@@ -116,6 +133,7 @@ def evaluate_cycle(
                 0,
                 "取得现职称后尚无完整的验证年度",
                 "no complete year since the current title: the cycle is empty",
+                spec.key,
             )
         )
     elif total < required:
@@ -129,12 +147,16 @@ def evaluate_cycle(
                 f"要求{format_hours(required)}学时，差{format_hours(gap)}学时",
                 f"cycle {years[0]}-{years[-1]} ({len(years)} years): {format_hours(total)} h of "
                 f"{format_hours(required)} h, {format_hours(gap)} h short",
+                spec.key,
             )
         )
+    minimums = policy.cycle_year_minimums(apply_date)
+    if minimums is not None:
+        applied.add(minimums.key)
     for item in checked:
-        if not item.in_cycle or item.year not in spec.minimum_years:
+        if minimums is None or not item.in_cycle or item.year not in minimums.years:
             continue
-        for category, minimum in spec.year_minimums.items():
+        for category, minimum in minimums.minimums.items():
             have = item.counted[category]
             if have < minimum:
                 shortfalls.append(
@@ -146,10 +168,18 @@ def evaluate_cycle(
                         f"要求{format_hours(minimum)}学时",
                         f"{item.year} {category.value}: {format_hours(have)} h of "
                         f"{format_hours(minimum)} h required that year",
+                        minimums.key,
                     )
                 )
     return CycleEvaluation(
-        policy.id, title_date, apply_date, tuple(checked), total, required, tuple(shortfalls)
+        policy.id,
+        title_date,
+        apply_date,
+        tuple(checked),
+        total,
+        required,
+        tuple(shortfalls),
+        applied_clauses(applied, (c for y in checked for c in y.contributions)),
     )
 
 

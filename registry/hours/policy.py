@@ -1,346 +1,336 @@
-"""Jurisdiction policies as data: one TOML file per policy id (``docs/rules.md``).
+"""A policy: one jurisdiction's rules from one or more notices, as dated clauses.
 
-A bureau adds a jurisdiction by adding a file. A file may hold an annual hours requirement
-(``[requirements]`` and ``[rules]``), a cycle verification (``[cycle]``) and a
-title-evaluation rule (``[title]``). Unknown keys are errors, hour figures are exact decimals
-written as strings, and every policy names the notice and clauses it comes from.
+A policy file (``registry/hours/policies/<id>.toml``, read by :mod:`registry.hours.reading`)
+states where and when the policy is in force and lists its clauses
+(:mod:`registry.hours.clauses`). This module answers, for a year, a date and a place, which
+clauses hold: the one question every evaluation asks first. Pure.
+
+A policy is **in force for a year** when its dates overlap the year, and **on a day** when
+the day lies between its dates. Outside them, every evaluation refuses it with
+``policy_not_in_force`` (:meth:`Policy.check_in_force`): issuing, checking hours, title
+evaluation and the verifier's hours judgement alike.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from fractions import Fraction
-from functools import cache
-from importlib import resources
-from typing import Any
+from typing import TypeVar
 
 from registry.errors import RegistryError
-from registry.hours.schema import (
-    CONVERSION_KEYS,
-    CYCLE_KEYS,
-    MAKE_UP_KEYS,
-    MINIMUM_KEYS,
-    REQUIRED_TOP_KEYS,
-    RULE_KEYS,
-    TITLE_KEYS,
-    TITLE_YEAR_KEYS,
-    TOP_KEYS,
-    boolean,
-    check_keys,
-    dates,
-    hours_value,
-    score_value,
-    strings,
-    text,
+from registry.hours.clauses import (
+    CategorySet,
+    Clause,
+    Confirmation,
+    Conversion,
+    CycleRule,
+    CycleYearMinimums,
+    MakeUp,
+    MinScore,
+    PublicCap,
+    PublicCourseOnce,
+    ReissueRule,
+    Requirement,
+    SeriesPolicy,
+    TitleRule,
+    year_end,
 )
-from registry.model import Category, TitleLevel
+from registry.model import Category, Confirmer, TitleLevel
 
-
-@dataclass(frozen=True, slots=True)
-class Requirements:
-    """Minimum minutes in total and per category, for one title level."""
-
-    total: int
-    categories: Mapping[Category, int]
-
-
-@dataclass(frozen=True, slots=True)
-class MakeUp:
-    """Hours of ``category`` for ``year`` may still be completed until ``until``."""
-
-    year: int
-    category: Category
-    until: dt.date
-
-
-@dataclass(frozen=True, slots=True)
-class Conversions:
-    """Achievements and degree study converted to professional hours (notice 002 §1(4))."""
-
-    achievement_kinds: frozenset[str]
-    main_minutes: int
-    contributor_minutes: int
-    achievement_cap: int
-    degree_kinds: frozenset[str]
-    degree_cap: int
-
-
-@dataclass(frozen=True, slots=True)
-class CycleSpec:
-    """Guangzhou cycle verification (notice 002 §1(1)-(2))."""
-
-    max_years: int
-    cutoff: tuple[int, int]
-    """(month, day): applying on or before it closes the cycle at the previous year."""
-    minutes_per_year: int
-    minimum_years: frozenset[int]
-    """Years that must each meet :attr:`year_minimums` on their own."""
-    year_minimums: Mapping[Category, int]
-
-
-@dataclass(frozen=True, slots=True)
-class TitleSpec:
-    """Which years' certificates a title-evaluation panel requires."""
-
-    years: Mapping[str, str]
-    """By level (or ``default``): ``since_title``, ``latest_one``, ``current_year``, ``cycle``."""
-    floor_year: int | None
-    """``since_title`` never reaches back before this year (also for direct applications)."""
-    require_policy: str | None
-    """Judge every year's hours against this policy instead of the certificate's own."""
-
-    def mode(self, level: TitleLevel) -> str:
-        return self.years.get(level.value) or self.years["default"]
-
-
-@dataclass(frozen=True, slots=True)
-class Rules:
-    """Rule switches of an annual policy (POLICIES.md §1, §2, §5, §6)."""
-
-    categories: frozenset[Category]
-    """Categories that exist; a record of another category is an error."""
-    public_cap: Fraction | None = None
-    """Public hours count up to this fraction of the required total (Jiangxi: 1/3)."""
-    min_score: Mapping[Category, int] = field(default_factory=dict)
-    """A record of that category with a lower exam score (in hundredths) counts zero."""
-    dedupe_public_courses: bool = True
-    """The same public course (``course_code``) counts once."""
-    industry_authority_series: frozenset[str] = frozenset()
-    """Series whose professional records must be confirmed by their industry authority."""
-    make_up: tuple[MakeUp, ...] = ()
-    conversions: Conversions | None = None
+C = TypeVar("C", bound=Clause)
 
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """One policy file."""
+    """One policy file: where and when it holds, and its clauses."""
 
     id: str
     title_zh: str
     title_en: str
     source: str
     """The source notice(s) in ``shared/seeds``, by number."""
-    clauses: tuple[str, ...]
-    """Clauses of the source notices this policy encodes, for ``docs/rules.md``."""
     jurisdiction: str
+    """Administrative division code of the place it governs."""
     effective_from: dt.date
     effective_to: dt.date | None
     series: tuple[str, ...]
-    """Title series it applies to; empty means all."""
+    """Official title series it applies to; empty means all."""
     levels: tuple[TitleLevel, ...]
     """Title levels it applies to; empty means all."""
-    requirements: Requirements | None
-    by_level: Mapping[TitleLevel, Requirements]
-    rules: Rules
-    cycle: CycleSpec | None
-    title: TitleSpec | None
+    clauses: tuple[Clause, ...]
+    _by_type: dict[type[Clause], tuple[Clause, ...]] = field(init=False, repr=False, compare=False)
+    _narrow: bool = field(init=False, repr=False, compare=False)
+    """Whether some clause holds in only part of the jurisdiction (then a record's rules
+    depend on the person's place as well as on its date)."""
+    _memo: dict[tuple[dt.date, str | None, Category, str], RecordRule] = field(
+        init=False, repr=False, compare=False
+    )
+    """:meth:`record_rule`, worked out once each."""
+    _years: dict[int, YearRules] = field(init=False, repr=False, compare=False)
+    """:meth:`year_rules`, worked out once each."""
 
-    @property
-    def total_minutes(self) -> int:
-        return self.requirements.total if self.requirements else 0
+    def __post_init__(self) -> None:
+        grouped: dict[type[Clause], list[Clause]] = {}
+        for clause in self.clauses:
+            grouped.setdefault(type(clause), []).append(clause)
+        object.__setattr__(self, "_by_type", {k: tuple(v) for k, v in grouped.items()})
+        narrow = any(c.place != self.jurisdiction for c in self.clauses)
+        object.__setattr__(self, "_narrow", narrow)
+        object.__setattr__(self, "_memo", {})
+        object.__setattr__(self, "_years", {})
 
-    @property
-    def category_minutes(self) -> Mapping[Category, int]:
-        return self.requirements.categories if self.requirements else {}
+    def of_type(self, kind: type[C]) -> tuple[C, ...]:
+        """Every clause of one kind, in file order."""
+        return self._by_type.get(kind, ())  # type: ignore[return-value]
 
-    def requirements_for(self, level: TitleLevel | None) -> Requirements:
-        """The requirement for a title level (the base one when the level has none)."""
-        if level is not None and level in self.by_level:
-            return self.by_level[level]
-        if self.requirements is None:
-            raise RegistryError("not_annual", f"policy {self.id} has no annual requirement")
-        return self.requirements
+    def clause(self, clause_id: str) -> Clause:
+        for clause in self.clauses:
+            if clause.id == clause_id:
+                return clause
+        raise RegistryError("unknown_clause", f"policy {self.id} has no clause {clause_id!r}")
+
+    # -- when and where -----------------------------------------------------------------
 
     def in_force(self, year: int) -> bool:
+        """Whether the policy's dates overlap ``year``."""
         start = self.effective_from.year
         end = self.effective_to.year if self.effective_to else 9999
         return start <= year <= end
 
-    def applies_to(self, series: str | None, level: TitleLevel | None) -> bool:
-        return (not self.series or series in self.series) and (
-            not self.levels or level is None or level in self.levels
+    def in_force_on(self, day: dt.date) -> bool:
+        return self.effective_from <= day and (
+            self.effective_to is None or day <= self.effective_to
         )
 
+    def period_zh(self) -> str:
+        end = f"至{self.effective_to}" if self.effective_to else "起"
+        return f"{self.effective_from}{end}"
 
-def _requirements(raw: Any, where: str) -> Requirements:
-    check_keys(raw, MINIMUM_KEYS, where, required={"total"})
-    categories = {
-        Category(key): hours_value(value, f"{where}.{key}")
-        for key, value in raw.items()
-        if key != "total"
-    }
-    return Requirements(hours_value(raw["total"], f"{where}.total"), categories)
-
-
-def _rules(raw: Mapping[str, Any], requirements: Requirements | None, source: str) -> Rules:
-    rules = raw.get("rules", {})
-    check_keys(rules, RULE_KEYS, f"{source}: rules")
-    named = rules.get("categories")
-    if named is not None:
-        categories = frozenset(Category(c) for c in strings(named, f"{source}: rules.categories"))
-    elif requirements is not None:
-        categories = frozenset(requirements.categories)
-    else:
-        categories = frozenset(Category)
-    cap = rules.get("public_cap")
-    if cap is not None:
-        cap = text(cap, f'{source}: rules.public_cap (a quoted fraction such as "1/3")')
-    windows = raw.get("make_up", [])
-    if not isinstance(windows, list):
-        raise RegistryError("bad_policy", f"{source}: make_up must be an array of tables")
-    for index, item in enumerate(windows):
-        check_keys(item, MAKE_UP_KEYS, f"{source}: make_up[{index}]", required=MAKE_UP_KEYS)
-    make_up = tuple(
-        MakeUp(int(item["year"]), Category(item["category"]), dates(item["until"], "until"))
-        for item in windows
-    )
-    return Rules(
-        categories=categories,
-        public_cap=Fraction(cap) if cap is not None else None,
-        min_score={
-            Category(k): score_value(v, f"{source}: rules.min_score.{k}")
-            for k, v in rules.get("min_score", {}).items()
-        },
-        dedupe_public_courses=boolean(
-            rules.get("dedupe_public_courses", True), f"{source}: rules.dedupe_public_courses"
-        ),
-        industry_authority_series=frozenset(
-            strings(rules.get("industry_authority_series", []), f"{source}: rules")
-        ),
-        make_up=make_up,
-        conversions=_conversions(raw.get("conversions"), source),
-    )
-
-
-def _conversions(raw: Any, source: str) -> Conversions | None:
-    if raw is None:
-        return None
-    where = f"{source}: conversions"
-    check_keys(raw, CONVERSION_KEYS, where, required=CONVERSION_KEYS)
-    return Conversions(
-        achievement_kinds=frozenset(strings(raw["achievement_kinds"], where)),
-        main_minutes=hours_value(raw["main"], f"{where}.main"),
-        contributor_minutes=hours_value(raw["contributor"], f"{where}.contributor"),
-        achievement_cap=hours_value(raw["achievement_cap"], f"{where}.achievement_cap"),
-        degree_kinds=frozenset(strings(raw["degree_kinds"], where)),
-        degree_cap=hours_value(raw["degree_cap"], f"{where}.degree_cap"),
-    )
-
-
-def _cycle(raw: Any, source: str) -> CycleSpec | None:
-    if raw is None:
-        return None
-    check_keys(raw, CYCLE_KEYS, f"{source}: cycle")
-    month, day = (int(part) for part in str(raw["cutoff"]).split("-"))
-    minimums = raw["year_minimums"]
-    return CycleSpec(
-        max_years=int(raw["max_years"]),
-        cutoff=(month, day),
-        minutes_per_year=hours_value(raw["hours_per_year"], f"{source}: cycle"),
-        minimum_years=frozenset(int(y) for y in minimums["years"]),
-        year_minimums={
-            Category(k): hours_value(v, f"{source}: cycle.year_minimums.{k}")
-            for k, v in minimums.items()
-            if k != "years"
-        },
-    )
-
-
-def _title(raw: Any, source: str) -> TitleSpec | None:
-    if raw is None:
-        return None
-    check_keys(raw, TITLE_KEYS, f"{source}: title", required={"years"})
-    check_keys(raw["years"], TITLE_YEAR_KEYS, f"{source}: title.years")
-    years = {str(k): str(v) for k, v in raw["years"].items()}
-    allowed = {"since_title", "latest_one", "current_year", "cycle"}
-    if "default" not in years and set(years) != {level.value for level in TitleLevel}:
-        raise RegistryError("bad_policy", f"{source}: title.years needs a default or all levels")
-    if not set(years.values()) <= allowed:
-        raise RegistryError("bad_policy", f"{source}: title.years may only use {sorted(allowed)}")
-    floor = raw.get("floor_year")
-    required = raw.get("require_policy")
-    if required is not None:
-        required = text(required, f"{source}: title.require_policy")
-    return TitleSpec(years, int(floor) if floor is not None else None, required)
-
-
-def policy_from_mapping(raw: Mapping[str, Any], *, source: str) -> Policy:
-    """Build a policy from parsed TOML; raise ``RegistryError('bad_policy')`` naming the file."""
-    try:
-        check_keys(raw, TOP_KEYS, source, required=REQUIRED_TOP_KEYS)
-        for key in ("effective_from", "effective_to"):
-            if key in raw and type(raw[key]) is not dt.date:
-                raise RegistryError("bad_policy", f"{source}: {key} must be a TOML date")
-        for key in ("id", "title_zh", "title_en", "source", "jurisdiction"):
-            if not isinstance(raw[key], str) or not raw[key].strip():
-                raise RegistryError("bad_policy", f"{source}: {key} must be a non-empty string")
-        requirements = (
-            _requirements(raw["requirements"], f"{source}: requirements")
-            if "requirements" in raw
-            else None
+    def not_in_force(
+        self, *, year: int | None = None, on: dt.date | None = None
+    ) -> tuple[str, str] | None:
+        """``None`` when the policy is in force for ``year`` (annual rules) or on ``on``
+        (cycle and title rules); otherwise what to say, in Chinese and in English."""
+        if year is not None and not self.in_force(year):
+            when_zh, when_en = f"{year}年度", f"in {year}"
+        elif on is not None and not self.in_force_on(on):
+            when_zh, when_en = f"{on}", f"on {on}"
+        else:
+            return None
+        return (
+            f"政策 {self.id}（{self.title_zh}）{when_zh}不在施行期内（施行期 {self.period_zh()}）",
+            f"policy {self.id} is not in force {when_en}",
         )
-        by_level = {
-            TitleLevel(level): _requirements(value, f"{source}: requirements_by_level.{level}")
-            for level, value in raw.get("requirements_by_level", {}).items()
-        }
-        policy = Policy(
-            id=raw["id"],
-            title_zh=raw["title_zh"],
-            title_en=raw["title_en"],
-            source=raw["source"],
-            clauses=tuple(strings(raw.get("clauses", []), f"{source}: clauses")),
-            jurisdiction=raw["jurisdiction"],
-            effective_from=raw["effective_from"],
-            effective_to=raw.get("effective_to"),
-            series=tuple(strings(raw["series"], f"{source}: series")),
-            levels=tuple(TitleLevel(v) for v in strings(raw["levels"], f"{source}: levels")),
-            requirements=requirements,
-            by_level=by_level,
-            rules=_rules(raw, requirements, source),
-            cycle=_cycle(raw.get("cycle"), source),
-            title=_title(raw.get("title"), source),
+
+    def check_in_force(self, *, year: int | None = None, on: dt.date | None = None) -> None:
+        """Raise ``RegistryError('policy_not_in_force')`` unless the policy is in force for
+        ``year`` or on ``on``: the one place where every command and page refuses a policy
+        outside its dates."""
+        refused = self.not_in_force(year=year, on=on)
+        if refused is not None:
+            raise RegistryError("policy_not_in_force", f"{refused[0]} ({refused[1]})")
+
+    # -- clauses of a year --------------------------------------------------------------
+
+    def year_rules(self, year: int) -> YearRules:
+        """The clauses about the task of ``year``, worked out once per year."""
+        found = self._years.get(year)
+        if found is None:
+            categories, clause = self._categories(year)
+            found = YearRules(
+                requirements={
+                    level: self._requirement(level, year) for level in (None, *TitleLevel)
+                },
+                categories=categories,
+                categories_clause=clause,
+                public_cap=_first(c for c in self.of_type(PublicCap) if c.holds_in(year)),
+            )
+            self._years[year] = found
+        return found
+
+    def requirement(self, level: TitleLevel | None, year: int) -> Requirement | None:
+        """The year's minimums at ``level``: a clause naming the level wins over one for
+        every level; ``None`` when no requirement holds for the year."""
+        return self.year_rules(year).requirements[level]
+
+    def _requirement(self, level: TitleLevel | None, year: int) -> Requirement | None:
+        holding = [c for c in self.of_type(Requirement) if c.holds_in(year)]
+        for clause in holding:
+            if level is not None and level in clause.levels:
+                return clause
+        for clause in holding:
+            if not clause.levels:
+                return clause
+        return None
+
+    def requirement_for(self, level: TitleLevel | None, year: int) -> Requirement:
+        """:meth:`requirement`, or ``RegistryError('not_annual')``."""
+        found = self.requirement(level, year)
+        if found is None:
+            raise RegistryError(
+                "not_annual",
+                f"政策 {self.id} 没有{year}年度的年度学时要求 "
+                f"(policy {self.id} has no annual requirement for {year})",
+            )
+        return found
+
+    @property
+    def annual(self) -> bool:
+        """Whether the policy sets a year's task at all (certificates are issued under it)."""
+        return bool(self.of_type(Requirement))
+
+    def categories(self, year: int) -> tuple[frozenset[Category], CategorySet | None]:
+        """The categories that exist in ``year`` and the clause that says so (every category
+        when none does)."""
+        rules = self.year_rules(year)
+        return rules.categories, rules.categories_clause
+
+    def _categories(self, year: int) -> tuple[frozenset[Category], CategorySet | None]:
+        for clause in self.of_type(CategorySet):
+            if clause.holds_in(year):
+                return clause.categories, clause
+        return _EVERY_CATEGORY, None
+
+    def public_cap(self, year: int) -> PublicCap | None:
+        return self.year_rules(year).public_cap
+
+    def series_policy(self, series: str, year: int) -> SeriesPolicy | None:
+        """The clause sending ``series`` to a policy of its own in ``year``, if any."""
+        return _first(
+            c for c in self.of_type(SeriesPolicy) if series in c.series and c.holds_in(year)
         )
-    except RegistryError as exc:
-        if exc.reason == "bad_policy" and source in str(exc):
-            raise
-        raise RegistryError("bad_policy", f"{source}: {exc}") from exc
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise RegistryError("bad_policy", f"{source}: {exc!r}") from exc
-    if policy.requirements is None and policy.cycle is None and policy.title is None:
-        raise RegistryError("bad_policy", f"{source}: needs requirements, cycle or title")
-    return policy
+
+    def reissue_rule(self, year: int) -> ReissueRule | None:
+        """The carry-over rule for reissues of ``year``'s certificates, if the policy has one
+        (otherwise a reissue carries everything as recorded)."""
+        return _first(c for c in self.of_type(ReissueRule) if c.holds_in(year))
+
+    # -- clauses of a record's date ----------------------------------------------------
+
+    def record_rule(self, day: dt.date, region: str, category: Category, sector: str) -> RecordRule:
+        """The clauses about a ``category`` record dated ``day`` of a person of ``sector``
+        registered in ``region`` (within the policy's jurisdiction, which :func:`refusal`
+        checks), worked out once per date, category and sector: a batch of a year's records
+        has a few hundred distinct dates."""
+        memo = (day, region if self._narrow else None, category, sector)
+        found = self._memo.get(memo)
+        if found is None:
+            if len(self._memo) > _MAX_MEMO:
+                self._memo.clear()
+            found = self._record_rule(day, region, category, sector)
+            self._memo[memo] = found
+        return found
+
+    def _record_rule(
+        self, day: dt.date, region: str, category: Category, sector: str
+    ) -> RecordRule:
+        holding = [
+            c
+            for c in self.of_type(Confirmation)
+            if category in c.categories and c.holds_on(day, region)
+        ]
+        named = tuple(c for c in holding if sector in c.sectors)
+        chosen = named or tuple(c for c in holding if not c.sectors)
+        return RecordRule(
+            confirmations=chosen,
+            keys=tuple(c.key for c in chosen),
+            accepted=frozenset.intersection(*(c.by for c in chosen)) if chosen else frozenset(),
+            min_score=_first(
+                c
+                for c in self.of_type(MinScore)
+                if c.category is category and c.holds_on(day, region)
+            ),
+            public_course_once=_first(
+                c for c in self.of_type(PublicCourseOnce) if c.holds_on(day, region)
+            ),
+            conversion=_first(c for c in self.of_type(Conversion) if c.holds_on(day, region)),
+        )
+
+    def confirmation(
+        self, category: Category, sector: str, day: dt.date, region: str
+    ) -> tuple[Confirmation, ...]:
+        """The clauses saying who must confirm a ``category`` record of a person of
+        ``sector`` (registered in ``region``) dated ``day``: those naming the sector win over
+        those for every sector. Several at the same level must all be satisfied; none means
+        no rule covers the record (it does not count)."""
+        return self.record_rule(day, region, category, sector).confirmations
+
+    def make_up(
+        self, year: int, category: Category, day: dt.date, region: str
+    ) -> tuple[MakeUp | None, MakeUp | None]:
+        """(the make-up window that covers a ``category`` record of ``year`` completed on
+        ``day``, or ``None``; the last window of that year and category that ended before
+        ``day``, for the message, or ``None``)."""
+        windows = [
+            c
+            for c in self.of_type(MakeUp)
+            if c.year == year and c.category is category and c.holds_on(c.effective_from, region)
+        ]
+        covering = _first(c for c in windows if c.holds_on(day))
+        ended = [c for c in windows if c.until is not None and c.until < day]
+        return covering, max(ended, key=lambda c: c.until or day, default=None)
+
+    # -- clauses of an application -------------------------------------------------------
+
+    def cycle(self, on: dt.date) -> CycleRule | None:
+        return _first(c for c in self.of_type(CycleRule) if c.holds_on(on))
+
+    def cycle_year_minimums(self, on: dt.date) -> CycleYearMinimums | None:
+        return _first(c for c in self.of_type(CycleYearMinimums) if c.holds_on(on))
+
+    def title_rule(self, on: dt.date) -> TitleRule | None:
+        return _first(c for c in self.of_type(TitleRule) if c.holds_on(on))
+
+    @property
+    def has_title_rule(self) -> bool:
+        return bool(self.of_type(TitleRule))
+
+    @property
+    def has_cycle(self) -> bool:
+        return bool(self.of_type(CycleRule))
 
 
-@cache
-def builtin_policies() -> Mapping[str, Policy]:
-    """Every policy shipped in ``registry/hours/policies``, by id."""
-    found: dict[str, Policy] = {}
-    for entry in resources.files("registry.hours").joinpath("policies").iterdir():
-        if not entry.name.endswith(".toml"):
-            continue
-        try:
-            raw = tomllib.loads(entry.read_text("utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise RegistryError("bad_policy", f"{entry.name}: {exc}") from exc
-        policy = policy_from_mapping(raw, source=entry.name)
-        if f"{policy.id}.toml" != entry.name:
-            raise RegistryError("bad_policy", f"{entry.name}: id {policy.id!r} != file name")
-        found[policy.id] = policy
-    for policy in found.values():
-        required = policy.title.require_policy if policy.title else None
-        if required and required not in found:
-            raise RegistryError("bad_policy", f"{policy.id}: require_policy {required} unknown")
-    return found
+@dataclass(frozen=True, slots=True)
+class YearRules:
+    """The clauses about the task of one year."""
+
+    requirements: Mapping[TitleLevel | None, Requirement | None]
+    """By title level (``None``: level unknown)."""
+    categories: frozenset[Category]
+    categories_clause: CategorySet | None
+    public_cap: PublicCap | None
 
 
-def get_policy(policy_id: str) -> Policy:
-    """The policy with this id; raise ``RegistryError('unknown_policy')``."""
-    policies = builtin_policies()
-    try:
-        return policies[policy_id]
-    except KeyError:
-        known = ", ".join(sorted(policies))
-        raise RegistryError("unknown_policy", f"no policy {policy_id!r} (known: {known})") from None
+@dataclass(frozen=True, slots=True)
+class RecordRule:
+    """The clauses that hold for one record: by its date and category, and the person's
+    sector and place."""
+
+    confirmations: tuple[Confirmation, ...]
+    """Who must have confirmed it: the clauses naming the sector win over those for every
+    sector; several must all be satisfied; none: no clause covers it (it does not count)."""
+    keys: tuple[str, ...]
+    """The confirmation clauses' keys."""
+    accepted: frozenset[Confirmer]
+    """Whom every one of the confirmation clauses accepts."""
+    min_score: MinScore | None
+    public_course_once: PublicCourseOnce | None
+    conversion: Conversion | None
+    refusals: dict[tuple[Confirmer | None, str], tuple[str, str, str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """Why a record confirmed by someone else does not count, worded once per confirmer
+    and series: (rule, Chinese, English)."""
+
+
+_EVERY_CATEGORY = frozenset(Category)
+_MAX_MEMO = 50_000
+"""Record rules remembered per policy before the memory is cleared."""
+
+
+def _first(found: Iterable[C]) -> C | None:
+    return next(iter(found), None)
+
+
+__all__ = ["Policy", "RecordRule", "YearRules", "year_end"]

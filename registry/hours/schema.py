@@ -8,7 +8,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from registry.errors import RegistryError
-from registry.model import Category, minutes_from_hours
+from registry.hours.clauses import Rule
+from registry.model import Category, Confirmer, TitleLevel, minutes_from_hours
 
 TOP_KEYS = frozenset(
     {
@@ -16,41 +17,66 @@ TOP_KEYS = frozenset(
         "title_zh",
         "title_en",
         "source",
-        "clauses",
         "jurisdiction",
         "effective_from",
         "effective_to",
         "series",
         "levels",
-        "requirements",
-        "requirements_by_level",
-        "rules",
-        "make_up",
-        "conversions",
-        "cycle",
-        "title",
+        "clause",
     }
 )
 REQUIRED_TOP_KEYS = frozenset(
-    {"id", "title_zh", "title_en", "source", "jurisdiction", "effective_from", "series", "levels"}
-)
-MINIMUM_KEYS = frozenset({"total", *(c.value for c in Category)})
-RULE_KEYS = frozenset(
     {
-        "categories",
-        "public_cap",
-        "min_score",
-        "dedupe_public_courses",
-        "industry_authority_series",
+        "id",
+        "title_zh",
+        "title_en",
+        "source",
+        "jurisdiction",
+        "effective_from",
+        "series",
+        "levels",
+        "clause",
     }
 )
-CYCLE_KEYS = frozenset({"max_years", "cutoff", "hours_per_year", "year_minimums"})
-TITLE_KEYS = frozenset({"years", "floor_year", "require_policy"})
-MAKE_UP_KEYS = frozenset({"year", "category", "until"})
+CLAUSE_KEYS = frozenset({"id", "cite", "text", "note", "place", "effective_from", "until", "rule"})
+REQUIRED_CLAUSE_KEYS = frozenset({"id", "cite", "text", "effective_from", "rule"})
+MINIMUM_KEYS = frozenset(c.value for c in Category)
 CONVERSION_KEYS = frozenset(
-    {"achievement_kinds", "main", "contributor", "achievement_cap", "degree_kinds", "degree_cap"}
+    {
+        "recognised_by",
+        "achievement_kinds",
+        "main",
+        "contributor",
+        "achievement_cap",
+        "degree_kinds",
+        "degree_cap",
+        "actual_kinds",
+    }
 )
+RULE_KEYS: Mapping[Rule, tuple[frozenset[str], frozenset[str]]] = {
+    # rule: (every key it may have, the keys it must have), beside CLAUSE_KEYS
+    Rule.REQUIREMENT: (frozenset({"total", "levels", *MINIMUM_KEYS}), frozenset({"total"})),
+    Rule.CATEGORIES: (frozenset({"categories"}), frozenset({"categories"})),
+    Rule.PUBLIC_CAP: (frozenset({"cap"}), frozenset({"cap"})),
+    Rule.SERIES_POLICY: (frozenset({"series", "policy"}), frozenset({"series", "policy"})),
+    Rule.REISSUE: (frozenset({"reproof"}), frozenset({"reproof"})),
+    Rule.CONFIRMATION: (
+        frozenset({"categories", "by", "sectors"}),
+        frozenset({"categories", "by"}),
+    ),
+    Rule.MIN_SCORE: (frozenset({"category", "score"}), frozenset({"category", "score"})),
+    Rule.PUBLIC_COURSE_ONCE: (frozenset(), frozenset()),
+    Rule.MAKE_UP: (frozenset({"year", "category"}), frozenset({"year", "category"})),
+    Rule.CONVERSION: (CONVERSION_KEYS, CONVERSION_KEYS),
+    Rule.CYCLE: (
+        frozenset({"max_years", "cutoff", "hours_per_year"}),
+        frozenset({"max_years", "cutoff", "hours_per_year"}),
+    ),
+    Rule.CYCLE_YEAR_MINIMUMS: (frozenset({"years", *MINIMUM_KEYS}), frozenset({"years"})),
+    Rule.TITLE: (frozenset({"years", "floor_year", "require_policy"}), frozenset({"years"})),
+}
 TITLE_YEAR_KEYS = frozenset({"default", "junior", "intermediate", "senior"})
+TITLE_MODES = frozenset({"since_title", "latest_one", "current_year", "cycle"})
 
 
 def check_keys(
@@ -76,7 +102,10 @@ def hours_value(value: Any, where: str) -> int:
     that no float ever enters a policy."""
     if not isinstance(value, str):
         raise RegistryError("bad_policy", f'{where}: write hours as a quoted decimal, e.g. "18"')
-    return minutes_from_hours(value)
+    try:
+        return minutes_from_hours(value)
+    except RegistryError as exc:
+        raise RegistryError("bad_policy", f"{where}: {exc.message}") from exc
 
 
 def score_value(value: Any, where: str) -> int:
@@ -92,9 +121,9 @@ def score_value(value: Any, where: str) -> int:
     return int(hundredths)
 
 
-def boolean(value: Any, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise RegistryError("bad_policy", f"{where}: must be true or false")
+def integer(value: Any, where: str) -> int:
+    if type(value) is not int:
+        raise RegistryError("bad_policy", f"{where}: must be an integer")
     return value
 
 
@@ -114,3 +143,42 @@ def dates(value: Any, where: str) -> dt.date:
     if type(value) is not dt.date:
         raise RegistryError("bad_policy", f"{where}: must be a TOML date (YYYY-MM-DD)")
     return value
+
+
+def category(value: Any, where: str) -> Category:
+    try:
+        return Category(text(value, where))
+    except ValueError as exc:
+        known = ", ".join(c.value for c in Category)
+        raise RegistryError("bad_policy", f"{where}: {value!r} is not one of {known}") from exc
+
+
+def categories(value: Any, where: str) -> frozenset[Category]:
+    found = frozenset(category(v, where) for v in strings(value, where))
+    if not found:
+        raise RegistryError("bad_policy", f"{where}: names no category")
+    return found
+
+
+def confirmers(value: Any, where: str) -> frozenset[Confirmer]:
+    try:
+        found = frozenset(Confirmer(v) for v in strings(value, where))
+    except ValueError as exc:
+        known = ", ".join(c.value for c in Confirmer)
+        raise RegistryError("bad_policy", f"{where}: use only {known}") from exc
+    if not found:
+        raise RegistryError("bad_policy", f"{where}: names nobody")
+    return found
+
+
+def levels(value: Any, where: str) -> frozenset[TitleLevel]:
+    try:
+        return frozenset(TitleLevel(v) for v in strings(value, where))
+    except ValueError as exc:
+        known = ", ".join(level.value for level in TitleLevel)
+        raise RegistryError("bad_policy", f"{where}: use only {known}") from exc
+
+
+def minimums(raw: Mapping[str, Any], where: str) -> dict[Category, int]:
+    """The category minimums among ``raw``'s keys, in category order."""
+    return {c: hours_value(raw[c.value], f"{where}.{c.value}") for c in Category if c.value in raw}

@@ -11,9 +11,10 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from registry.errors import RegistryError
-from registry.hours import builtin_policies, evaluate_cycle, get_policy
-from registry.hours.policy import Policy
+from registry.hours import Policy, Subject, builtin_policies, evaluate_cycle, get_policy
+from registry.hours.clauses import TitleRule
 from registry.model import Activity, Category, DocumentStatus, TitleLevel, format_hours
+from registry.places import covers
 from registry.titles.model import (
     CertificateEvidence,
     TitleReport,
@@ -26,22 +27,32 @@ _CATEGORIES = (Category.PUBLIC, Category.PROFESSIONAL, Category.ELECTIVE)
 
 def title_rules() -> Mapping[str, str]:
     """Title-evaluation rule ids and their Chinese titles."""
-    return {p.id: p.title_zh for p in builtin_policies().values() if p.title is not None}
+    return {p.id: p.title_zh for p in builtin_policies().values() if p.has_title_rule}
 
 
-def _rule(rule_id: str) -> Policy:
+def _rule(rule_id: str, on: dt.date) -> tuple[Policy, TitleRule]:
+    """The policy ``rule_id`` and its title rule in force on ``on``; ``unknown_rule`` when it
+    has none, ``policy_not_in_force`` (the reason every evaluation uses) outside its dates."""
     try:
         policy = get_policy(rule_id)
     except RegistryError:
         policy = None
-    if policy is None or policy.title is None:
+    if policy is None or not policy.has_title_rule:
         known = ", ".join(sorted(title_rules()))
         raise RegistryError("unknown_rule", f"no title-evaluation rule {rule_id!r} ({known})")
-    return policy
+    policy.check_in_force(on=on)
+    clause = policy.title_rule(on)
+    if clause is None:
+        raise RegistryError(
+            "policy_not_in_force",
+            f"评审规则 {policy.id} 在{on}没有有效的条款 (no title clause of {policy.id} holds on "
+            f"{on})",
+        )
+    return policy, clause
 
 
 def required_years(
-    rule: Policy,
+    rule: TitleRule,
     *,
     title_date: dt.date,
     target_level: TitleLevel,
@@ -50,8 +61,7 @@ def required_years(
     have_years: frozenset[int],
 ) -> tuple[list[int], list[str], list[str]]:
     """The years a panel must see under ``rule``, with notes on how they were chosen."""
-    assert rule.title is not None
-    mode = rule.title.mode(target_level)
+    mode = rule.mode(target_level)
     this_year = evaluation_date.year
     if mode == "current_year":
         return (
@@ -67,7 +77,7 @@ def required_years(
             [f"the certificate of the latest year ({year}) is required"],
         )
     if mode == "since_title":
-        floor = rule.title.floor_year or 0
+        floor = rule.floor_year or 0
         start = title_date.year + 1
         zh = [f"现职称取得于{title_date}，须提供此后每一年度的证书"]
         en = [f"title obtained {title_date}: every year since is required"]
@@ -81,11 +91,11 @@ def required_years(
             en.append(f"title obtained before {floor}: counted from {floor}")
         last = this_year if this_year in have_years else this_year - 1
         return list(range(start, last + 1)), zh, en
-    raise RegistryError("bad_policy", f"{rule.id}: mode {mode!r} needs the cycle")
+    raise RegistryError("bad_policy", f"{rule.key}: mode {mode!r} needs the cycle")
 
 
 def _judge(
-    year: int, found: Sequence[CertificateEvidence], rule: Policy, level: TitleLevel
+    year: int, found: Sequence[CertificateEvidence], rule: TitleRule, level: TitleLevel
 ) -> YearCheck:
     if not found:
         return YearCheck(
@@ -116,14 +126,14 @@ def _judge(
             )
         return YearCheck(year, YearVerdict.NOT_MET, latest, (zh,), (en,))
     evidence = max(usable, key=lambda e: e.edition)
-    assert rule.title is not None
-    policy_id = rule.title.require_policy or evidence.policy_id
+    policy_id = rule.require_policy or evidence.policy_id
     try:
         policy = get_policy(policy_id)
-        requirements = policy.requirements_for(level)
+        policy.check_in_force(year=year)
+        requirements = policy.requirement_for(level, year)
     except RegistryError as exc:
         return YearCheck(year, YearVerdict.NOT_MET, evidence, (str(exc),), (str(exc),))
-    categories = requirements.categories
+    categories = requirements.minimums
     judged = (
         categories.get(Category.PUBLIC),
         categories.get(Category.PROFESSIONAL),
@@ -132,7 +142,7 @@ def _judge(
     )
     zh_reasons: list[str] = []
     en_reasons: list[str] = []
-    for category, required in requirements.categories.items():
+    for category, required in requirements.minimums.items():
         have = evidence.hours[_CATEGORIES.index(category)]
         if have < required:
             zh_reasons.append(
@@ -175,17 +185,35 @@ def evaluate_title(
     evidence: Sequence[CertificateEvidence],
     direct: bool = False,
     records: Sequence[Activity] | None = None,
+    subject: Subject | None = None,
 ) -> TitleReport:
-    """The panel's check under ``rule_id``. Raises ``RegistryError('unknown_rule')``."""
-    rule = _rule(rule_id)
-    assert rule.title is not None
-    if evaluation_date < rule.effective_from or (
-        rule.effective_to is not None and evaluation_date > rule.effective_to
-    ):
-        raise RegistryError("rule_not_in_force", f"{rule.id} is not in force on {evaluation_date}")
-    if rule.title.mode(target_level) == "cycle":
+    """The panel's check under ``rule_id`` on ``evaluation_date``.
+
+    ``subject`` (where the candidate is registered, their series) is known when the registry
+    holds them: a candidate registered outside the rule's jurisdiction is refused
+    (``outside_jurisdiction``), and the Guangzhou cycle needs it with the ``records``. A
+    panel that has only presented certificates passes none: the rule is the panel's own.
+    Raises ``RegistryError``: ``unknown_rule``, ``policy_not_in_force``,
+    ``outside_jurisdiction``."""
+    policy, rule = _rule(rule_id, evaluation_date)
+    if subject is not None and not covers(policy.jurisdiction, subject.region):
+        raise RegistryError(
+            "outside_jurisdiction",
+            f"评审规则 {policy.id} 适用于行政区划 {policy.jurisdiction}，申报人登记地为 "
+            f"{subject.region} ({policy.id} governs {policy.jurisdiction}, the candidate is "
+            f"registered in {subject.region})",
+        )
+    if rule.mode(target_level) == "cycle":
         return _cycle_report(
-            rule, name, masked_id, title_date, target_level, evaluation_date, records
+            policy,
+            rule,
+            name,
+            masked_id,
+            title_date,
+            target_level,
+            evaluation_date,
+            records,
+            subject,
         )
     by_year: dict[int, list[CertificateEvidence]] = {}
     for item in evidence:
@@ -202,8 +230,8 @@ def evaluate_title(
     checks = tuple(_judge(y, by_year.get(y, []), rule, target_level) for y in years)
     met = bool(checks) and all(c.verdict is YearVerdict.MET for c in checks)
     return TitleReport(
-        rule.id,
-        rule.title_zh,
+        policy.id,
+        policy.title_zh,
         name,
         masked_id,
         target_level,
@@ -212,22 +240,25 @@ def evaluate_title(
         tuple(notes_zh),
         tuple(notes_en),
         met,
+        frozenset({rule.key}),
     )
 
 
 def _cycle_report(
-    rule: Policy,
+    policy: Policy,
+    clause: TitleRule,
     name: str,
     masked_id: str,
     title_date: dt.date,
     level: TitleLevel,
     evaluation_date: dt.date,
     records: Sequence[Activity] | None,
+    subject: Subject | None,
 ) -> TitleReport:
-    if records is None:
+    if records is None or subject is None:
         return TitleReport(
-            rule.id,
-            rule.title_zh,
+            policy.id,
+            policy.title_zh,
             name,
             masked_id,
             level,
@@ -237,7 +268,9 @@ def _cycle_report(
             ("cycle verification needs the person's records from the registry",),
             False,
         )
-    cycle = evaluate_cycle(rule, records, title_date=title_date, apply_date=evaluation_date)
+    cycle = evaluate_cycle(
+        policy, records, title_date=title_date, apply_date=evaluation_date, subject=subject
+    )
     checks: list[YearCheck] = []
     for item in cycle.years:
         problems = [
@@ -264,8 +297,8 @@ def _cycle_report(
         *(s.message_en for s in totals),
     ]
     return TitleReport(
-        rule.id,
-        rule.title_zh,
+        policy.id,
+        policy.title_zh,
         name,
         masked_id,
         level,
@@ -274,4 +307,5 @@ def _cycle_report(
         tuple(notes_zh),
         tuple(notes_en),
         cycle.met,
+        cycle.clauses | {clause.key},
     )

@@ -69,3 +69,5 @@ class TitleReport:
     notes_zh: tuple[str, ...]
     notes_en: tuple[str, ...]
     met: bool
+    clauses: frozenset[str] = frozenset()
+    """The clauses (``policy#clause``) the evaluation applied."""
