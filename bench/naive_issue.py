@@ -54,7 +54,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from keys.private import KeyRing, SealSigner
 from registry.home import CHINA_TZ, BureauConfig
-from registry.hours import evaluate, get_policy
+from registry.hours import Subject, evaluate, get_policy
 from registry.idnumber import mask_id_number
 from registry.model import Category, DocumentKind, Person
 from registry.payload import ID_SALT_BYTES, Claims, encode_payload, id_digest
@@ -155,8 +155,7 @@ class NaiveIssuer:
                 policy,
                 self._registry.activities(person.id_number, year=year),
                 year=year,
-                level=person.title_level,
-                series=person.series,
+                subject=Subject.of(person),
             )
         if not evaluation.met:
             return None

@@ -188,8 +188,18 @@ def issue(
         if report.issued_count:
             write_checkpoint(registry, ring, config, at=_now())
     for skipped in report.skipped:
-        click.echo(f"skipped {skipped.masked_id} {skipped.name}: {skipped.reason} {skipped.detail}")
-    click.echo(f"{report.issued_count} issued, {len(report.skipped)} skipped")
+        click.echo(
+            f"未发证 {skipped.masked_id} {skipped.name}：{skipped.detail}（{skipped.reason}）"
+        )
+    groups = report.skipped_by_cause()
+    if groups:
+        click.echo("未发证原因汇总 (skipped, by cause):")
+        for group in groups:
+            click.echo(f"  {group.count} 人：{group.label_zh}（{', '.join(group.codes)}）")
+    click.echo(
+        f"发证 {report.issued_count} 份，未发证 {len(report.skipped)} 人 "
+        f"({report.issued_count} issued, {len(report.skipped)} skipped)"
+    )
 
 
 cli.add_command(verify)

@@ -26,7 +26,8 @@ from pathlib import Path
 from keys.private import KeyRing
 from registry.errors import RegistryError
 from registry.home import BureauConfig
-from registry.hours import Evaluation, Policy, evaluate, get_policy
+from registry.hours import Evaluation, Policy, Subject, evaluate, get_policy, refusal
+from registry.hours.reasons import cause_label_zh
 from registry.idnumber import mask_id_number
 from registry.model import HoursSummary, Person
 from registry.store import DocumentRecord, IssueSlot, Registry
@@ -61,8 +62,22 @@ class Skipped:
     masked_id: str
     name: str
     reason: str
-    """``not_met``, ``already_issued`` or ``policy_not_applicable``."""
+    """``not_met``, ``already_issued``, ``unknown_series`` or a policy refusal
+    (``outside_jurisdiction``, ``series_not_covered``, ``level_not_covered``,
+    ``series_own_policy``)."""
     detail: str
+    """For people: Chinese first, with their figures (what was recorded, what counted, why)."""
+    causes: tuple[tuple[str, str], ...] = ()
+    """``(code, 中文)`` of why, without the person's figures: what a batch groups by."""
+
+
+@dataclass(frozen=True, slots=True)
+class SkipGroup:
+    """The people a batch skipped for the same causes."""
+
+    codes: tuple[str, ...]
+    label_zh: str
+    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +88,18 @@ class IssueReport:
     skipped: tuple[Skipped, ...]
     issued_count: int
     """How many documents were issued."""
+
+    def skipped_by_cause(self) -> tuple[SkipGroup, ...]:
+        """The skipped people grouped by their causes, the largest group first, so that a
+        bureau whose whole sheet lacks a column sees that in one line."""
+        groups: dict[tuple[str, ...], tuple[str, int]] = {}
+        for item in self.skipped:
+            causes = item.causes or ((item.reason, cause_label_zh(item.reason)),)
+            codes = tuple(code for code, _label in causes)
+            label = "；".join(label for _code, label in causes)
+            groups[codes] = (label, groups.get(codes, (label, 0))[1] + 1)
+        ordered = sorted(groups.items(), key=lambda item: (-item[1][1], item[0]))
+        return tuple(SkipGroup(codes, label, count) for codes, (label, count) in ordered)
 
 
 class _Tally:
@@ -146,6 +173,12 @@ class Issuer(DocumentEditions):
         Running it again issues nothing new: people who already hold a current document for
         the year are reported as skipped (``already_issued``).
 
+        Without ``policy_id`` the home's default policy judges everyone, except the series
+        it sends to a policy of their own (accounting and archives under ``gd-2010``), who
+        are judged by that one; with ``policy_id`` only that policy judges, and the people it
+        may not judge are skipped with its refusal. Raises ``RegistryError
+        ('policy_not_in_force')`` for a policy outside its dates.
+
         ``workers`` > 1 forks that many processes to make the documents while this process
         draws the numbers and records the rows, :data:`BATCH` documents per transaction;
         the result is the same documents, numbers in the same order. ``keep_records=False``
@@ -153,14 +186,11 @@ class Issuer(DocumentEditions):
         record in memory; ``on_issued`` sees each document once committed.
         """
         policy = get_policy(policy_id or self._config.default_policy)
-        if policy.requirements is None:
+        if not policy.annual:
             raise IssuanceError(
                 "not_annual", f"{policy.id} is not an annual hours policy and cannot issue"
             )
-        if not policy.in_force(year):
-            raise IssuanceError(
-                "policy_not_in_force", f"policy {policy.id} is not in force in {year}"
-            )
+        policy.check_in_force(year=year)
         if workers < 1:
             raise IssuanceError("bad_workers", f"workers must be at least 1, not {workers}")
         self._check_qr_key(at)
@@ -170,7 +200,9 @@ class Issuer(DocumentEditions):
         pool = WorkerPool(self._maker, workers, at=at) if workers > 1 else None
         try:
             for page in self._pages(chosen):
-                eligible = self._eligible(page, policy, year=year, tally=tally)
+                eligible = self._eligible(
+                    page, policy, year=year, tally=tally, follow_series=policy_id is None
+                )
                 if pool is None:
                     for person, evaluation in eligible:
                         tally.add(self._issue_one(person, evaluation, year=year, at=at))
@@ -215,31 +247,45 @@ class Issuer(DocumentEditions):
             after = page[-1].id_number
 
     def _eligible(
-        self, page: list[Person], policy: Policy, *, year: int, tally: _Tally
+        self,
+        page: list[Person],
+        policy: Policy,
+        *,
+        year: int,
+        tally: _Tally,
+        follow_series: bool,
     ) -> list[tuple[Person, Evaluation]]:
-        """The people of ``page`` who meet ``policy`` and hold no document of ``year`` yet;
-        the others go to ``tally`` as skipped."""
+        """The people of ``page`` whom ``policy`` (or, with ``follow_series``, the policy their
+        series has instead) may judge, whose hours meet it and who hold no document of
+        ``year`` yet; the others go to ``tally`` as skipped."""
         ids = [p.id_number for p in page]
         records = self._registry.activities_of(ids, year=year)
         holders = self._registry.holders(ids, issuer=self._config.region, year=year)
         eligible: list[tuple[Person, Evaluation]] = []
         for person in page:
             masked = mask_id_number(person.id_number)
-            if not policy.applies_to(person.series, person.title_level):
-                tally.add(Skipped(masked, person.name, "policy_not_applicable", policy.id))
+            try:
+                subject = Subject.of(person)
+            except RegistryError as exc:
+                tally.add(Skipped(masked, person.name, exc.reason, exc.message))
+                continue
+            chosen = policy
+            refused = refusal(policy, subject, year)
+            if refused is not None and refused.instead is not None and follow_series:
+                chosen = get_policy(refused.instead)
+                refused = refusal(chosen, subject, year)
+            if refused is not None:
+                causes = ((refused.reason, cause_label_zh(refused.reason)),)
+                tally.add(Skipped(masked, person.name, refused.reason, refused.message_zh, causes))
                 continue
             evaluation = evaluate(
-                policy,
-                records.get(person.id_number, []),
-                year=year,
-                level=person.title_level,
-                series=person.series,
+                chosen, records.get(person.id_number, []), year=year, subject=subject
             )
             if not evaluation.met:
                 detail = "；".join(s.message_zh for s in evaluation.shortfalls)
-                tally.add(Skipped(masked, person.name, "not_met", detail))
+                tally.add(Skipped(masked, person.name, "not_met", detail, evaluation.causes()))
             elif person.id_number in holders:
-                tally.add(Skipped(masked, person.name, "already_issued", f"{year}"))
+                tally.add(Skipped(masked, person.name, "already_issued", f"{year}年度证书已颁发"))
             else:
                 eligible.append((person, evaluation))
         return eligible
@@ -355,4 +401,4 @@ class Issuer(DocumentEditions):
         )
 
 
-__all__ = ["IssueReport", "Issuer", "Skipped", "write_atomically"]
+__all__ = ["IssueReport", "Issuer", "SkipGroup", "Skipped", "write_atomically"]

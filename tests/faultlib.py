@@ -45,8 +45,9 @@ _DISTRICTS = ("440103", "440104", "440105", "440106", "440111", "440113")
 _SURNAMES = ("王", "李", "张", "刘", "陈", "欧阳", "司马")
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明"
 _RARE = ("𠈌", "䶮", "堃", "喆")
-_SERIES = ("工程", "会计", "经济", "农业")
-"""Series outside gd-2010's industry-authority list, so confirmed records are enough."""
+_SERIES = ("工程技术", "统计", "经济", "农业技术")
+"""Series of sectors no confirmation clause names and with no policy of their own, so
+confirmed records are enough."""
 _PDF_NAME = re.compile(r"(?P<number>[0-9]{14}[0-9X])-(?P<edition>[1-9][0-9]*)\.pdf")
 
 
@@ -419,8 +420,8 @@ class IssueOutput:
 
 
 _ISSUED = re.compile(r"issued (\S+) edition (\d+): .*")
-_SKIPPED = re.compile(r"skipped \S+ \S+: (\S+) ?(.*)")
-_TOTALS = re.compile(r"(\d+) issued, (\d+) skipped")
+_SKIPPED = re.compile(r"未发证 \S+ \S+：(?P<detail>.*)（(?P<reason>[a-z_]+)）")
+_TOTALS = re.compile(r"发证 (\d+) 份，未发证 (\d+) 人 \(\d+ issued, \d+ skipped\)")
 
 
 def parse_issue_output(text: str) -> IssueOutput:
@@ -431,7 +432,7 @@ def parse_issue_output(text: str) -> IssueOutput:
         if match := _ISSUED.fullmatch(line):
             issued.append(match[1])
         elif match := _SKIPPED.fullmatch(line):
-            skipped.append((match[1], match[2]))
+            skipped.append((match["reason"], match["detail"]))
         elif match := _TOTALS.fullmatch(line):
             totals = (int(match[1]), int(match[2]))
     assert totals is not None, f"no closing line in the output:\n{text[-2000:]}"

@@ -47,7 +47,7 @@ def cli_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     result = run("issue", "--year", "2025", env=env, home=home)
     assert result.returncode == 0, result.stderr
-    assert "5 issued, 1 skipped" in result.stdout
+    assert "发证 5 份，未发证 1 人 (5 issued, 1 skipped)" in result.stdout
     return home
 
 
