@@ -108,7 +108,13 @@ def renew(home: Path | None, number: str, year: int | None, out_dir: Path | None
     "--reproven",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Professional records whose proof was provided again (activities file format).",
+    help="Records whose proof was provided again, where the policy requires it (activities "
+    "file format).",
+)
+@click.option(
+    "--accept-shortfall",
+    is_flag=True,
+    help="Issue even though the new edition would state fewer hours than the policy requires.",
 )
 @_out_option
 def reissue(
@@ -117,17 +123,24 @@ def reissue(
     reason: str,
     year: int | None,
     reproven: Path | None,
+    accept_shortfall: bool,
     out_dir: Path | None,
 ) -> None:
-    """Reissue (补办) certificate NUMBER, lost or damaged; professional hours only as
-    re-proven."""
+    """Reissue (补办) certificate NUMBER, lost or damaged, with the same number. Hours are
+    carried as recorded, except those the policy requires to be proven again: without the
+    proofs, a reissue that would fall short is refused until --accept-shortfall."""
     from signer import ReissueReason
 
     today = _now().astimezone(CHINA_TZ).date()
     records = [a for _line, a in load_activities(reproven, today=today)] if reproven else []
     with _issuer(home, out_dir) as issuer:
         document = issuer.reissue(
-            number, reason=ReissueReason(reason), year=year, reproven=records, at=_now()
+            number,
+            reason=ReissueReason(reason),
+            year=year,
+            reproven=records,
+            accept_shortfall=accept_shortfall,
+            at=_now(),
         )
     _print_issued(document)
 

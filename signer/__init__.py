@@ -1,15 +1,17 @@
 """Issuance: runs where the bureau's private keys live."""
 
-from signer.carrying import ReissueReason, match_reproven
+from signer.carrying import ReissuePlan, ReissueReason, match_reproven
 from signer.errors import IssuanceError
-from signer.issuance import Issuer, IssueReport, Skipped
+from signer.issuance import Issuer, IssueReport, SkipGroup, Skipped
 from signer.setup import export_trust, init_home
 
 __all__ = [
     "IssuanceError",
     "IssueReport",
     "Issuer",
+    "ReissuePlan",
     "ReissueReason",
+    "SkipGroup",
     "Skipped",
     "export_trust",
     "init_home",

@@ -7,10 +7,12 @@ the registry's (``Registry.revoke``): it makes no new document.
 
 * **renew** re-evaluates the hours from the registry's current records of the year, under
   the policy of the edition it replaces, and refuses when they fall short (``not_met``).
-* **reissue** follows Guangde 2020 §4(3) (notice 003 四(三)): professional hours are carried
-  only for the records whose proof was provided again (``reproven``); public and elective
-  hours are carried as the replaced edition recorded them (:mod:`signer.carrying`). It is
-  issued even when the hours then fall short: it states what was proven.
+* **reissue** carries the replaced edition's hours, except where its policy requires the
+  hours of some categories to be proven again (Guangde 2020, notice 003 四(三): professional
+  hours only for the records whose proof was provided again, ``reproven``;
+  :mod:`signer.carrying`). When the new edition would then fall short of the policy, it is
+  refused (``reissue_falls_short``, saying what it would state) unless the clerk confirms
+  (``accept_shortfall``): it then states what was proven.
 * **correct** fixes the holder's name or ID number in the registry
   (``Registry.correct_person``), then issues a correction edition, with the hours of the
   edition it replaces, for every year whose current document shows the old identity.
@@ -24,10 +26,9 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 from registry.home import BureauConfig
-from registry.hours import Evaluation, evaluate, get_policy
+from registry.hours import Evaluation, Subject, evaluate, get_policy
 from registry.model import (
     Activity,
-    Category,
     DocumentKind,
     DocumentStatus,
     HoursSummary,
@@ -36,13 +37,7 @@ from registry.model import (
 )
 from registry.payload import decode_payload
 from registry.store import DocumentRecord, IssueSlot, Registry
-from signer.carrying import (
-    ReissueReason,
-    carried_summary,
-    match_reproven,
-    needs_proof,
-    reissue_note,
-)
+from signer.carrying import ReissuePlan, ReissueReason, plan_reissue
 from signer.errors import IssuanceError
 
 _Build = Callable[[IssueSlot, DocumentRecord, Person], DocumentRecord]
@@ -102,6 +97,21 @@ class DocumentEditions:
             number, year, DocumentKind.RENEWAL, SupersessionReason.RENEWAL, at=at, build=build
         )
 
+    def plan_reissue(
+        self,
+        number: str,
+        *,
+        reason: ReissueReason,
+        year: int | None = None,
+        reproven: Sequence[Activity] = (),
+    ) -> ReissuePlan:
+        """What :meth:`reissue` would state now, without issuing anything: the hours, the
+        text printed on the page and how they fall short of the policy, if they do. Raises
+        as :meth:`reissue` does before it issues."""
+        replaced = self._current_of(number, year)
+        person = self._person(replaced.id_number)
+        return self._plan(replaced, person, reason, reproven)
+
     def reissue(
         self,
         number: str,
@@ -109,40 +119,49 @@ class DocumentEditions:
         reason: ReissueReason,
         year: int | None = None,
         reproven: Sequence[Activity] = (),
+        accept_shortfall: bool = False,
         at: dt.datetime,
     ) -> DocumentRecord:
         """Issue a reissue (补办) of ``number`` for ``year`` (default: the latest year with a
         current document), because the holder's copy was lost or damaged.
 
-        Public and elective hours are carried as the replaced edition states them;
-        professional hours are those the records in ``reproven`` count under the replaced
-        edition's policy (:func:`match_reproven` finds them in the registry; the engine
-        applies conversions and caps). Without ``reproven``, the reissue states no
-        professional hours. It is issued even if the hours then fall short of the policy,
-        and its ``carried`` text, printed on the page, says what was carried. Raises
-        ``IssuanceError``: ``reproven_not_found``, and those of :meth:`renew` but
-        ``not_met``.
+        The hours are carried as the replaced edition states them, except the categories its
+        policy requires to be proven again (:func:`signer.carrying.plan_reissue`): those count
+        only the records in ``reproven``. When the new edition would then fall short of the
+        policy, nothing is issued (``IssuanceError('reissue_falls_short')``, its message says
+        what the edition would state) unless ``accept_shortfall``: then it is issued stating
+        what was proven, and its ``carried`` text, printed on the page, says so. Raises
+        ``IssuanceError``: ``reproven_not_found``, ``reissue_falls_short``, and those of
+        :meth:`renew` but ``not_met``.
         """
 
         def build(slot: IssueSlot, replaced: DocumentRecord, person: Person) -> DocumentRecord:
-            records = self._registry.activities(person.id_number, year=replaced.year)
-            professional = needs_proof(self._evaluate(replaced, person, records))
-            proven = match_reproven(records, reproven, professional=professional)
-            owed = set(professional)
-            kept = [r for r in records if r not in owed]
-            evaluation = self._evaluate(replaced, person, [*kept, *proven])
-            minutes = evaluation.summary.counted(Category.PROFESSIONAL)
+            plan = self._plan(replaced, person, reason, reproven)
+            if plan.falls_short and not accept_shortfall:
+                raise IssuanceError("reissue_falls_short", plan.warning_zh(number))
             return self._make(
-                slot,
-                person,
-                evaluation,
-                at=at,
-                summary=carried_summary(replaced.summary, minutes),
-                carried=reissue_note(reason, replaced, records=len(proven), minutes=minutes),
+                slot, person, plan.evaluation, at=at, summary=plan.summary, carried=plan.carried
             )
 
         return self._replace(
             number, year, DocumentKind.REISSUE, reason.supersession, at=at, build=build
+        )
+
+    def _plan(
+        self,
+        replaced: DocumentRecord,
+        person: Person,
+        reason: ReissueReason,
+        reproven: Sequence[Activity],
+    ) -> ReissuePlan:
+        records = self._registry.activities(person.id_number, year=replaced.year)
+        return plan_reissue(
+            get_policy(replaced.policy_id),
+            replaced,
+            records,
+            reproven,
+            subject=Subject.of(person),
+            reason=reason,
         )
 
     def correct(
@@ -244,12 +263,22 @@ class DocumentEditions:
         if records is None:
             records = self._registry.activities(person.id_number, year=replaced.year)
         return evaluate(
-            get_policy(replaced.policy_id),
-            records,
-            year=replaced.year,
-            level=person.title_level,
-            series=person.series,
+            get_policy(replaced.policy_id), records, year=replaced.year, subject=Subject.of(person)
         )
+
+    def _current_of(self, number: str, year: int | None) -> DocumentRecord:
+        """The current edition of ``number`` for ``year`` (default: the latest year with a
+        current document)."""
+        current = self._current(number)
+        if year is None:
+            if not current:
+                raise IssuanceError("nothing_to_replace", f"{number} has no current document")
+            year = max(current)
+        if year not in current:
+            raise IssuanceError(
+                "nothing_to_replace", f"{number} has no current document for {year}"
+            )
+        return current[year]
 
     def _replace(
         self,
@@ -264,16 +293,8 @@ class DocumentEditions:
         """Draw the next edition of ``number`` for ``year`` and let ``build`` make it from the
         edition it replaces, read inside the same transaction."""
         self._check_qr_key(at)
-        current = self._current(number)
-        if year is None:
-            if not current:
-                raise IssuanceError("nothing_to_replace", f"{number} has no current document")
-            year = max(current)
-        if year not in current:
-            raise IssuanceError(
-                "nothing_to_replace", f"{number} has no current document for {year}"
-            )
-        id_number = current[year].id_number
+        found = self._current_of(number, year)
+        id_number, year = found.id_number, found.year
         region = self._config.region
         with self._registry.issuance(
             id_number=id_number, issuer=region, year=year, at=at, kind=kind, reason=reason
