@@ -82,6 +82,12 @@ def _print_report(report: VerificationReport) -> None:
     for check in report.checks:
         reason = f" [{check.reason}]" if check.reason else ""
         click.echo(f"  {check.status.value:8} {check.name}{reason}: {check.detail}")
+    if report.hours:
+        hours = report.hours
+        reason = f" [{hours.reason}]" if hours.reason else ""
+        click.echo(
+            f"hours: {hours.status.value} ({hours.status.label_zh}){reason}: {hours.detail_zh}"
+        )
     if report.snapshot:
         stale = " — too old: status not judged" if report.snapshot.too_old else ""
         click.echo(f"status from: {report.snapshot.describe()}{stale}")

@@ -16,7 +16,7 @@ from pathlib import Path
 from keys import TrustList, parse_trust_list
 from keys.private import open_key_ring
 from registry.home import BureauConfig, Home
-from registry.hours import evaluate, get_policy
+from registry.hours import Subject, evaluate, get_policy
 from registry.idnumber import mod11_2_check
 from registry.model import (
     Activity,
@@ -146,8 +146,7 @@ def make_panel_home(root: Path) -> PanelHome:
                 policy,
                 registry.activities(CANDIDATE_ID, year=year),
                 year=year,
-                level=candidate.title_level,
-                series=candidate.series,
+                subject=Subject.of(candidate),
             )
             with registry.issuance(
                 id_number=CANDIDATE_ID, issuer=REGION, year=year, at=at, kind=kind, reason=reason

@@ -468,17 +468,20 @@ def test_trusted_key_signs_other_claims_for_a_registered_number(world: World) ->
 
 
 def test_unknown_policy_id_under_a_trusted_signature(world: World) -> None:
-    """The hours cannot be judged (``unknown_policy``, indeterminate without a registry)
-    and the registry does not know the document: never valid."""
+    """The hours cannot be judged (``unknown_policy``) and the registry does not know the
+    document: never valid."""
     claims = with_claims(world, policy_id="gd-2099", issued_on=china_day(ROTATED))
     text = encode_payload(claims, kid=world.active.kid, sign=world.active.sign)
     alone = Verifier(world.trust).verify_text(text, at=CHECKED)
     assert alone.verdict is Verdict.INDETERMINATE
-    assert "unknown_policy" in alone.reasons
+    assert alone.hours is not None
+    assert (alone.hours.status.value, alone.hours.reason) == ("unknown", "unknown_policy")
     report = world.verifier.verify_text(text, at=CHECKED)
     assert report.verdict is Verdict.INVALID
     # Same number and edition as a real document: the registry holds another payload.
-    assert report.reasons == ("unknown_policy", "payload_mismatch"), report.to_json()
+    assert report.reasons == ("payload_mismatch",), report.to_json()
+    assert report.hours is not None
+    assert report.hours.reason == "unknown_policy"
     record_attack("qr", "unknown-policy-trusted-key", report.verdict.value, report.reasons[0])
 
 

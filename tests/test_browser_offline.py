@@ -132,19 +132,28 @@ def test_no_snapshot_is_a_404(issued_home: IssuedHome) -> None:
 def test_the_policy_minimums_are_the_policies() -> None:
     app = create_app({"TRUST_LIST": str(VECTORS_DIR / VECTORS["trust_list"])})
     served = app.test_client().get("/offline/policies.json").get_json()
+    assert served["version"] == 2
     assert set(served["policies"]) == set(builtin_policies())
     levels = (TitleLevel.JUNIOR, TitleLevel.INTERMEDIATE, TitleLevel.SENIOR)
     for policy_id, policy in builtin_policies().items():
         entry = served["policies"][policy_id]
-        if not entry["annual"]:
-            assert policy.requirements is None
-            assert not policy.by_level
+        assert entry["annual"] is policy.annual
+        assert entry["from_year"] == policy.effective_from.year
+        last = policy.effective_to.year if policy.effective_to else None
+        assert entry["until_year"] == last
+        if not policy.annual:
+            assert entry["periods"] == []
             continue
-        for level, minimums in zip(levels, entry["levels"], strict=True):
-            required = policy.requirements_for(level)
-            assert minimums["level"] == level.value
-            assert minimums["total"] == required.total
-            assert minimums["categories"] == [[c.value, m] for c, m in required.categories.items()]
+        for period in entry["periods"]:
+            for year in {period["from_year"], period["until_year"] or 2100}:
+                for level, minimums in zip(levels, period["levels"], strict=True):
+                    required = policy.requirement_for(level, year)
+                    assert minimums["level"] == level.value
+                    assert minimums["total"] == required.total
+                    assert minimums["categories"] == [
+                        [c.value, m] for c, m in required.minimums.items()
+                    ]
+                    assert minimums["clause"] == required.key
     assert served["status_reasons_zh"]["reissue_lost"] == "遗失补办"
 
 
@@ -288,6 +297,10 @@ def test_every_status_vector_agrees_in_the_page(
             continue
         if page["snapshot"] != python["snapshot"]:
             mismatches.append((case["name"], "snapshot", python["snapshot"], page["snapshot"]))
+            continue
+        # The second judgement, the same in the page: the hours against the policy.
+        if hours_summary(page["hours"]) != hours_summary(python["hours"]):
+            mismatches.append((case["name"], "hours", python["hours"], page["hours"]))
     assert not mismatches, json.dumps(mismatches, ensure_ascii=False, indent=1)
 
 
@@ -361,7 +374,15 @@ def summary(report: dict[str, Any]) -> tuple[Any, ...]:
         report["verdict"],
         [(c["name"], c["status"], c.get("reason")) for c in report["checks"]],
         report["certificate"],
+        hours_summary(report["hours"]),
     )
+
+
+def hours_summary(hours: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The hours judgement without its wording (the page words its details itself)."""
+    if hours is None:
+        return None
+    return {k: v for k, v in hours.items() if k not in {"detail", "detail_zh"}}
 
 
 @needs_browser

@@ -4,6 +4,7 @@ title reports), the PDF report, and the acceptance scenario in a real registry
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import subprocess
 from collections.abc import Iterator
@@ -27,8 +28,9 @@ from tests.panelhome import (
     YEARS,
     PanelHome,
 )
-from verifier import Check, RegistryStatus, VerificationReport, Verifier
+from verifier import Check, HoursStatus, RegistryStatus, Verdict, VerificationReport, Verifier
 from verifier.errors import PanelInputError
+from verifier.hours import judge_hours
 from verifier.panel import (
     Presented,
     evidence_from_registry,
@@ -69,7 +71,12 @@ HOURS = (18 * 60, 42 * 60, 12 * 60, 72 * 60)
 
 
 def claims(
-    year: int = 2023, edition: int = 1, *, id_number: str = ZHANG, name: str = "张伟"
+    year: int = 2023,
+    edition: int = 1,
+    *,
+    id_number: str = ZHANG,
+    name: str = "张伟",
+    hours: tuple[int, int, int, int] = HOURS,
 ) -> Claims:
     salt = b"8 bytes!"
     return Claims(
@@ -81,7 +88,7 @@ def claims(
         masked_id=id_number[:4] + "*" * 10 + id_number[-4:],
         id_salt=salt,
         id_digest=id_digest(salt, id_number),
-        hours=HOURS,
+        hours=hours,
         policy_id="gd-2010",
         issuer="440100",
         issued_on=dt.date(year + 1, 1, 10),
@@ -127,8 +134,14 @@ def test_status_comes_from_the_registry_check(
 
 
 def test_short_hours_are_left_to_the_title_rule_but_a_bad_pdf_is_not() -> None:
-    short = Check.failed("hours.policy", "hours_below_policy", "…")
-    assert evidence_from_reports([verified(claims(), None, short)])[0].authentic
+    genuine_short = dataclasses.replace(
+        verified(claims(hours=(1080, 0, 720, 1800))),
+        hours=judge_hours(claims(hours=(1080, 0, 720, 1800))),
+    )
+    assert genuine_short.hours is not None
+    assert genuine_short.hours.status is HoursStatus.NOT_MET
+    assert genuine_short.verdict is Verdict.VALID
+    assert evidence_from_reports([genuine_short])[0].authentic
     file = Check.failed("pdf.registered", "pdf_not_registered", "…")
     (evidence,) = evidence_from_reports([verified(claims(), None, file)])
     assert not evidence.authentic
@@ -203,7 +216,7 @@ def test_panel_check_says_what_is_missing() -> None:
             presented=one,
             title_date=TITLE_DATE,
         )
-    assert expired.value.reason == "rule_not_in_force"
+    assert expired.value.reason == "policy_not_in_force"
     assert "不在有效期内" in expired.value.message_zh
 
 

@@ -78,15 +78,15 @@ class OneDocumentStatus:
 
     def __init__(self, text: str) -> None:
         claims = decode_payload(text).claims
-        policy = get_policy(claims.policy_id)
+        requirement = get_policy(claims.policy_id).requirement_for(claims.title_level, claims.year)
         summary = HoursSummary(
             policy_id=claims.policy_id,
             categories=tuple(
                 CategoryHours(category, claims.hours_for(category), required)
-                for category, required in policy.category_minutes.items()
+                for category, required in requirement.minimums.items()
             ),
             total_counted=claims.hours[3],
-            total_required=policy.total_minutes,
+            total_required=requirement.total,
         )
         self.record = DocumentRecord(
             number=claims.number,

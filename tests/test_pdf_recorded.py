@@ -24,7 +24,6 @@ CONFIRMED = (
     "payload.format",
     "payload.signature",
     "payload.key_validity",
-    "hours.policy",
     "registry.status",
 )
 

@@ -94,8 +94,13 @@ def test_status_vector(case: dict[str, Any]) -> None:
         assert (first.name, first.reason) == (case["expected_check"], case["expected_reason"])
     if first is not None and first.name in PAYLOAD_CHECKS:
         assert report.claims is None, "unauthenticated claims must never reach a report"
+        assert report.hours is None, "unauthenticated hours are never judged"
     else:
         assert report.claims is not None
+    # The second judgement, apart from the verdict: do the stated hours meet the policy?
+    hours = report.to_json()["hours"]
+    assert (hours and hours["status"]) == case["expected_hours"]
+    assert (hours and hours["reason"]) == case["expected_hours_reason"]
     assert report.snapshot is not None
     assert report.snapshot.as_of == utc(VECTORS["snapshot_as_of"])
 

@@ -1,6 +1,7 @@
 """Verification of certificates: QR payloads, sealed PDFs, scans; no private keys here."""
 
 from verifier.errors import VerifierError
+from verifier.hours import HoursJudgement, HoursStatus
 from verifier.report import Check, CheckStatus, SnapshotAge, Verdict, VerificationReport
 from verifier.service import Verifier
 from verifier.snapshot import SnapshotStatus, load_snapshot, read_snapshot
@@ -9,6 +10,8 @@ from verifier.status import RegistryFileStatus, RegistryStatus, StatusSource
 __all__ = [
     "Check",
     "CheckStatus",
+    "HoursJudgement",
+    "HoursStatus",
     "RegistryFileStatus",
     "RegistryStatus",
     "SnapshotAge",

@@ -46,15 +46,16 @@ UNKNOWN_NAME = "（未能确定）"
 
 _RULE_PROBLEMS_ZH = {
     "unknown_rule": "没有评审规则 {rule}。",
-    "rule_not_in_force": "评审规则 {rule} 在评审日期 {date} 不在有效期内。",
+    "policy_not_in_force": "评审规则 {rule} 在评审日期 {date} 不在有效期内。",
+    "outside_jurisdiction": "申报人的登记地不在评审规则 {rule} 的适用地区。",
     "bad_dates": "评审日期 {date} 早于取得现职称时间，无法按 {rule} 核查。",
 }
 """The title rule's refusals (``RegistryError`` from ``evaluate_title``), in Chinese; any
 other refusal is passed on with its reason."""
 _STATUS_REASONS = {"superseded": DocumentStatus.SUPERSEDED, "revoked": DocumentStatus.REVOKED}
-_JUDGED_ELSEWHERE = frozenset({"hours.policy", "registry.status"})
-"""Checks whose failure leaves an authentic certificate usable as evidence: the title rule
-judges the hours again, and the status becomes the evidence's status."""
+_JUDGED_ELSEWHERE = frozenset({"registry.status"})
+"""Checks whose failure leaves an authentic certificate usable as evidence: the status
+becomes the evidence's status. (The hours are not a check: the title rule judges them.)"""
 
 
 class CandidateRecords(Protocol):

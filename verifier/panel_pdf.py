@@ -249,7 +249,11 @@ class _Drawing:
             reasons += self.lines(en, 6.5, inner[-1], GREY)
         return [
             [_Line(str(row.year), 9.5, INK, bold=True)],
-            [_Line(row.verdict_zh, 9.5, ink, bold=True), _Line(row.verdict_en, 6.5, ink)],
+            [
+                _Line(row.verdict_zh, 9.5, ink, bold=True),
+                _Line(row.verdict_en, 6.5, ink),
+                *self.lines(row.glance_zh, 6.5, inner[1], GREY),
+            ],
             certificate,
             *hours,
             reasons or [_Line("—", 7.5, GREY)],

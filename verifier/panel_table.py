@@ -61,6 +61,17 @@ class ReportRow:
     """Public, professional, elective, total; empty when no certificate was judged."""
     reasons: tuple[tuple[str, str], ...]
     """``(Chinese, English)`` reasons, as the evaluation gave them."""
+    genuine_zh: str = "—"
+    """The first answer, at a glance: is the certificate genuine and current
+    (``真实有效``, ``已被替换``, ``已撤销``, ``未通过验证``, ``缺少证书``)?"""
+    hours_zh: str = "—"
+    """The second answer: do its hours meet the requirement (``学时达标``, ``学时未达标``;
+    ``—`` when they were not judged)?"""
+
+    @property
+    def glance_zh(self) -> str:
+        """Both answers on one line, e.g. ``真实有效 · 学时未达标``."""
+        return self.genuine_zh if self.hours_zh == "—" else f"{self.genuine_zh} · {self.hours_zh}"
 
 
 def report_rows(report: TitleReport) -> tuple[ReportRow, ...]:
@@ -82,6 +93,7 @@ def _row(report: TitleReport, check: YearCheck) -> ReportRow:
             certificate_note="",
             hours=(),
             reasons=reasons,
+            genuine_zh="缺少证书",
         )
     note = f"{_SOURCE_ZH.get(evidence.source, evidence.source)}·{_STATUS_ZH[evidence.status]}"
     if not evidence.authentic:
@@ -94,9 +106,25 @@ def _row(report: TitleReport, check: YearCheck) -> ReportRow:
         number=evidence.number,
         edition=f"第{evidence.edition}版",
         certificate_note=note,
-        hours=_hours(check, evidence),
+        hours=(cells := _hours(check, evidence)),
         reasons=reasons,
+        genuine_zh=_genuine_zh(evidence),
+        hours_zh=(
+            "—"
+            if check.required is None
+            else "学时未达标"
+            if any(cell.short for cell in cells)
+            else "学时达标"
+        ),
     )
+
+
+def _genuine_zh(evidence: CertificateEvidence) -> str:
+    if not evidence.authentic:
+        return "未通过验证"
+    if evidence.status is DocumentStatus.CURRENT:
+        return "真实有效"
+    return _STATUS_ZH[evidence.status]
 
 
 def _en(verdict: YearVerdict) -> str:

@@ -12,7 +12,7 @@ that the record does not settle, in well under a millisecond:
 - ``payload.*`` — the recorded QR payload, authenticated against the verifier's trust list
   exactly as a scanned one: the QR key known, its signature, the key's window and
   revocation at the issue date, an issue date not after ``at``;
-- ``hours.policy`` — the certified hours against the payload's policy;
+- the hours judgement — the certified hours against the payload's policy;
 - ``registry.status`` — the record's status: current, or superseded / revoked (``invalid``).
 
 Not made on this path, and why that is sound: ``pdf.parse`` … ``pdf.payload``, ``pdf.seal_time``,
@@ -43,10 +43,11 @@ from typing import Protocol, runtime_checkable
 from keys import TrustList
 from registry.errors import RegistryError
 from registry.store import DocumentRecord
+from verifier.hours import judge_hours
 from verifier.payload import authenticate
 from verifier.pdf import MAX_PDF_BYTES
 from verifier.report import Check, VerificationReport
-from verifier.status import hours_check, registry_status_check
+from verifier.status import registry_status_check
 
 SEAL_REVOCATION_MARGIN = dt.timedelta(days=1)
 """How far after a record's issue time a seal revocation still sends the file to the full
@@ -101,6 +102,5 @@ def confirm_recorded(
     checks.extend(payload_checks)
     if payload is None:
         return VerificationReport(tuple(checks), None, at)
-    checks.append(hours_check(payload))
     checks.append(registry_status_check(payload, record))
-    return VerificationReport(tuple(checks), payload.claims, at)
+    return VerificationReport(tuple(checks), payload.claims, at, hours=judge_hours(payload.claims))

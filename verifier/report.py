@@ -1,7 +1,11 @@
-"""Verification reports: one verdict, the checks that led to it, and what was verified.
+"""Verification reports: two answers, the checks that led to them, and what was verified.
 
-Verdicts fail closed: any failed check makes the document ``invalid``; any check that could
-not be made (no registry, unknown policy) makes it ``indeterminate`` — never ``valid``.
+The **verdict** says whether the document is authentic and current (seal, signatures, keys,
+registry or snapshot status). It fails closed: any failed check makes the document
+``invalid``; any check that could not be made (no registry, a stale snapshot) makes it
+``indeterminate`` — never ``valid``. The **hours** judgement (``verifier.hours``) says
+separately whether what a genuine certificate states meets its policy: short hours never make
+a genuine document ``invalid``.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 
 from registry.model import Category, format_hours
 from registry.payload import Claims
+from verifier.hours import HoursJudgement
 
 
 class Verdict(StrEnum):
@@ -129,6 +134,8 @@ class VerificationReport:
     at: dt.datetime
     snapshot: SnapshotAge | None = None
     """Set when status came from a signed snapshot (``verifier.snapshot``)."""
+    hours: HoursJudgement | None = None
+    """Whether the stated hours meet the policy; only for authenticated claims."""
 
     @property
     def verdict(self) -> Verdict:
@@ -155,6 +162,7 @@ class VerificationReport:
                 for c in self.checks
             ],
             "certificate": claims_view(self.claims) if self.claims else None,
+            "hours": self.hours.to_json() if self.hours else None,
             "verified_at": self.at.astimezone(dt.UTC).isoformat(timespec="seconds"),
             "snapshot": self.snapshot.to_json() if self.snapshot else None,
         }

@@ -8,12 +8,13 @@ from dataclasses import replace
 from keys import TrustList
 from registry.home import CHINA_TZ
 from registry.payload import Claims
+from verifier.hours import judge_hours
 from verifier.image import read_qr
 from verifier.payload import authenticate
 from verifier.pdf import SealedPayload, check_pdf, pdf_sha256
 from verifier.recorded import confirm_recorded, recorded_document
 from verifier.report import Check, VerificationReport
-from verifier.status import StatusSource, hours_check, status_check
+from verifier.status import StatusSource, status_check
 
 PNG = b"\x89PNG"
 JPEG = b"\xff\xd8\xff"
@@ -84,13 +85,11 @@ class Verifier:
         claims = report.claims
         if claims is None:
             return report
-        report = VerificationReport((*report.checks, seal_agreement(sealed, claims)), claims, at)
-        if self.status is None:
-            return report
-        extra = self.status.pdf_check(claims, digest)
-        if extra is None:
-            return report
-        return VerificationReport((*report.checks, extra), report.claims, at)
+        checks = [*report.checks, seal_agreement(sealed, claims)]
+        extra = self.status.pdf_check(claims, digest) if self.status is not None else None
+        if extra is not None:
+            checks.append(extra)
+        return replace(report, checks=tuple(checks))
 
     def _dated(self, report: VerificationReport, at: dt.datetime) -> VerificationReport:
         """The report with the snapshot it used (as_of, age), when status is a snapshot."""
@@ -127,6 +126,7 @@ class Verifier:
         checks = [*checks, *payload_checks]
         if payload is None:
             return VerificationReport(tuple(checks), None, at)
-        checks.append(hours_check(payload))
         checks.append(status_check(payload, self.status, at=at))
-        return VerificationReport(tuple(checks), payload.claims, at)
+        return VerificationReport(
+            tuple(checks), payload.claims, at, hours=judge_hours(payload.claims)
+        )

@@ -1,4 +1,4 @@
-"""Registry status and hours checks for an authenticated payload.
+"""Registry status of an authenticated payload.
 
 A verifier without a status source (only a trust list) reports status as *unknown*, which
 makes the verdict ``indeterminate``: "could not check" is never shown as "not revoked".
@@ -10,22 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
 from registry.errors import RegistryError
 from registry.home import CHINA_TZ
-from registry.hours import get_policy
 from registry.model import (
     Activity,
-    Category,
     DocumentStatus,
     Person,
     RevocationReason,
     SupersessionReason,
-    TitleLevel,
-    format_hours,
 )
 from registry.payload import Claims
 from registry.store import DocumentRecord, Registry
@@ -300,42 +295,3 @@ def edition_history(records: Sequence[DocumentRecord]) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def hours_check(payload: AuthenticPayload) -> Check:
-    """Do the certified hours meet the named policy, category by category and in total?"""
-    claims = payload.claims
-    return _hours_check(claims.policy_id, claims.title_level, claims.hours)
-
-
-@lru_cache(maxsize=4096)
-def _hours_check(policy_id: str, level: TitleLevel, hours: tuple[int, int, int, int]) -> Check:
-    """The check for these claims: a pure function of them and of the built-in policies,
-    which never change while the process runs, so it is kept (the same hours recur in
-    every batch; a check is a frozen value)."""
-    try:
-        policy = get_policy(policy_id)
-        # A cycle policy (guangzhou-cycle-2016) has no annual minimums: not_annual, unknown.
-        requirements = policy.requirements_for(level)
-    except RegistryError as exc:
-        return Check.unknown("hours.policy", exc.reason, str(exc))
-    short: list[str] = []
-    for category, required in requirements.categories.items():
-        have = hours[_CATEGORY_INDEX[category]]
-        if have < required:
-            short.append(f"{category.value} {format_hours(have)}/{format_hours(required)} h")
-    if hours[3] < requirements.total:
-        short.append(f"total {format_hours(hours[3])}/{format_hours(requirements.total)} h")
-    if short:
-        return Check.failed(
-            "hours.policy", "hours_below_policy", f"{policy.id}: " + "; ".join(short)
-        )
-    return Check.passed(
-        "hours.policy",
-        f"{policy.id}: {format_hours(hours[3])} h of "
-        f"{format_hours(requirements.total)} h, every category met",
-    )
-
-
-_CATEGORY_INDEX = {Category.PUBLIC: 0, Category.PROFESSIONAL: 1, Category.ELECTIVE: 2}
-"""Where each category's minutes are in ``Claims.hours`` (as ``Claims.hours_for``)."""

@@ -162,12 +162,22 @@ def signed(signer: Es256Signer = TRUSTED, **changes: Any) -> str:
     return encode_payload(example_claims(**changes), kid=signer.kid, sign=signer.sign)
 
 
-def expect(verdict: str, reasons: list[str], check: str | None) -> dict[str, Any]:
+def expect(
+    verdict: str,
+    reasons: list[str],
+    check: str | None,
+    hours: str | None = "met",
+    hours_reason: str | None = None,
+) -> dict[str, Any]:
+    """The expected verdict (authentic and current?) and, apart, the hours judgement of the
+    claims (``None`` when the claims did not authenticate: nothing is judged)."""
     return {
         "expected_verdict": verdict,
         "expected_reason": reasons[0] if reasons else None,
         "expected_check": check,
         "expected_reasons": reasons,
+        "expected_hours": hours,
+        "expected_hours_reason": hours_reason,
     }
 
 
@@ -248,21 +258,21 @@ def build() -> tuple[dict[str, Any], bytes, bytes]:
         "Signed by a key of the trust list whose window ended 2024-06-30, issued 2025-03-15: "
         "issued outside the key's window.",
         signed(OLD, number=format_number("440100", 8)),
-        expect("invalid", ["key_not_valid_at_issue"], "payload.key_validity"),
+        expect("invalid", ["key_not_valid_at_issue"], "payload.key_validity", None),
     )
     case(
         "revoked_key",
         "Signed by a key revoked from 2025-06-01 (China time, trust list revoked_from), "
         "issued 2025-07-01: after the revocation.",
         signed(REVOKED, number=format_number("440100", 9), issued_on=dt.date(2025, 7, 1)),
-        expect("invalid", ["key_revoked"], "payload.key_validity"),
+        expect("invalid", ["key_revoked"], "payload.key_validity", None),
     )
     case(
         "revoked_key_day_of_revocation",
         "Signed by the revoked key, issued 2025-06-01, the China date of the revocation: "
         "refused (the payload has no time of day; fail closed).",
         signed(REVOKED, number=format_number("440100", 10), issued_on=dt.date(2025, 6, 1)),
-        expect("invalid", ["key_revoked"], "payload.key_validity"),
+        expect("invalid", ["key_revoked"], "payload.key_validity", None),
     )
     case(
         "revoked_key_before_revocation",
@@ -273,16 +283,17 @@ def build() -> tuple[dict[str, Any], bytes, bytes]:
     )
     case(
         "hours_below_policy",
-        "Correctly signed and current, but 20 h professional and 50 h in total are below "
-        "gd-2010 (42 h professional, 72 h in total).",
+        "Correctly signed and current: genuine (valid), but the 20 h professional and 50 h in "
+        "total it states are below gd-2010 (42 h professional, 72 h in total): hours not_met.",
         short_hours,
-        expect("invalid", ["hours_below_policy"], "hours.policy"),
+        expect("valid", [], None, "not_met", "hours_below_policy"),
     )
     case(
         "unknown_policy",
-        "Correctly signed and current, under a policy id no verifier knows (zz-2099).",
+        "Correctly signed and current, under a policy id no verifier knows (zz-2099): "
+        "genuine (valid), its hours cannot be judged (unknown).",
         unknown_policy,
-        expect("indeterminate", ["unknown_policy"], "hours.policy"),
+        expect("valid", [], None, "unknown", "unknown_policy"),
     )
     case(
         "not_in_registry",
@@ -319,7 +330,12 @@ def build() -> tuple[dict[str, Any], bytes, bytes]:
             name,
             f"payload-vectors.json case {name}: {vector['description']}",
             vector["text"],
-            expect("invalid", [vector["expected_reason"]], vector["expected_check"]),
+            expect(
+                "invalid",
+                [vector["expected_reason"]],
+                vector["expected_check"],
+                "met" if vector["expected_check"] == "registry.status" else None,
+            ),
         )
 
     document = {
@@ -334,9 +350,12 @@ def build() -> tuple[dict[str, Any], bytes, bytes]:
         "root_sha256": fingerprint,
         "snapshot": "status-snapshot.cecs",
         "snapshot_as_of": "2025-12-31T00:00:00Z",
-        "verdicts": "expected_verdict is the verdict; expected_reasons the reason of every "
-        "check that did not pass, in order; expected_reason and expected_check the first "
-        "of them and its check. A case may set its own verification_time.",
+        "verdicts": "expected_verdict is the verdict (authentic and current?); "
+        "expected_reasons the reason of every check that did not pass, in order; "
+        "expected_reason and expected_check the first of them and its check. "
+        "expected_hours is the separate hours judgement of authenticated claims (met, "
+        "not_met, unknown; null when the claims did not authenticate) and "
+        "expected_hours_reason its reason. A case may set its own verification_time.",
         "keys": [
             {
                 "kid": signer.kid_text,

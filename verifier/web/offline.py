@@ -30,8 +30,8 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template
 
-from registry.errors import RegistryError
-from registry.hours import builtin_policies
+from registry.hours import Policy, builtin_policies
+from registry.hours.clauses import Requirement
 from registry.model import RevocationReason, SupersessionReason, TitleLevel
 from verifier.service import Verifier
 
@@ -49,42 +49,63 @@ def _verifier() -> Verifier:
     return verifier
 
 
-@cache
-def policy_minimums() -> bytes:
-    """The hours minimums of every built-in policy as UTF-8 JSON, for the page's
-    ``hours.policy`` check.
-
-    ``levels`` has one entry per title level (claim 13: 0 junior, 1 intermediate, 2 senior)
-    with the total and the per-category minimums in minutes, categories in the order the
-    server checks them. A policy with no annual requirement (a title rule or a cycle) has
-    ``annual: false`` and no levels: no document is issued under one.
-    ``status_reasons_zh`` gives the Chinese label of every supersession and revocation reason
-    code a snapshot may carry.
-    """
-    policies: dict[str, Any] = {}
-    for policy_id, policy in sorted(builtin_policies().items()):
-        entry: dict[str, Any] = {"title_zh": policy.title_zh, "annual": True, "levels": []}
+def _periods(policy: Policy) -> list[dict[str, Any]]:
+    """The policy's years cut where its requirement clauses change, each with the minimums
+    per title level (claim 13: 0 junior, 1 intermediate, 2 senior) in minutes, categories in
+    the order the server checks them, and the clause they come from."""
+    start = policy.effective_from.year
+    end = policy.effective_to.year if policy.effective_to else None
+    clauses = policy.of_type(Requirement)
+    cuts = {start} | {c.effective_from.year for c in clauses}
+    cuts |= {c.until.year + 1 for c in clauses if c.until is not None}
+    ordered = sorted(y for y in cuts if y >= start and (end is None or y <= end))
+    periods: list[dict[str, Any]] = []
+    for index, first in enumerate(ordered):
+        last = ordered[index + 1] - 1 if index + 1 < len(ordered) else end
+        levels: list[dict[str, Any]] = []
         for level in LEVELS:
-            try:
-                requirements = policy.requirements_for(level)
-            except RegistryError:
-                entry = {"title_zh": policy.title_zh, "annual": False, "levels": []}
+            found = policy.requirement(level, first)
+            if found is None:
+                levels = []
                 break
-            entry["levels"].append(
+            levels.append(
                 {
                     "level": level.value,
-                    "total": requirements.total,
-                    "categories": [
-                        [category.value, minutes]
-                        for category, minutes in requirements.categories.items()
-                    ],
+                    "total": found.total,
+                    "categories": [[c.value, m] for c, m in found.minimums.items()],
+                    "clause": found.key,
                 }
             )
-        policies[policy_id] = entry
+        periods.append({"from_year": first, "until_year": last, "levels": levels})
+    return periods
+
+
+@cache
+def policy_minimums() -> bytes:
+    """The hours minimums of every built-in policy as UTF-8 JSON, for the page's hours
+    judgement (``verifier.hours``, the same rules).
+
+    Each policy has its ``title_zh``, whether it sets a yearly task at all (``annual``), the
+    years it is in force (``from_year`` … ``until_year``, ``null`` for no end: outside them
+    ``policy_not_in_force``) and its ``periods``: those years cut where its requirement
+    clauses change, each with the minimums per level and the clause they come from (no
+    level: ``not_annual``). ``status_reasons_zh`` gives the Chinese label
+    of every supersession and revocation reason code a snapshot may carry.
+    """
+    policies = {
+        policy_id: {
+            "title_zh": policy.title_zh,
+            "annual": policy.annual,
+            "from_year": policy.effective_from.year,
+            "until_year": policy.effective_to.year if policy.effective_to else None,
+            "periods": _periods(policy) if policy.annual else [],
+        }
+        for policy_id, policy in sorted(builtin_policies().items())
+    }
     labels = {r.value: r.label_zh for r in (*SupersessionReason, *RevocationReason)}
     document = {
         "format": POLICIES_FORMAT,
-        "version": 1,
+        "version": 2,
         "policies": policies,
         "status_reasons_zh": labels,
     }

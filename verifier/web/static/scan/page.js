@@ -11,6 +11,7 @@ import { verifyText } from "./verify.js";
 const KINDS = { original: "首次颁发", renewal: "续办", reissue: "补办", correction: "更正" };
 const LEVELS = { junior: "初级", intermediate: "中级", senior: "高级" };
 const VERDICTS = { valid: "有效", invalid: "无效", indeterminate: "无法确定" };
+const HOURS = { met: "达标", not_met: "未达标", unknown: "无法判断" };
 const OUTCOMES = { passed: "通过", failed: "未通过", unknown: "无法核验" };
 const DAY = 86400000;
 
@@ -110,6 +111,7 @@ function showReport(report) {
   if (report.reasons.length) verdict.append(element("p", `原因：${report.reasons.join("，")}`));
   verdict.append(element("p", `核验时间 ${report.verified_at}（本机核验）`, "small"));
   out.append(verdict);
+  if (report.hours) out.append(hoursBlock(report.hours));
   const c = report.certificate;
   if (c) {
     const card = element("section", undefined, "card");
@@ -145,6 +147,17 @@ function showReport(report) {
   card.append(table);
   out.append(card);
   out.scrollIntoView({ block: "start" });
+}
+
+/** The second answer, apart from the verdict: do the stated hours meet the policy? */
+function hoursBlock(hours) {
+  const box = element("section", undefined, `hours hours-${hours.status}`);
+  box.append(element("h2", `学时判定：${HOURS[hours.status]}`));
+  box.append(element("p", hours.detail_zh));
+  if (hours.status !== "met") {
+    box.append(element("p", "学时是否达标与证书真伪分开判断：学时未达标或无法判断，不表示证书是伪造的。", "small"));
+  }
+  return box;
 }
 
 function showError(message) {

@@ -1,7 +1,8 @@
 // Verifying a QR text in the page: the checks of verifier/service.py Verifier.verify_text,
 // in the same order, with the same names, reason codes and verdict rule
 // (docs/verification.md): payload.format, payload.signature, payload.key_validity, then on
-// authenticated claims only hours.policy and registry.status.
+// authenticated claims only registry.status; and, apart from the verdict, the hours
+// judgement of verifier/hours.py (met, not_met, unknown) on authenticated claims only.
 //
 // Security: claims are put in the report only after the signature and the key validity
 // passed; "could not check" (no snapshot, a stale one) is `unknown`, never `passed`.
@@ -41,6 +42,7 @@ function report(checks, claims, at, context) {
     reasons: checks.filter((c) => c.reason).map((c) => c.reason),
     checks,
     certificate: claims ? claimsView(claims) : null,
+    hours: claims ? hoursJudgement(claims, context.policies) : null,
     verified_at: new Date(at).toISOString().replace(/\.\d{3}Z$/, "+00:00"),
     snapshot,
   };
@@ -131,30 +133,93 @@ async function authenticate(text, trust, at) {
   return [checks, { text: signed.text, claims, key }];
 }
 
-/** verifier.status.hours_check against the served minimums (offline.policy_minimums). */
-export function hoursCheck(claims, policies) {
+const CATEGORY_ZH = { public: "公需科目", professional: "专业科目", elective: "选修科目", total: "合计" };
+
+function unknownHours(base, reason, detail, detailZh) {
+  return {
+    ...base,
+    status: "unknown",
+    required: {},
+    shortfalls: [],
+    reason,
+    detail,
+    detail_zh: `无法按政策 ${base.policy} 判断学时：${detailZh}`,
+    clause: null,
+  };
+}
+
+/**
+ * verifier.hours.judge_hours against the served minimums (offline.policy_minimums): the
+ * second judgement, apart from the verdict. Same statuses, reasons, figures and clause.
+ */
+export function hoursJudgement(claims, policies) {
+  const base = { policy: claims.policy_id, level: claims.title_level, year: claims.year };
   const policy = policies.policies[claims.policy_id];
   if (policy === undefined) {
     const known = Object.keys(policies.policies).sort().join(", ");
-    return unknown("hours.policy", "unknown_policy", `no policy '${claims.policy_id}' (known: ${known})`);
+    return unknownHours(
+      base,
+      "unknown_policy",
+      `no policy '${claims.policy_id}' (known: ${known})`,
+      `没有政策 ${claims.policy_id}`,
+    );
   }
-  if (!policy.annual) {
-    return unknown("hours.policy", "not_annual", `policy ${claims.policy_id} has no annual requirement`);
+  const year = claims.year;
+  if (year < policy.from_year || (policy.until_year !== null && year > policy.until_year)) {
+    return unknownHours(
+      base,
+      "policy_not_in_force",
+      `policy ${claims.policy_id} is not in force in ${year}`,
+      `政策 ${claims.policy_id}（${policy.title_zh}）${year}年度不在施行期内`,
+    );
   }
-  const level = policy.levels.find((l) => l.level === claims.title_level);
-  const short = [];
-  for (const [category, required] of level.categories) {
-    const have = claims.hours[CATEGORIES.indexOf(category)];
-    if (have < required) short.push(`${category} ${formatHours(have)}/${formatHours(required)} h`);
-  }
-  if (claims.hours[3] < level.total) {
-    short.push(`total ${formatHours(claims.hours[3])}/${formatHours(level.total)} h`);
-  }
-  if (short.length) return failed("hours.policy", "hours_below_policy", `${claims.policy_id}: ${short.join("; ")}`);
-  return passed(
-    "hours.policy",
-    `${claims.policy_id}: ${formatHours(claims.hours[3])} h of ${formatHours(level.total)} h, every category met`,
+  const period = policy.periods.find(
+    (p) => p.from_year <= year && (p.until_year === null || year <= p.until_year),
   );
+  const level = period?.levels.find((l) => l.level === claims.title_level);
+  if (level === undefined) {
+    return unknownHours(
+      base,
+      "not_annual",
+      `policy ${claims.policy_id} has no annual requirement for ${year}`,
+      `政策 ${claims.policy_id} 没有${year}年度的年度学时要求`,
+    );
+  }
+  const gaps = [];
+  for (const [category, required] of level.categories) {
+    const stated = claims.hours[CATEGORIES.indexOf(category)];
+    if (stated < required) gaps.push({ category, stated, required });
+  }
+  if (claims.hours[3] < level.total) gaps.push({ category: "total", stated: claims.hours[3], required: level.total });
+  const required = Object.fromEntries([...level.categories.map(([c, m]) => [c, formatHours(m)]), ["total", formatHours(level.total)]]);
+  const judged = { ...base, required, clause: level.clause };
+  if (gaps.length) {
+    const en = gaps.map((g) => `${g.category} ${formatHours(g.stated)}/${formatHours(g.required)} h`).join("; ");
+    const zh = gaps.map((g) => `${CATEGORY_ZH[g.category]}${formatHours(g.stated)}学时，要求${formatHours(g.required)}学时`).join("；");
+    return {
+      ...judged,
+      status: "not_met",
+      shortfalls: gaps.map((g) => ({
+        category: g.category,
+        stated: formatHours(g.stated),
+        required: formatHours(g.required),
+        missing: formatHours(g.required - g.stated),
+      })),
+      reason: "hours_below_policy",
+      detail: `${claims.policy_id}: ${en}`,
+      detail_zh: `证书载明的学时未达到${policy.title_zh}（${claims.policy_id}）的要求：${zh}`,
+    };
+  }
+  return {
+    ...judged,
+    status: "met",
+    shortfalls: [],
+    reason: null,
+    detail: `${claims.policy_id}: ${formatHours(claims.hours[3])} h of ${formatHours(level.total)} h, every category met`,
+    detail_zh:
+      `证书载明合计${formatHours(claims.hours[3])}学时，达到${policy.title_zh}（${claims.policy_id}）` +
+      `要求的${formatHours(level.total)}学时，各科目均达标`,
+  };
 }
 
 function dayText(day) {
@@ -246,7 +311,6 @@ export async function statusCheck(payload, status, at) {
 export async function verifyText(text, context, at) {
   const [checks, payload] = await authenticate(text, context.trust, at);
   if (payload === null) return report(checks, null, at, context);
-  checks.push(hoursCheck(payload.claims, context.policies));
   checks.push(await statusCheck(payload, context, at));
   return report(checks, payload.claims, at, context);
 }
