@@ -1,6 +1,8 @@
 """``cecert hours …`` and ``cecert title …``: the hours rules and title evaluation.
 
-Exit status: 0 when the requirement is met, 1 when it is not (or an error), 2 usage error.
+Exit status: 0 when the requirement is met, 1 when it is not, 2 for bad input or usage (an
+unknown or out-of-force policy, a file that cannot be used, no records, a date that does not
+exist), with one line ``error [reason]: message`` naming the problem.
 """
 
 from __future__ import annotations
@@ -8,29 +10,57 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
-from cecert.options import resolve_home
+from cecert.options import fail, resolve_home
 from registry.errors import RegistryError
 from registry.home import CHINA_TZ
-from registry.hours import evaluate, evaluate_cycle, get_policy
+from registry.hours import Subject, evaluate, evaluate_cycle, get_policy
 from registry.hours.reporting import cycle_json, evaluation_json
 from registry.idnumber import mask_id_number, parse_id_number
 from registry.importing import load_activities
-from registry.model import Activity, TitleLevel
+from registry.model import Activity, TitleLevel, parse_region
+from registry.series import series_named
 from registry.store import Registry
 from registry.titles import evaluate_title
 from registry.titles.reporting import evidence_from_documents, title_json
 
 _LEVEL = click.Choice([level.value for level in TitleLevel])
-_DATE = click.DateTime(formats=["%Y-%m-%d"])
+BAD_INPUT = 2
+"""Exit status for bad input or usage, as click uses for usage errors."""
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    """An option's calendar date, written ``YYYY-MM-DD``; a date that does not exist (such
+    as 2025-02-30) says so rather than that it does not match the format."""
+    if value is None:
+        return None
+    text = value.strip()
+    parts = text.split("-")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
+        raise click.BadParameter(f"{text!r} 不是 YYYY-MM-DD 格式的日期 (not a date YYYY-MM-DD)")
+    try:
+        return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+    except ValueError:
+        raise click.BadParameter(f"没有 {text} 这一天 (no such date: {text})") from None
 
 
 def _today() -> dt.date:
     return dt.datetime.now(CHINA_TZ).date()
+
+
+@contextmanager
+def _bad_input() -> Iterator[None]:
+    """Our errors while reading the input or applying a policy are bad input: exit 2."""
+    try:
+        yield
+    except RegistryError as exc:
+        fail(exc, code=BAD_INPUT)
 
 
 def _finish(result: dict[str, Any], *, as_json: bool, lines: list[str]) -> None:
@@ -45,30 +75,46 @@ def _finish(result: dict[str, Any], *, as_json: bool, lines: list[str]) -> None:
 def _records_of(records: Path, id_number: str | None) -> list[Activity]:
     """The file's records of one person: the only one in it, or the one ``id_number`` names."""
     activities = [a for _line, a in load_activities(records, today=_today())]
+    if not activities:
+        raise RegistryError(
+            "no_records", f"{records.name}：文件中没有任何学习记录 (the file holds no records)"
+        )
     people = sorted({a.id_number for a in activities})
     if id_number is not None:
         wanted = parse_id_number(id_number, today=_today())
         chosen = [a for a in activities if a.id_number == wanted]
         if not chosen:
-            raise RegistryError("unknown_person", f"{records.name}: no records of that person")
+            raise RegistryError(
+                "unknown_person",
+                f"{records.name}：没有该身份证号的记录 (no records of that person)",
+            )
         return chosen
     if len(people) > 1:
         raise click.UsageError(
-            f"{records.name} holds records of {len(people)} people; choose one with --id-number"
+            f"{records.name} 含有 {len(people)} 人的记录，请用 --id-number 指定一人 "
+            f"(holds records of {len(people)} people; choose one with --id-number)"
         )
     return activities
 
 
 def _record_lines(records: list[dict[str, Any]]) -> list[str]:
     return [
-        f"  · {r['year']} {r['title']}: {r['counted_hours']}/{r['hours']} h "
-        f"({r['counted_as'] or '-'}) — {r['note_zh']} / {r['note_en']}"
+        f"  · {r['year']} {r['title']}：计入{r['counted_hours']}/{r['hours']}学时"
+        f"（{r['counted_as'] or '-'}）— {r['note_zh']} / {r['note_en']}"
         for r in records
     ]
 
 
 def _shortfall_lines(result: dict[str, Any]) -> list[str]:
-    return [f"  ✗ [{s['rule']}] {s['reason_zh']} / {s['reason_en']}" for s in result["shortfalls"]]
+    return [f"  ✗ {s['reason_zh']} [{s['rule']}] / {s['reason_en']}" for s in result["shortfalls"]]
+
+
+def _verdict(met: bool) -> str:
+    return "符合 met" if met else "不符合 not met"
+
+
+def _region(value: str | None, default: str) -> str:
+    return parse_region(value, field="--region") if value is not None else default
 
 
 @click.group()
@@ -76,12 +122,26 @@ def hours() -> None:
     """Evaluate training records against the hours rules, without a registry."""
 
 
+def _subject_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--region",
+        default=None,
+        help="Where the person is registered (six digits; default: the policy's jurisdiction).",
+    )(func)
+    func = click.option(
+        "--series",
+        required=True,
+        help="Title series (职称系列), official name or accepted alias, e.g. 卫生技术.",
+    )(func)
+    return func
+
+
 @hours.command("check")
 @click.option("--policy", "policy_id", required=True, help="Annual policy id, e.g. gd-2010.")
 @click.option("--records", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--year", type=int, required=True)
 @click.option("--level", type=_LEVEL, default=None, help="Title level, for level rules.")
-@click.option("--series", default=None, help="Title series (职称系列), for series rules.")
+@_subject_options
 @click.option("--id-number", default=None, help="Whose records, when the file holds several.")
 @click.option("--json", "as_json", is_flag=True)
 def hours_check(
@@ -89,21 +149,31 @@ def hours_check(
     records: Path,
     year: int,
     level: str | None,
-    series: str | None,
+    series: str,
+    region: str | None,
     id_number: str | None,
     as_json: bool,
 ) -> None:
     """Check one year of a records file (the activities import format) against a policy."""
-    policy = get_policy(policy_id)
-    activities = _records_of(records, id_number)
-    evaluation = evaluate(
-        policy, activities, year=year, level=TitleLevel(level) if level else None, series=series
-    )
+    with _bad_input():
+        policy = get_policy(policy_id)
+        subject = Subject(
+            _region(region, policy.jurisdiction),
+            series_named(series),
+            TitleLevel(level) if level else None,
+        )
+        activities = _records_of(records, id_number)
+        evaluation = evaluate(policy, activities, year=year, subject=subject)
     result = evaluation_json(evaluation)
-    lines = [f"{policy.id} {year}: {'met 符合' if result['met'] else 'not met 不符合'}"]
+    lines = [f"{policy.id} {year}：{_verdict(result['met'])}"]
     lines += [
-        f"  {name}: {result['counted'][name]} h / {result['required'].get(name, '-')} h"
-        for name in ("public", "professional", "elective", "total")
+        f"  {label}：{result['counted'][name]} / {result['required'].get(name, '-')} 学时"
+        for name, label in (
+            ("public", "公需科目 public"),
+            ("professional", "专业科目 professional"),
+            ("elective", "选修科目 elective"),
+            ("total", "合计 total"),
+        )
     ]
     lines += _record_lines(result["records"])
     lines += _shortfall_lines(result)
@@ -113,37 +183,37 @@ def hours_check(
 @hours.command("cycle")
 @click.option("--records", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option(
-    "--title-date", type=_DATE, required=True, help="Date the current title was obtained."
+    "--title-date", callback=_date, required=True, help="Date the current title was obtained."
 )
-@click.option("--apply-date", type=_DATE, required=True, help="Date of the application.")
+@click.option("--apply-date", callback=_date, required=True, help="Date of the application.")
 @click.option("--policy", "policy_id", default="guangzhou-cycle-2016", show_default=True)
-@click.option("--series", default=None)
+@_subject_options
 @click.option("--id-number", default=None, help="Whose records, when the file holds several.")
 @click.option("--json", "as_json", is_flag=True)
 def hours_cycle(
     records: Path,
-    title_date: dt.datetime,
-    apply_date: dt.datetime,
+    title_date: dt.date,
+    apply_date: dt.date,
     policy_id: str,
-    series: str | None,
+    series: str,
+    region: str | None,
     id_number: str | None,
     as_json: bool,
 ) -> None:
     """Run the Guangzhou cycle verification (周期验证) on a records file."""
-    activities = _records_of(records, id_number)
-    cycle = evaluate_cycle(
-        get_policy(policy_id),
-        activities,
-        title_date=title_date.date(),
-        apply_date=apply_date.date(),
-        series=series,
-    )
+    with _bad_input():
+        policy = get_policy(policy_id)
+        subject = Subject(_region(region, policy.jurisdiction), series_named(series))
+        activities = _records_of(records, id_number)
+        cycle = evaluate_cycle(
+            policy, activities, title_date=title_date, apply_date=apply_date, subject=subject
+        )
     result = cycle_json(cycle)
     years = result["cycle_years"]
-    span = f"{years[0]}–{years[-1]}" if years else "none"
+    span = f"{years[0]}–{years[-1]}" if years else "无 none"
     lines = [
-        f"{policy_id}: cycle {span}: {'met 符合' if result['met'] else 'not met 不符合'}",
-        f"  total: {result['counted']['total']} h / {result['required']['total']} h",
+        f"{policy_id}：验证周期 cycle {span}：{_verdict(result['met'])}",
+        f"  合计 total：{result['counted']['total']} / {result['required']['total']} 学时",
         *(line for year in result["years"] for line in _record_lines(year["records"])),
         *_shortfall_lines(result),
     ]
@@ -160,7 +230,7 @@ def title() -> None:
 @click.option("--id-number", required=True)
 @click.option("--level", type=_LEVEL, required=True, help="Target title level.")
 @click.option("--rule", "rule_id", required=True, help="e.g. foshan-gaoming-2015.")
-@click.option("--date", "evaluation_date", type=_DATE, required=True)
+@click.option("--date", "evaluation_date", callback=_date, required=True)
 @click.option("--direct", is_flag=True, help="Direct application for intermediate (直接申报).")
 @click.option("--json", "as_json", is_flag=True)
 def title_check(
@@ -168,39 +238,41 @@ def title_check(
     id_number: str,
     level: str,
     rule_id: str,
-    evaluation_date: dt.datetime,
+    evaluation_date: dt.date,
     direct: bool,
     as_json: bool,
 ) -> None:
     """List the years a title evaluation needs and whether each is covered."""
-
-    target = resolve_home(home)
-    target.config()
-    checked_id = parse_id_number(id_number, today=evaluation_date.date())
-    with Registry.open(target.registry_path, read_only=True) as registry:
-        person = registry.person(checked_id)
-        if person is None:
-            raise RegistryError(
-                "unknown_person", f"{mask_id_number(checked_id)} is not in the registry"
+    with _bad_input():
+        target = resolve_home(home)
+        target.config()
+        checked_id = parse_id_number(id_number, today=evaluation_date)
+        with Registry.open(target.registry_path, read_only=True) as registry:
+            person = registry.person(checked_id)
+            if person is None:
+                raise RegistryError(
+                    "unknown_person",
+                    f"登记系统中没有 {mask_id_number(checked_id)} (not in the registry)",
+                )
+            report = evaluate_title(
+                rule_id=rule_id,
+                name=person.name,
+                masked_id=mask_id_number(person.id_number),
+                title_date=person.title_date,
+                target_level=TitleLevel(level),
+                evaluation_date=evaluation_date,
+                evidence=evidence_from_documents(registry.documents(id_number=person.id_number)),
+                direct=direct,
+                records=registry.activities(person.id_number),
+                subject=Subject.of(person),
             )
-        report = evaluate_title(
-            rule_id=rule_id,
-            name=person.name,
-            masked_id=mask_id_number(person.id_number),
-            title_date=person.title_date,
-            target_level=TitleLevel(level),
-            evaluation_date=evaluation_date.date(),
-            evidence=evidence_from_documents(registry.documents(id_number=person.id_number)),
-            direct=direct,
-            records=registry.activities(person.id_number),
-        )
     result = title_json(report)
     lines = [
-        f"{report.rule_id} {report.rule_title_zh}: {report.name} → {level}: "
-        f"{'met 符合' if report.met else 'not met 不符合'}",
+        f"{report.rule_id} {report.rule_title_zh}：{report.name} → "
+        f"{TitleLevel(level).label_zh}：{_verdict(report.met)}",
         *(f"  {note}" for note in report.notes_zh),
         *(
-            f"  {check.year}: {check.verdict.label_zh} — {'；'.join(check.reasons_zh)}"
+            f"  {check.year}：{check.verdict.label_zh} — {'；'.join(check.reasons_zh)}"
             for check in report.years
         ),
     ]
