@@ -56,6 +56,12 @@ class RecordStatus(StrEnum):
     EMPLOYER_REVIEWED = "employer_reviewed"
     CONFIRMED = "confirmed"
 
+    @property
+    def label_zh(self) -> str:
+        return {"declared": "已申报", "employer_reviewed": "单位已初审", "confirmed": "已认定"}[
+            self.value
+        ]
+
 
 class Role(StrEnum):
     """Role of a person in an achievement (patent, monograph, paper, project)."""

@@ -306,7 +306,7 @@ def _assess(context: _Context, activity: Activity, tally: _Tally) -> Contributio
         return _skip(
             activity,
             "not_confirmed",
-            f"未认定（{activity.status.value}），不计学时",
+            f"尚未认定（{activity.status.label_zh}），不计学时",
             f"not confirmed ({activity.status.value}): does not count",
         )
     when = activity.end_date or activity.start_date
