@@ -500,3 +500,47 @@ def test_header_only_file_imports_nothing(tmp_path: pathlib.Path) -> None:
     path.write_text(",".join(PEOPLE_HEADER) + "\n", encoding="utf-8")
 
     assert load_people(path, today=TODAY) == []
+
+
+# --- title series and achievements (docs/formats.md) ------------------------------------
+
+
+def test_an_unknown_title_series_is_a_bad_row_and_an_alias_is_stored_officially(
+    tmp_path: pathlib.Path,
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "id_number,name,employer,series,title_level,title_date,region\n"
+        "440106198507151230,𠈌立新,广州市第一人民医院,护理,中级,2015-07-01,440106\n"
+        "11010519491231002X,李堃,北京市东城区教育局,教育,初级,2010-09-01,110105\n",
+        "utf-8",
+    )
+    problems = rejected(load_people, path)
+    assert [line for line, _message in problems] == [3]
+    assert problems[0][1].startswith("series: 职称系列“教育”不在国家职称系列目录中")
+    path.write_text(
+        path.read_text("utf-8").splitlines()[0]
+        + "\n"
+        + path.read_text("utf-8").splitlines()[1]
+        + "\n",
+        "utf-8",
+    )
+    ((_line, person),) = load_people(path, today=TODAY)
+    assert person.series == "卫生技术"
+
+
+def test_an_achievement_needs_no_hours_but_any_other_row_does(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "records.csv"
+    header = "id_number,year,category,kind,title,hours,days,role,status\n"
+    path.write_text(
+        header
+        + "440106198507151230,2015,professional,patent,一种护理床,,,主创,confirmed\n"
+        + "440106198507151230,2015,professional,face_to_face,研修班,,,,confirmed\n",
+        "utf-8",
+    )
+    problems = rejected(load_activities, path)
+    assert [line for line, _message in problems] == [3]
+    assert "hours, days: 须填写学时或天数之一" in problems[0][1]
+    path.write_text(header + path.read_text("utf-8").splitlines()[1] + "\n", "utf-8")
+    ((_line, achievement),) = load_activities(path, today=TODAY)
+    assert (achievement.minutes, achievement.role) == (0, Role.MAIN)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, IssuedHome
 from tests.faultlib import synthetic_id
-from tests.test_cli import run
+from tests.test_cli import assert_clean_failure, run
 
 TEACHERS = 1000
 
@@ -69,3 +69,33 @@ def test_a_sheet_of_teachers_without_the_confirmer_column_is_one_grouped_line(
         in first
     )
     assert "完成0学时" not in out
+
+
+ACCOUNTANT = "440105199211230069"  # 刘芳, 会计, in the demo people
+
+
+def test_series_with_their_own_policy_are_issued_under_it(issued_home: IssuedHome) -> None:
+    """Without --policy, the accountant is judged by gd-acct-2018 (001 一, 从其规定)."""
+    (document,) = [d for d in issued_home.documents if d.id_number == ACCOUNTANT]
+    assert document.policy_id == "gd-acct-2018"
+    assert document.summary.total_required == 90 * 60
+    others = {d.policy_id for d in issued_home.documents if d.id_number != ACCOUNTANT}
+    assert others == {"gd-2010"}
+
+
+def test_an_explicit_policy_skips_whom_it_may_not_judge_and_dates_are_refused(
+    fresh_home: IssuedHome,
+) -> None:
+    env = {"CECERT_PASSPHRASE": PASSPHRASE.decode()}
+    home = fresh_home.home.root
+    explicit = run(
+        "issue", "--year", "2025", "--policy", "gd-2010", "--person", ACCOUNTANT,
+        env=env, home=home,
+    )  # fmt: skip
+    assert explicit.returncode == 0, explicit.stderr
+    assert "会计系列自2018年起按其本行业规定执行，适用政策 gd-acct-2018" in explicit.stdout
+    assert "（series_own_policy）" in explicit.stdout
+    assert "发证 0 份，未发证 1 人" in explicit.stdout
+    too_early = run("issue", "--year", "2017", "--policy", "gd-acct-2018", env=env, home=home)
+    assert_clean_failure(too_early, "policy_not_in_force")
+    assert "不在施行期内" in too_early.stderr
