@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -233,6 +234,15 @@ def test_revoking_needs_a_retired_key_a_past_moment_and_the_passphrase(
     assert caught.value.reason == "already_revoked"
 
 
+def revoke_key(kid: str, *, env: dict[str, str], home: Path) -> subprocess.CompletedProcess[str]:
+    """``cecert keys revoke KID``, with the kid after ``--``: a key id may start with ``-``
+    (one in 64 do), which would otherwise be read as an option."""
+    return run(
+        "keys", "revoke", "--from", "2026-03-05T00:00", "--reason", "key_compromise", "--", kid,
+        env=env | {"CECERT_HOME": str(home)},
+    )  # fmt: skip
+
+
 def test_keys_rotate_list_and_revoke_on_the_command_line(fresh_home: IssuedHome) -> None:
     env = {"CECERT_PASSPHRASE": PASSPHRASE.decode()}
     home = fresh_home.home.root
@@ -247,29 +257,9 @@ def test_keys_rotate_list_and_revoke_on_the_command_line(fresh_home: IssuedHome)
     assert listing.returncode == 0
     assert before["active_qr"] in listing.stdout
     assert "retired" in listing.stdout
-    result = run(
-        "keys",
-        "revoke",
-        after["active_qr"],
-        "--from",
-        "2026-03-05T00:00",
-        "--reason",
-        "key_compromise",
-        env=env,
-        home=home,
-    )
+    result = revoke_key(after["active_qr"], env=env, home=home)
     assert_clean_failure(result, "key_active")
-    result = run(
-        "keys",
-        "revoke",
-        before["active_qr"],
-        "--from",
-        "2026-03-05T00:00",
-        "--reason",
-        "key_compromise",
-        env=env,
-        home=home,
-    )
+    result = revoke_key(before["active_qr"], env=env, home=home)
     assert result.returncode == 0, result.stderr
     trust = parse_trust_list((Path(home) / "trust.json").read_bytes())
     revoked = next(k for k in trust.qr_keys if k.kid_text == before["active_qr"])
