@@ -16,9 +16,11 @@ from typing import Any, TypeVar
 import click
 
 from cecert.account_commands import instance_option, resolve_instance
+from cecert.command import Command
 from cecert.options import fail, home_option, resolve_home
 from keys import KeysError, parse_trust_list
 from registry.errors import RegistryError
+from registry.home import CHINA_TZ
 from registry.store import Registry
 from verifier import (
     RegistryStatus,
@@ -28,6 +30,7 @@ from verifier import (
     VerifierError,
     read_snapshot,
 )
+from verifier.explanations import time_ago_zh
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ERRORS: tuple[type[Exception], ...] = (KeysError, RegistryError, VerifierError)
@@ -52,7 +55,8 @@ def _verifier(
         data = trust_path.read_bytes()
     except OSError as exc:
         raise VerifierError(
-            "no_trust_list", f"{trust_path}: cannot read the trust list ({exc.strerror})"
+            "no_trust_list",
+            f"无法读取信任列表 {trust_path}（{exc.strerror}）(cannot read the trust list)",
         ) from exc
     trust_list = parse_trust_list(data, pin=pin)
     if snapshot is not None:
@@ -77,23 +81,77 @@ def _is_file(path: Path) -> bool:
 
 
 def _print_report(report: VerificationReport) -> None:
-    verdict = report.verdict
-    click.echo(f"verdict: {verdict.value} ({verdict.label_zh})")
+    """Chinese first, the answers at the top; the machine words under 技术详情."""
+    data = report.to_json()
+    zh = data["zh"]
+    click.echo(f"验证结果：{zh['verdict']} — {zh['summary']}")
+    c = data["certificate"]
+    if c:
+        hours = c["hours"]
+        click.echo(f"  持证人：{c['name']}（{c['masked_id']}）")
+        click.echo(
+            f"  证书：{c['number']} 第 {c['edition']} 版（{c['kind_zh']}），{c['year']}年度，"
+            f"{c['title_level_zh']}"
+        )
+        click.echo(
+            f"  学时：公需科目 {hours['public']} · 专业科目 {hours['professional']} · "
+            f"选修科目 {hours['elective']} · 合计 {hours['total']}"
+            f"（{c['policy_title_zh'] or c['policy_id']}）"
+        )
+        bureau = c["issuer_name"] or "信任列表中没有该机关的印章"
+        click.echo(f"  发证机关：{bureau}（{c['issuer']}），发证日期 {c['issued_on']}")
+    if report.hours:
+        click.echo(f"  学时判定：{report.hours.status.label_zh} — {report.hours.detail_zh}")
+    if report.snapshot:
+        as_of = report.snapshot.as_of.astimezone(CHINA_TZ)
+        ago = time_ago_zh(int(report.snapshot.age.total_seconds()))
+        stale = "，已过期，状态无法核验" if report.snapshot.too_old else ""
+        click.echo(f"  登记状态截至 {as_of:%Y-%m-%d %H:%M}（北京时间，{ago}）{stale}")
+    if zh["problems"]:
+        click.echo("原因：")
+        for problem in zh["problems"]:
+            click.echo(f"  · {problem['problem']}：{problem['meaning']}")
+    click.echo(f"下一步：{zh['next_step']}")
+    click.echo("技术详情 (technical details):")
+    click.echo(f"verdict: {report.verdict.value}")
     for check in report.checks:
         reason = f" [{check.reason}]" if check.reason else ""
         click.echo(f"  {check.status.value:8} {check.name}{reason}: {check.detail}")
     if report.hours:
-        hours = report.hours
-        reason = f" [{hours.reason}]" if hours.reason else ""
-        click.echo(
-            f"hours: {hours.status.value} ({hours.status.label_zh}){reason}: {hours.detail_zh}"
-        )
+        hours_reason = f" [{report.hours.reason}]" if report.hours.reason else ""
+        click.echo(f"hours: {report.hours.status.value}{hours_reason}: {report.hours.detail}")
     if report.snapshot:
         stale = " — too old: status not judged" if report.snapshot.too_old else ""
         click.echo(f"status from: {report.snapshot.describe()}{stale}")
-    if report.claims:
-        view = json.dumps(report.to_json()["certificate"], ensure_ascii=False)
-        click.echo(f"certificate: {view}")
+    if c:
+        click.echo(f"certificate: {json.dumps(c, ensure_ascii=False)}")
+
+
+_FILE_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp")
+
+
+def _names_a_file(text: str) -> bool:
+    """Does INPUT name a file rather than hold a QR text? A QR text starts with ``CEC1:``;
+    anything with a path separator or an image or PDF suffix is a file name."""
+    if text[:5].upper() == "CEC1:":
+        return False
+    return "/" in text or "\\" in text or text.lower().endswith(_FILE_SUFFIXES)
+
+
+def _trust_and_registry_options(func: F) -> F:
+    """``--trust FILE`` and ``--registry FILE``: what the verdict rests on."""
+    func = click.option(
+        "--registry",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=_REGISTRY_HELP,
+    )(func)
+    return click.option(
+        "--trust",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=_TRUST_HELP,
+    )(func)
 
 
 def _snapshot_options(func: F) -> F:
@@ -103,37 +161,45 @@ def _snapshot_options(func: F) -> F:
         type=click.IntRange(0, 3650),
         default=30,
         show_default=True,
-        help="Days after which the snapshot is too old to judge status.",
+        help="快照超过此天数即过旧，不据以判定状态 (days after which a snapshot is too old)",
     )(func)
     return click.option(
         "--snapshot",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
-        help="A signed status snapshot: status without a registry.",
+        help="签名的状态快照：没有登记库时据以判定状态 (a signed status snapshot)",
     )(func)
 
 
 def _check_status_options(registry: Path | None, snapshot: Path | None, delta: Path | None) -> None:
     if registry is not None and snapshot is not None:
-        raise click.UsageError("give --registry or --snapshot, not both")
+        raise click.UsageError(
+            "--registry 与 --snapshot 只能给一个 (give --registry or --snapshot, not both)"
+        )
     if delta is not None and snapshot is None:
-        raise click.UsageError("--delta needs --snapshot (the full snapshot it applies to)")
+        raise click.UsageError(
+            "--delta 需要 --snapshot，即它所基于的完整快照 (--delta needs --snapshot)"
+        )
 
 
-@click.command()
+_TRUST_HELP = "信任列表文件；给出时不用主目录的登记库 (trust list; then no home registry)"
+_REGISTRY_HELP = "据以判定状态的登记库文件，只读打开 (registry file for status, read-only)"
+_PIN_HELP = "信任列表须由此 SHA-256 的根证书签名 (SHA-256 of the root that must sign it)"
+
+
+@click.command(cls=Command)
 @home_option
 @click.argument("input_", metavar="INPUT")
-@click.option("--trust", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@click.option("--pin", default=None, help="SHA-256 of the root the trust list must be signed by.")
+@_trust_and_registry_options
+@click.option("--pin", default=None, help=_PIN_HELP)
 @_snapshot_options
 @click.option(
     "--delta",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="A delta snapshot to apply to --snapshot.",
+    help="先套用于 --snapshot 的增量快照 (a delta snapshot to apply to --snapshot)",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 (print the report as JSON)")
 def verify(
     home: Path | None,
     input_: str,
@@ -145,9 +211,18 @@ def verify(
     delta: Path | None,
     as_json: bool,
 ) -> None:
-    """Verify a certificate: a PDF, an image of its QR code, or the QR text itself.
+    """验证证书：PDF、二维码照片或二维码内容 (verify a certificate).
 
-    Exit status: 0 valid, 1 invalid or indeterminate, 2 usage error.
+    INPUT：证书 PDF、二维码的照片或扫描件，或二维码内容本身（以 CEC1: 开头）。
+
+    INPUT: a PDF, a QR photo or the QR text.
+
+    \b
+    退出状态：0 有效；1 无效或无法核验；
+    2 用法错误（文件不存在，信任列表或快照不可用）。
+
+    Exit status: 0 valid, 1 invalid or could not verify, 2 usage error (a file that does
+    not exist, a trust list or snapshot that cannot be used).
     """
     _check_status_options(registry, snapshot, delta)
     try:
@@ -159,6 +234,15 @@ def verify(
         at = _now()
         if _is_file(path):
             report = verifier.verify_bytes(path.read_bytes(), at=at)
+        elif _names_a_file(input_):
+            fail(
+                VerifierError(
+                    "no_such_file",
+                    f"没有这个文件：{input_}（请检查路径；二维码内容以 CEC1: 开头）"
+                    f" (no such file: {input_})",
+                ),
+                code=2,
+            )
         else:
             report = verifier.verify_text(input_, at=at)
     finally:
@@ -171,41 +255,46 @@ def verify(
     sys.exit(0 if report.verdict is Verdict.VALID else 1)
 
 
-@click.command()
+@click.command(cls=Command)
 @home_option
-@click.option("--trust", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-@click.option("--pin", default=None, help="SHA-256 of the root the trust list must be signed by.")
+@_trust_and_registry_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址 (address)")
+@click.option("--port", default=8000, show_default=True, type=int, help="端口 (port)")
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="工作进程数 (worker processes)",
+)
+@click.option("--pin", default=None, help=_PIN_HELP)
 @_snapshot_options
 @instance_option
 @click.option(
     "--rate-limit-verify",
     default="60/minute",
     show_default=True,
-    help="Verifications per client address (RATE_LIMIT_VERIFY).",
+    help="每个客户端地址的核验次数上限 (verifications per client, RATE_LIMIT_VERIFY)",
 )
 @click.option(
     "--rate-limit-login",
     default="10/minute",
     show_default=True,
-    help="Login attempts per client address (RATE_LIMIT_LOGIN).",
+    help="每个客户端地址的登录尝试上限 (login attempts per client, RATE_LIMIT_LOGIN)",
 )
 @click.option(
     "--proxy-fix",
     default=0,
     show_default=True,
     type=click.IntRange(0, 8),
-    help="Reverse proxies in front: trust that many X-Forwarded-For/-Proto entries.",
+    help="前置反向代理的层数：信任这么多层 X-Forwarded-For/-Proto (reverse proxies in front)",
 )
 @click.option(
     "--hsts-max-age",
     default=0,
     show_default=True,
     type=click.IntRange(0),
-    help="Send Strict-Transport-Security with this max-age (only behind TLS).",
+    help="发送 Strict-Transport-Security 及此 max-age，仅限 TLS 之后 (HSTS max-age)",
 )
 def serve(
     home: Path | None,
@@ -223,24 +312,38 @@ def serve(
     proxy_fix: int,
     hsts_max_age: int,
 ) -> None:
-    """Serve the web verifier (upload a PDF or image, or paste the QR text; /scan scans and
-    verifies in the browser, offline once loaded).
+    """运行网页验证服务 (serve the web verifier).
 
-    Status comes from the registry (the home's, unless --trust is given) or, without one,
-    from --snapshot. With both, the registry judges and the snapshot is published for the
-    offline page to cache. Panel accounts and the session secret come from --instance."""
+    \b
+    上传 PDF 或图片、粘贴二维码内容；/scan 在浏览器中扫码核验，加载后可离线。
+    状态来自登记库（主目录的，除非给了 --trust），没有登记库时来自 --snapshot。
+    使用主目录且未给 --snapshot 时，扫码页拿到主目录的 published/status.cecs，
+    文件更新即跟随；信任列表也跟随（更换密钥无需重启），约 1 秒内生效。
+
+    Upload a PDF or image, or paste the QR text; /scan scans and verifies in the browser,
+    offline once loaded. Status comes from the registry (the home's, unless --trust is
+    given) or, without one, from --snapshot. With both, the registry judges and the snapshot
+    is published for the offline page to cache; with the home and no --snapshot, that is the
+    home's published/status.cecs, followed as it is replaced. The trust list is followed too
+    (a key rotation needs no restart). Panel accounts and the session secret come from
+    --instance."""
     from verifier.web import create_app
     from verifier.web.server import serve as run_server
 
     target = resolve_home(home)
     trust_path = trust or target.trust_list_path
     registry_path = registry or (target.registry_path if trust is None else None)
+    # A bureau's own server hands the scan page the home's published snapshot by default,
+    # and follows it as `cecert snapshot publish` (and every change) replaces it.
+    published = snapshot is None and trust is None
+    snapshot_path = target.published_snapshot_path if published else snapshot
     app = create_app(
         {
             "TRUST_LIST": str(trust_path),
             "REGISTRY": str(registry_path) if registry_path else None,
             "TRUST_PIN": pin,
-            "SNAPSHOT": str(snapshot) if snapshot else None,
+            "SNAPSHOT": str(snapshot_path) if snapshot_path else None,
+            "SNAPSHOT_OPTIONAL": published,
             "SNAPSHOT_MAX_AGE_DAYS": max_age,
             "RATE_LIMIT_VERIFY": rate_limit_verify,
             "RATE_LIMIT_LOGIN": rate_limit_login,
@@ -249,5 +352,5 @@ def serve(
         },
         instance_path=str(resolve_instance(home, instance).absolute()),
     )
-    click.echo(f"verifier on http://{host}:{port}/")
+    click.echo(f"验证服务：http://{host}:{port}/ (verifier on http://{host}:{port}/)")
     run_server(app, host=host, port=port, workers=workers)

@@ -46,6 +46,9 @@ def verify(text: str) -> VerificationReport:
     if report.claims is not None:
         failed = [c for c in report.checks if c.name.startswith("payload.") and c.reason]
         assert not failed, f"claims handed on despite failed checks {failed}"
+    elif report.reasons[:1] == ("bad_prefix",):
+        # Not a cecert code at all: "could not verify", never valid.
+        assert verdict is Verdict.INDETERMINATE, f"no code, yet verdict {verdict}"
     else:
         assert verdict is Verdict.INVALID, f"no claims, yet verdict {verdict}"
     return report

@@ -30,6 +30,10 @@ class CertificateInfo:
     """The subject's public key as DER SubjectPublicKeyInfo."""
     serial: int = 0
     """The certificate's serial number (what a CRL or an OCSP response names)."""
+    organization: str = ""
+    """The subject's organization (O), e.g. the bureau a seal belongs to."""
+    subject_serial: str = ""
+    """The subject's serialNumber attribute: a seal's region code (``440100``)."""
 
     @property
     def pem(self) -> str:
@@ -72,6 +76,8 @@ def _read_certificate(data: bytes | str) -> CertificateInfo:
         cert = x509.load_der_x509_certificate(raw)
     der = cert.public_bytes(serialization.Encoding.DER)
     names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    organizations = cert.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
+    serials = cert.subject.get_attributes_for_oid(x509.NameOID.SERIAL_NUMBER)
     return CertificateInfo(
         der=der,
         subject=cert.subject.rfc4514_string(),
@@ -83,4 +89,6 @@ def _read_certificate(data: bytes | str) -> CertificateInfo:
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         ),
         serial=cert.serial_number,
+        organization=str(organizations[0].value) if organizations else "",
+        subject_serial=str(serials[0].value) if serials else "",
     )

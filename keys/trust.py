@@ -166,6 +166,18 @@ class TrustList:
         """The seal certificates (whatever their retirement or revocation)."""
         return tuple(s.certificate for s in self.trusted_seals)
 
+    def bureau_name(self, region: str) -> str | None:
+        """The name of the bureau of ``region``, as its seals' certificates give it (the
+        newest seal's), or ``None`` when the trust list has no seal of that region."""
+        names = [
+            s.certificate
+            for s in self.trusted_seals
+            if s.certificate.subject_serial == region and s.certificate.organization
+        ]
+        if not names:
+            return None
+        return max(names, key=lambda c: c.not_before).organization
+
     def seal(self, sha256: str) -> TrustedSeal | None:
         """The trusted seal with this certificate fingerprint (hex), if any."""
         return next((s for s in self.trusted_seals if s.certificate.sha256 == sha256), None)

@@ -34,12 +34,16 @@ def parse_number(text: str) -> str:
     value = text.strip().upper().replace(" ", "")
     if not _NUMBER.fullmatch(value):
         raise RegistryError(
-            "bad_number", f"{text!r} is not a certificate number (6 + 8 digits + check)"
+            "bad_number",
+            f"“{text}”不是证书编号（证书编号为15位：6位行政区划代码、8位序号、1位校验位）"
+            f" ({text!r} is not a certificate number: 6 + 8 digits + check)",
         )
     expected = mod11_2(value[:-1])
     if value[-1] != expected:
         raise RegistryError(
-            "bad_number", f"{text!r}: check character should be {expected}, not {value[-1]}"
+            "bad_number",
+            f"证书编号 {value} 有误：最后一位校验位应为 {expected}，可能输错了，请核对"
+            f" ({text!r}: check character should be {expected}, not {value[-1]}: mistyped?)",
         )
     return value
 

@@ -277,7 +277,8 @@ def test_the_web_verifier_uses_a_snapshot_without_a_registry(offline: Offline) -
     page = client.post("/", data={"qr": offline.valid.payload})
     text = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "登记状态依据签名快照" in text
+    assert "登记状态截至" in text
+    assert "依据发证机关签名的状态快照" in text
     assert "有效" in text
     stale = create_app(
         {

@@ -109,7 +109,6 @@ def test_altered_claim_in_qr_text_is_invalid(issued_home: IssuedHome, verifier: 
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("hello world", "bad_prefix"),
         ("CEC1:!!!", "bad_base45"),
         ("CEC1:" + b45encode(b"\xa1\x01\x02"), "bad_cose"),
         ("CEC1:" + b45encode(b"\xa1\x01"), "bad_cbor"),
@@ -122,6 +121,18 @@ def test_garbage_qr_texts_are_invalid_with_reason(
     report = verifier.verify_text(text, at=LATER)
     assert report.verdict is Verdict.INVALID
     assert report.reasons[0] == reason
+
+
+def test_a_text_that_is_no_certificate_code_could_not_be_verified(verifier: Verifier) -> None:
+    """Not a cecert code at all: a mistake (scan the certificate's own code), not a forgery."""
+    report = verifier.verify_text("hello world", at=LATER)
+    assert report.verdict is Verdict.INDETERMINATE
+    assert report.reasons == ("bad_prefix",)
+    told = report.to_json()["zh"]
+    assert told["verdict"] == "无法核验"
+    assert told["summary"] == "无法核验：这不是继续教育证书的二维码"
+    assert "请上传证书 PDF 或清晰的二维码照片" in told["next_step"]
+    assert report.claims is None
 
 
 def test_truncated_pdf_is_invalid(issued_home: IssuedHome, verifier: Verifier) -> None:

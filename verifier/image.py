@@ -21,11 +21,15 @@ that no other decoder in Pillow (EPS through Ghostscript, TIFF…) ever sees an 
 
 
 def _too_large(detail: str) -> tuple[Check, None]:
-    return Check.failed("image.qr", "image_too_large", detail), None
+    return Check.unknown("image.qr", "image_too_large", detail), None
 
 
 def read_qr(data: bytes) -> tuple[Check, str | None]:
     """Find the QR code in an image; return the check and the QR text (``None`` if none).
+
+    No certificate in the image (not an image, too large, no QR code, several) is a check
+    that could not be made (``unknown``: the verdict is "could not verify"), never a failed
+    one: a blurred photo is a mistake, not a forgery.
 
     Bounded: at most :data:`MAX_IMAGE_BYTES` read and :data:`MAX_PIXELS` decoded; the size
     is read from the image header before any pixel is decoded, and Pillow's own
@@ -47,13 +51,13 @@ def read_qr(data: bytes) -> tuple[Check, str | None]:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return _too_large(f"over Pillow's pixel limit: {exc}")
     except (UnidentifiedImageError, OSError, ValueError, EOFError) as exc:
-        return Check.failed("image.qr", "unreadable_image", f"not a readable image: {exc}"), None
+        return Check.unknown("image.qr", "unreadable_image", f"not a readable image: {exc}"), None
     texts = [r.text for r in results if r.text]
     if not texts:
-        return Check.failed("image.qr", "no_qr_in_image", "no QR code found in the image"), None
+        return Check.unknown("image.qr", "no_qr_in_image", "no QR code found in the image"), None
     if len(set(texts)) > 1:
         return (
-            Check.failed("image.qr", "several_qr_codes", f"{len(texts)} different QR codes"),
+            Check.unknown("image.qr", "several_qr_codes", f"{len(texts)} different QR codes"),
             None,
         )
     return Check.passed("image.qr", "QR code read from the image"), texts[0]

@@ -17,6 +17,8 @@ from registry.payload import Claims, decode_payload
 from verifier.report import Check
 
 _PROOF = object()
+NOT_A_CODE = "bad_prefix"
+"""The reason a text that does not start with ``CEC1:`` gets: not a certificate code."""
 _WELL_FORMED = Check.passed("payload.format", "CEC1 COSE_Sign1 payload, well-formed")
 
 
@@ -42,7 +44,10 @@ def authenticate(
     try:
         signed = decode_payload(text)
     except RegistryError as exc:
-        checks.append(Check.failed("payload.format", exc.reason, str(exc)))
+        # A text that is not a cecert code at all holds no certificate to judge: "could not
+        # verify". One that is a cecert code but damaged or altered is invalid.
+        make = Check.unknown if exc.reason == NOT_A_CODE else Check.failed
+        checks.append(make("payload.format", exc.reason, str(exc)))
         return checks, None
     checks.append(_WELL_FORMED)
     message = signed.message

@@ -103,4 +103,10 @@ def confirm_recorded(
     if payload is None:
         return VerificationReport(tuple(checks), None, at)
     checks.append(registry_status_check(payload, record))
-    return VerificationReport(tuple(checks), payload.claims, at, hours=judge_hours(payload.claims))
+    return VerificationReport(
+        tuple(checks),
+        payload.claims,
+        at,
+        hours=judge_hours(payload.claims),
+        issuer_name=trust.bureau_name(payload.claims.issuer),
+    )

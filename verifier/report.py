@@ -2,8 +2,11 @@
 
 The **verdict** says whether the document is authentic and current (seal, signatures, keys,
 registry or snapshot status). It fails closed: any failed check makes the document
-``invalid``; any check that could not be made (no registry, a stale snapshot) makes it
-``indeterminate`` — never ``valid``. The **hours** judgement (``verifier.hours``) says
+``invalid``; any check that could not be made makes it ``indeterminate`` ("could not
+verify", 无法核验) — never ``valid``. Could not be made: no certificate was found in what was
+given (not a PDF, image or text; no QR code in the photo; not a cecert code), or its status
+could not be checked (no registry, a stale snapshot). A mistake is never reported as a
+forgery. The **hours** judgement (``verifier.hours``) says
 separately whether what a genuine certificate states meets its policy: short hours never make
 a genuine document ``invalid``.
 """
@@ -16,8 +19,11 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
+from registry.errors import RegistryError
+from registry.hours import get_policy
 from registry.model import Category, format_hours
 from registry.payload import Claims
+from verifier.explanations import VERDICTS_ZH, check_zh, next_step_zh, reason_zh
 from verifier.hours import HoursJudgement
 
 
@@ -28,7 +34,7 @@ class Verdict(StrEnum):
 
     @property
     def label_zh(self) -> str:
-        return {"valid": "有效", "invalid": "无效", "indeterminate": "无法确定"}[self.value]
+        return VERDICTS_ZH[self.value]
 
 
 class CheckStatus(StrEnum):
@@ -66,8 +72,10 @@ _hours_text = lru_cache(maxsize=4096)(format_hours)
 report: a pure function of the minutes."""
 
 
-def claims_view(claims: Claims) -> dict[str, Any]:
-    """The certificate's content for people and JSON: hours as hour figures."""
+def claims_view(claims: Claims, issuer_name: str | None = None) -> dict[str, Any]:
+    """The certificate's content for people and JSON: hours as hour figures; the policy's
+    title and the issuing bureau's name (from the trust list; ``None`` when it names no seal
+    of that region) beside their codes."""
     return {
         "number": claims.number,
         "edition": claims.edition,
@@ -85,7 +93,19 @@ def claims_view(claims: Claims) -> dict[str, Any]:
         "policy_id": claims.policy_id,
         "issuer": claims.issuer,
         "issued_on": claims.issued_on.isoformat(),
+        "kind_zh": claims.kind.label_zh,
+        "title_level_zh": claims.title_level.label_zh,
+        "policy_title_zh": _policy_title(claims.policy_id),
+        "issuer_name": issuer_name,
     }
+
+
+@lru_cache(maxsize=64)
+def _policy_title(policy_id: str) -> str | None:
+    try:
+        return get_policy(policy_id).title_zh
+    except RegistryError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +156,8 @@ class VerificationReport:
     """Set when status came from a signed snapshot (``verifier.snapshot``)."""
     hours: HoursJudgement | None = None
     """Whether the stated hours meet the policy; only for authenticated claims."""
+    issuer_name: str | None = None
+    """The issuing bureau's name, from the trust list, for authenticated claims."""
 
     @property
     def verdict(self) -> Verdict:
@@ -152,6 +174,31 @@ class VerificationReport:
         """Reason codes of every check that did not pass, in order."""
         return tuple(c.reason for c in self.checks if c.reason is not None)
 
+    def problems_zh(self) -> list[dict[str, str]]:
+        """Every check that did not pass, for people: what it checks, what happened, what it
+        means (machine codes only in :meth:`to_json`'s checks)."""
+        found = []
+        for check in self.checks:
+            if check.status is CheckStatus.PASSED:
+                continue
+            what, meaning = reason_zh(check.reason)
+            found.append({"check": check_zh(check.name), "problem": what, "meaning": meaning})
+        return found
+
+    def summary_zh(self) -> str:
+        """One line at a glance, e.g. ``证书真实有效 · 学时达标``, ``证书无效：证书已撤销``,
+        ``无法核验：图片中没有可识别的二维码``."""
+        verdict = self.verdict
+        if verdict is Verdict.VALID:
+            head = "证书真实有效"
+            if self.hours is not None:
+                return f"{head} · {self.hours.status.label_zh}"
+            return head
+        problems = self.problems_zh()
+        first = problems[0]["problem"] if problems else ""
+        head = "证书无效" if verdict is Verdict.INVALID else "无法核验"
+        return f"{head}：{first}" if first else head
+
     def to_json(self) -> dict[str, Any]:
         return {
             "verdict": self.verdict.value,
@@ -161,8 +208,14 @@ class VerificationReport:
                 | ({"reason": c.reason} if c.reason else {})
                 for c in self.checks
             ],
-            "certificate": claims_view(self.claims) if self.claims else None,
+            "certificate": claims_view(self.claims, self.issuer_name) if self.claims else None,
             "hours": self.hours.to_json() if self.hours else None,
             "verified_at": self.at.astimezone(dt.UTC).isoformat(timespec="seconds"),
             "snapshot": self.snapshot.to_json() if self.snapshot else None,
+            "zh": {
+                "verdict": self.verdict.label_zh,
+                "summary": self.summary_zh(),
+                "next_step": next_step_zh(self.verdict.value, self.reasons),
+                "problems": self.problems_zh(),
+            },
         }

@@ -113,7 +113,7 @@ class Verifier:
         try:
             text = data.decode("ascii")
         except UnicodeDecodeError:
-            check = Check.failed(
+            check = Check.unknown(
                 "input.kind", "unknown_input", "neither a PDF, an image nor a QR text"
             )
             return self._dated(VerificationReport((check,), None, at), at)
@@ -128,5 +128,9 @@ class Verifier:
             return VerificationReport(tuple(checks), None, at)
         checks.append(status_check(payload, self.status, at=at))
         return VerificationReport(
-            tuple(checks), payload.claims, at, hours=judge_hours(payload.claims)
+            tuple(checks),
+            payload.claims,
+            at,
+            hours=judge_hours(payload.claims),
+            issuer_name=self.trust.bureau_name(payload.claims.issuer),
         )

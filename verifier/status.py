@@ -134,6 +134,10 @@ class RegistryStatus(_RegistryLookups):
     def activities(self, id_number: str) -> list[Activity]:
         return self._registry.activities(id_number)
 
+    def log_size(self) -> int:
+        """Events in the registry's log now (``Registry.log_size``)."""
+        return self._registry.log_size()
+
 
 class RegistryFileStatus(_RegistryLookups):
     """Status (and a panel's view of one person) from a registry file, with one read-only
@@ -172,6 +176,9 @@ class RegistryFileStatus(_RegistryLookups):
 
     def activities(self, id_number: str) -> list[Activity]:
         return self._status().activities(id_number)
+
+    def log_size(self) -> int:
+        return self._status().log_size()
 
 
 def status_check(

@@ -27,7 +27,7 @@ from registry.model import (
     RevocationReason,
     SupersessionReason,
 )
-from registry.numbering import format_number
+from registry.numbering import format_number, parse_number
 from registry.store.digests import digests_of
 from registry.store.events import append_event
 from registry.store.paging import PagedReads
@@ -89,7 +89,9 @@ class DocumentLifecycle(PagedReads):
         )
 
     def history(self, number: str) -> list[DocumentRecord]:
-        """Every edition of a certificate number, oldest first, with its status."""
+        """Every edition of a certificate number, oldest first, with its status. A number
+        whose check character does not fit is refused (``bad_number``: mistyped)."""
+        number = parse_number(number)
         try:
             cursor = self._conn.execute(
                 DOCUMENT_SELECT + " WHERE d.number = ? ORDER BY d.edition", (number,)
@@ -269,15 +271,25 @@ class DocumentLifecycle(PagedReads):
         at: dt.datetime,
         edition: int | None = None,
     ) -> DocumentRecord:
-        """Revoke one edition (default: the latest). Final; refuses a revoked edition."""
+        """Revoke one edition (default: the latest). Final; refuses a revoked edition, a
+        mistyped number (``bad_number``) and one the registry does not hold."""
+        number = parse_number(number)
         with self.transaction() as conn:
             if edition is None:
                 found = conn.execute(
                     "SELECT MAX(edition) FROM documents WHERE number = ?", (number,)
                 ).fetchone()
                 edition = found[0] if found else None
-            if edition is None or self.document(number, edition) is None:
-                raise RegistryError("no_such_document", f"{number} edition {edition} not found")
+                if edition is None:
+                    raise RegistryError(
+                        "no_such_document",
+                        f"登记系统中没有证书编号 {number} ({number}: no such certificate number)",
+                    )
+            if self.document(number, edition) is None:
+                raise RegistryError(
+                    "no_such_document",
+                    f"证书 {number} 没有第 {edition} 版 ({number} has no edition {edition})",
+                )
             status = conn.execute(
                 "SELECT status FROM documents WHERE number = ? AND edition = ?", (number, edition)
             ).fetchone()[0]

@@ -122,6 +122,10 @@ def claims_json(claims: Claims) -> dict[str, Any]:
     }
 
 
+NO_CODE = frozenset({"bad_prefix"})
+"""Reasons for a text that is no cecert code at all: the verdict is ``indeterminate``."""
+
+
 def case(
     name: str,
     description: str,
@@ -134,6 +138,9 @@ def case(
     """One vector. ``reason`` is the reason of the first (and only) failed check."""
     if reason is None:
         verdict, without_status, reasons = "valid", "indeterminate", ["status_not_checked"]
+    elif reason in NO_CODE:
+        # Not a cecert code at all: "could not verify", never a forgery.
+        verdict, without_status, reasons = "indeterminate", "indeterminate", [reason]
     else:
         verdict, without_status, reasons = "invalid", "invalid", [reason]
     return {
