@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
+from cecert.changes import republish
+from cecert.choices import BadValue
+from cecert.command import Command
 from cecert.options import home_option, passphrase, resolve_home
+from registry.home import Home
+
+_KIND_ZH = {"seal": "印章", "qr": "二维码密钥"}
+_STATE_ZH = {"active": "使用中", "retired": "已停用", "revoked": "已吊销"}
 
 
 def _now() -> dt.datetime:
@@ -21,65 +28,108 @@ def _moment(text: str) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(text)
     except ValueError as exc:
-        raise click.BadParameter(f"{text!r} is not an ISO 8601 time") from exc
+        raise BadValue(
+            f"“{text}”不是 ISO 8601 时间 ({text!r} is not an ISO 8601 time)", param_hint="'--from'"
+        ) from exc
     return value if value.tzinfo else value.replace(tzinfo=CHINA_TZ)
 
 
-@click.command("rotate")
+@click.command("rotate", cls=Command)
 @home_option
-@click.option("--seal/--no-seal", default=True, show_default=True, help="Replace the seal.")
-@click.option("--qr/--no-qr", default=True, show_default=True, help="Replace the QR key.")
+@click.option(
+    "--seal/--no-seal", default=True, show_default=True, help="更换印章 (replace the seal)"
+)
+@click.option(
+    "--qr/--no-qr", default=True, show_default=True, help="更换二维码密钥 (replace the QR key)"
+)
 def keys_rotate(home: Path | None, seal: bool, qr: bool) -> None:
-    """Replace the seal and/or QR key; the old ones are retired now and keep verifying
-    what they signed. Rewrites the home's trust.json: give it to every verifier."""
+    """更换印章和/或二维码密钥 (replace the seal and/or QR key).
+
+    \b
+    旧的即时停用，仍可核验其签过的证书；
+    重写主目录的 trust.json，请分发给每个核验方。
+
+    The old ones are retired now and keep verifying what they signed. Rewrites the home's
+    trust.json: give it to every verifier."""
     from signer.setup import rotate
 
     target = resolve_home(home)
-    manifest = rotate(target, passphrase=passphrase(), at=_now(), seal=seal, qr=qr)
+    secret = passphrase()
+    manifest = rotate(target, passphrase=secret, at=_now(), seal=seal, qr=qr)
     if seal:
-        click.echo(f"new seal: {manifest['active_seal']}")
+        click.echo(f"新印章：{manifest['active_seal']} (new seal)")
     if qr:
-        click.echo(f"new QR key: {manifest['active_qr']}")
-    click.echo(f"trust list rewritten: {target.trust_list_path}")
+        click.echo(f"新二维码密钥：{manifest['active_qr']} (new QR key)")
+    _trust_rewritten(target, secret)
 
 
-@click.command("revoke")
+def _trust_rewritten(target: Home, secret: bytes) -> None:
+    """Say so, then publish the status again, signed with the key in use now: a published
+    snapshot signed by a key revoked from before its time would no longer check, and the
+    servers following it would keep the previous one."""
+    click.echo(
+        f"信任列表已重写：{target.trust_list_path}，请分发给每个核验方 "
+        "(trust list rewritten: give it to every verifier)"
+    )
+    if target.registry_path.exists():
+        republish(target, secret)
+
+
+@click.command("revoke", cls=Command)
 @home_option
 @click.argument("key")
 @click.option(
     "--from",
     "revoked_from",
     required=True,
-    help="Moment from which the key is not trusted (ISO 8601; no zone = China time).",
+    help="自此时刻起不再信任该密钥（ISO 8601；不带时区即北京时间）(from this moment on)",
 )
-@click.option("--reason", required=True, help="Why, e.g. key_compromise.")
+@click.option(
+    "--reason", required=True, help="吊销原因，例如 key_compromise (why, e.g. key_compromise)"
+)
 def keys_revoke(home: Path | None, key: str, revoked_from: str, reason: str) -> None:
-    """Revoke a retired QR key (by kid) or seal (by SHA-256 prefix) from a moment on.
+    """自某时刻起吊销已停用的密钥或印章 (revoke a retired key).
 
-    Documents it signed before stay valid; anything signed with it from then on is refused.
-    Rewrites the home's trust.json: give it to every verifier.
+    \b
+    KEY：二维码密钥的 kid，或印章 SHA-256 的前缀。
+    此前签过的证书仍然有效；此后用它签的一律拒绝。
+    重写主目录的 trust.json，请分发给每个核验方。
+
+    KEY is a QR key's kid or a seal's SHA-256 prefix. Documents it signed before stay valid;
+    anything signed with it from then on is refused. Rewrites the home's trust.json.
     """
     from signer.setup import revoke
 
     target = resolve_home(home)
     moment = _moment(revoked_from)
+    secret = passphrase()
     revoke(
         target,
-        passphrase=passphrase(),
+        passphrase=secret,
         key=key,
         revoked_from=moment,
         reason=reason,
         at=_now(),
     )
-    click.echo(f"revoked {key} from {moment.isoformat()} ({reason})")
-    click.echo(f"trust list rewritten: {target.trust_list_path}")
+    click.echo(
+        f"已吊销密钥 {key}：自 {moment.isoformat()} 起不再信任（{reason}）"
+        f"(revoked {key} from {moment.isoformat()})"
+    )
+    _trust_rewritten(target, secret)
 
 
-@click.command("list")
+@click.command("list", cls=Command)
 @home_option
 def keys_list(home: Path | None) -> None:
-    """List the seals and QR keys of the home's key ring (no passphrase needed)."""
+    """列出印章与二维码密钥及其状态 (list the keys).
+
+    无需口令。
+
+    No passphrase needed.
+    """
     from signer.setup import key_inventory
 
     for row in key_inventory(resolve_home(home)):
-        click.echo(f"{row['kind']:5} {row['id']}  {row['state']}")
+        state = row["state"]
+        state_zh = _STATE_ZH.get(state.split(maxsplit=1)[0].rstrip(";"), "")
+        click.echo(f"{_KIND_ZH[row['kind']]} {row['id']}  {state_zh} ({state})")

@@ -57,6 +57,7 @@ def export_snapshot(
         )
         records = build_records(read.rows, reasons)
         checkpoint = read.checkpoint
+        log_size = read.log_size
     header = SnapshotHeader(
         kind=SnapshotKind.FULL,
         issuer=config.region,
@@ -67,6 +68,7 @@ def export_snapshot(
         records_sha256=records.sha256(),
         reasons=reasons,
         checkpoint=checkpoint,
+        log_size=log_size,
     )
     if older is None:
         return encode_snapshot(header, records, ring.qr.sign)

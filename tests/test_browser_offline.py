@@ -218,7 +218,7 @@ def test_loaded_once_then_offline_verifies_a_scan_and_refuses_a_tampered_code(
 
     browser.refresh()
     wait_page(browser)
-    assert "登记状态快照：截至" in browser.find_element(By.ID, "data").text
+    assert "登记状态截至" in browser.find_element(By.ID, "data").text
 
     result = verdict_after_upload(browser, scan)
     assert "验证结果：有效" in result, result
@@ -227,7 +227,8 @@ def test_loaded_once_then_offline_verifies_a_scan_and_refuses_a_tampered_code(
 
     result = verdict_after_upload(browser, tampered)
     assert "验证结果：无效" in result, result
-    assert "bad_signature" in result
+    assert "二维码内容被改动或不是发证机关签发" in result
+    assert "bad_signature" not in result  # the code only in the collapsed details
     assert document.number not in result, "unauthenticated content must not be shown"
     browser.save_screenshot(str(tmp_path / "offline-tampered.png"))
 
@@ -248,7 +249,11 @@ def test_paste_box_verifies_in_the_page(
         result = browser.find_element(By.ID, "result").text
     assert "验证结果：有效" in result
     assert document.number in result
-    assert "registry.status" in result
+    assert "登记状态截至" in result
+    assert "registry.status" not in result
+    technical = browser.find_element(By.CSS_SELECTOR, "#result details.technical")
+    technical.find_element(By.TAG_NAME, "summary").click()
+    assert "registry.status" in technical.text
 
 
 def python_report(case: dict[str, Any]) -> dict[str, Any]:
@@ -366,7 +371,17 @@ def vector_argument(texts: list[str], at: str) -> dict[str, Any]:
         "maxAgeDays": VECTORS["max_age_days"],
         "at": at,
         "texts": texts,
+        "bureaus": vector_bureaus(),
     }
+
+
+def vector_bureaus() -> dict[str, str]:
+    """Region → bureau name as the vectors' trust list gives it (what a server serving that
+    list would publish in ``/offline/policies.json``)."""
+    trust = vector_trust()
+    regions = {s.certificate.subject_serial for s in trust.trusted_seals}
+    names = {region: trust.bureau_name(region) for region in regions if region}
+    return {region: name for region, name in names.items() if name}
 
 
 def summary(report: dict[str, Any]) -> tuple[Any, ...]:

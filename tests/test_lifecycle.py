@@ -24,7 +24,7 @@ from registry.model import (
     RevocationReason,
     SupersessionReason,
 )
-from registry.numbering import mod11_2
+from registry.numbering import format_number, mod11_2
 from registry.payload import decode_payload
 from registry.store import DocumentRecord, Registry
 from registry.store.audit import audit
@@ -121,8 +121,11 @@ def test_renewal_of_a_year_without_a_current_document_is_refused(bureau: Bureau)
         bureau.issuer.renew(bureau.original.number, year=2024, at=CHANGED)
     assert caught.value.reason == "nothing_to_replace"
     with pytest.raises(IssuanceError) as unknown:
-        bureau.issuer.renew("440100999999999", at=CHANGED)
+        bureau.issuer.renew(format_number("440100", 99999999), at=CHANGED)
     assert unknown.value.reason == "no_such_document"
+    with pytest.raises(RegistryError) as mistyped:
+        bureau.issuer.renew("440100999999999", at=CHANGED)
+    assert mistyped.value.reason == "bad_number"
 
 
 def test_a_guangdong_reissue_carries_the_confirmed_records_as_recorded(bureau: Bureau) -> None:
@@ -342,10 +345,12 @@ def test_lifecycle_commands(bureau: Bureau, tmp_path: Path) -> None:
 
     renewed = run("renew", number, env=env, home=home)
     assert renewed.returncode == 0, renewed.stderr
-    assert f"issued {number} edition 2 (renewal 续办, 2025)" in renewed.stdout
+    assert f"已签发 {number} 第2版（续办，2025年度）：" in renewed.stdout
+    assert "(issued edition 2, renewal)" in renewed.stdout
 
-    reissued = run("reissue", number, "--reason", "lost", env=env, home=home)
+    reissued = run("reissue", number, "--reason", "遗失", env=env, home=home)  # 遗失 = lost
     assert reissued.returncode == 0, reissued.stderr
+    assert f"已签发 {number} 第3版（补办，2025年度）：" in reissued.stdout
     assert "补办（遗失补办）：学时按原证书第2版结转" in reissued.stdout
 
     out_dir = tmp_path / "out"
@@ -356,14 +361,20 @@ def test_lifecycle_commands(bureau: Bureau, tmp_path: Path) -> None:
     assert corrected.returncode == 0, corrected.stderr
     assert (out_dir / "2025" / f"{number}-4.pdf").is_file()
 
-    revoked = run("revoke", number, "--reason", "withdrawn", "--note", "单位申请撤回", home=home)
+    unsigned = run("revoke", number, "--reason", "withdrawn", home=home)
+    assert_clean_failure(unsigned, "no_passphrase")  # asked first: nothing changed
+    assert run("history", number, "--json", home=home).stdout.count('"revoked"') == 0
+    revoked = run(
+        "revoke", number, "--reason", "withdrawn", "--note", "单位申请撤回", env=env, home=home
+    )
     assert revoked.returncode == 0, revoked.stderr
-    assert f"revoked {number} edition 4: withdrawn (发证机关撤回)" in revoked.stdout
+    assert "登记状态已发布" in revoked.stdout
+    assert f"已撤销 {number} 第4版：发证机关撤回 (revoked edition 4: withdrawn)" in revoked.stdout
     assert_clean_failure(
-        run("revoke", number, "--edition", "4", "--reason", "fraud", home=home),
+        run("revoke", number, "--edition", "4", "--reason", "fraud", env=env, home=home),
         "already_revoked",
     )
-    assert run("revoke", number, "--reason", "forged", home=home).returncode == 2
+    assert run("revoke", number, "--reason", "forged", env=env, home=home).returncode == 2
 
     listed = run("history", number, "--json", home=home)
     editions = json.loads(listed.stdout)["editions"]
@@ -377,15 +388,30 @@ def test_lifecycle_commands(bureau: Bureau, tmp_path: Path) -> None:
     text = run("history", number, home=home)
     assert "已被第2版取代" in text.stdout
     assert "已撤销" in text.stdout
+    lines = text.stdout.splitlines()
+    assert lines[0].startswith("第1版  2025年度  首次颁发  ")
+    fourth = next(line for line in lines if line.startswith("第4版"))
+    assert "已撤销（" in fourth
+    assert "发证机关撤回）：单位申请撤回" in fourth
+    assert fourth.endswith("(withdrawn)]")
 
     audited = run("registry", "audit", home=home)
     assert audited.returncode == 0, audited.stdout + audited.stderr
     checkpoints = sqlite3.connect(bureau.home.home.registry_path)
     try:
-        assert checkpoints.execute("SELECT COUNT(*) FROM checkpoints").fetchone()[0] == 3
+        # One per change: renewal, reissue, correction, revocation.
+        assert checkpoints.execute("SELECT COUNT(*) FROM checkpoints").fetchone()[0] == 4
     finally:
         checkpoints.close()
 
     assert_clean_failure(run("renew", number, env=env, home=home), "nothing_to_replace")
     assert_clean_failure(run("renew", number, home=home), "no_passphrase")
-    assert_clean_failure(run("history", "440100999999999", home=home), "no_such_document")
+    mistyped = run("history", "440100999999999", home=home)
+    assert_clean_failure(mistyped, "bad_number")
+    assert "校验位应为 X，可能输错了" in mistyped.stderr
+    unknown = format_number("440100", 99999999)
+    assert_clean_failure(run("history", unknown, home=home), "no_such_document")
+    not_held = run("revoke", unknown, "--reason", "fraud", env=env, home=home)
+    assert_clean_failure(not_held, "no_such_document")
+    assert f"登记系统中没有证书编号 {unknown}" in not_held.stderr
+    assert "None" not in not_held.stderr

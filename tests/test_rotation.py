@@ -252,7 +252,7 @@ def test_keys_rotate_list_and_revoke_on_the_command_line(fresh_home: IssuedHome)
     after = read_manifest(fresh_home.home.keys_dir)
     assert after["active_seal"] == before["active_seal"]
     assert after["active_qr"] != before["active_qr"]
-    assert f"new QR key: {after['active_qr']}" in result.stdout
+    assert f"新二维码密钥：{after['active_qr']} (new QR key)" in result.stdout
     listing = run("keys", "list", home=home)
     assert listing.returncode == 0
     assert before["active_qr"] in listing.stdout

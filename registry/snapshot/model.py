@@ -275,6 +275,8 @@ _COMMON = {
     "checkpoint",
 }
 _DELTA_ONLY = {"base_records_sha256", "base_as_of"}
+_OPTIONAL = {"log_size"}
+"""Members a header may have: absent in snapshots made before cecert wrote them."""
 
 
 def _sha256_hex(value: Any, where: str) -> str:
@@ -314,6 +316,9 @@ class SnapshotHeader:
     """Delta only: ``records_sha256`` of the full snapshot it applies to."""
     base_as_of: dt.datetime | None = None
     """Delta only: ``as_of`` of that full snapshot."""
+    log_size: int | None = None
+    """Events in the registry's log when it was read: a server with the registry knows the
+    snapshot misses changes when its log has grown since. ``None`` in older snapshots."""
 
     def __post_init__(self) -> None:
         if not self.reasons or self.reasons[0] != "":
@@ -342,6 +347,8 @@ class SnapshotHeader:
             "reasons": list(self.reasons),
             "checkpoint": self.checkpoint,
         }
+        if self.log_size is not None:
+            value["log_size"] = self.log_size
         if self.kind is SnapshotKind.DELTA:
             assert self.base_as_of is not None
             value["base_records_sha256"] = self.base_records_sha256
@@ -358,8 +365,14 @@ class SnapshotHeader:
         except ValueError as exc:
             raise bad_snapshot(f"kind {obj.get('kind')!r} is neither full nor delta") from exc
         expected = _COMMON | (_DELTA_ONLY if kind is SnapshotKind.DELTA else set())
-        if set(obj) != expected:
-            raise bad_snapshot(f"header members must be exactly {sorted(expected)}")
+        if set(obj) - _OPTIONAL != expected:
+            raise bad_snapshot(
+                f"header members must be exactly {sorted(expected)} (and optionally "
+                f"{sorted(_OPTIONAL)})"
+            )
+        log_size = obj.get("log_size")
+        if log_size is not None and (type(log_size) is not int or log_size < 0):
+            raise bad_snapshot("log_size must be a whole number")
         issuer = obj["issuer"]
         if not isinstance(issuer, str) or len(issuer) != 6 or not issuer.isascii():
             raise bad_snapshot(f"issuer {issuer!r} is not a six-digit region code")
@@ -393,4 +406,5 @@ class SnapshotHeader:
                 _sha256_hex(obj["base_records_sha256"], "base_records_sha256") if delta else None
             ),
             base_as_of=parse_time(obj["base_as_of"], "base_as_of") if delta else None,
+            log_size=log_size,
         )

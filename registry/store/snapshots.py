@@ -28,6 +28,8 @@ class SnapshotRead:
     """Every distinct status reason of the documents, sorted."""
     checkpoint: str | None
     """Text of the checkpoint with the largest tree size, if any."""
+    log_size: int
+    """Events in the log when read: the snapshot reflects exactly those."""
     rows: Iterator[DocumentRow]
     """Every document edition, streamed; valid only inside the ``with`` block."""
 
@@ -36,6 +38,14 @@ class DocumentSnapshots:
     """The snapshot read (mixed into ``Registry``)."""
 
     _conn: sqlite3.Connection
+
+    def log_size(self) -> int:
+        """Events in the log now: a snapshot whose ``log_size`` is smaller misses changes."""
+        try:
+            row = self._conn.execute("SELECT MAX(seq) FROM events").fetchone()
+        except sqlite3.Error as exc:
+            raise RegistryError("bad_registry", f"cannot read the event log: {exc}") from exc
+        return int(row[0] or 0)
 
     @contextmanager
     def snapshot_read(self) -> Iterator[SnapshotRead]:
@@ -55,11 +65,14 @@ class DocumentSnapshots:
             found = self._conn.execute(
                 "SELECT text FROM checkpoints ORDER BY tree_size DESC LIMIT 1"
             ).fetchone()
+            last = self._conn.execute("SELECT MAX(seq) FROM events").fetchone()
         except sqlite3.Error as exc:
             self._end()
             raise RegistryError("bad_registry", f"cannot read documents: {exc}") from exc
         try:
-            yield SnapshotRead(reasons, str(found[0]) if found else None, self._rows())
+            yield SnapshotRead(
+                reasons, str(found[0]) if found else None, int(last[0] or 0), self._rows()
+            )
         finally:
             self._end()
 

@@ -331,7 +331,7 @@ def build() -> tuple[dict[str, Any], bytes, bytes]:
             f"payload-vectors.json case {name}: {vector['description']}",
             vector["text"],
             expect(
-                "invalid",
+                vector["expected_verdict"],
                 [vector["expected_reason"]],
                 vector["expected_check"],
                 "met" if vector["expected_check"] == "registry.status" else None,

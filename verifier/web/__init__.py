@@ -5,7 +5,11 @@ Configuration comes from the mapping passed in or from ``instance/config.py``:
 ``SNAPSHOT`` (path of a signed status snapshot, checked at start-up: the status source when
 there is no registry; with a registry, only published for the offline page),
 ``SNAPSHOT_MAX_AGE_DAYS`` (int, default 30: older, status is indeterminate),
-``TRUST_PIN`` (root fingerprint, optional), ``MAX_CONTENT_LENGTH`` (bytes);
+``TRUST_PIN`` (root fingerprint, optional), ``MAX_CONTENT_LENGTH`` (bytes),
+``SOURCES_CHECK_SECONDS`` (float, default 1: how often the trust list and snapshot files are
+looked at; a changed file is read again and used once it checks, :mod:`verifier.sources`),
+``SNAPSHOT_OPTIONAL`` (bool: the snapshot file may appear later, e.g. a home's
+``published/status.cecs`` before the first publication);
 ``RATE_LIMIT_VERIFY``, ``RATE_LIMIT_LOGIN`` (``"60/minute"``, ``"10/minute"``),
 ``RATE_LIMIT_STORE``, ``PROXY_FIX`` (number of trusted proxies), ``HSTS_MAX_AGE`` (seconds,
 only behind TLS): see :mod:`verifier.web.limits` and ``docs/web-security.md``.
@@ -24,12 +28,26 @@ from typing import Any
 
 from flask import Flask
 
-from keys import parse_trust_list
 from verifier.errors import VerifierError
 from verifier.service import Verifier
-from verifier.snapshot import DEFAULT_MAX_AGE, read_snapshot
-from verifier.status import RegistryFileStatus, StatusSource
+from verifier.snapshot import DEFAULT_MAX_AGE
+from verifier.sources import LiveSources
+from verifier.status import RegistryFileStatus
 from verifier.web import limits
+
+SOURCES = "cecert.sources"
+"""``app.extensions`` key of the :class:`LiveSources` the app verifies with."""
+REGISTRY_STATUS = "cecert.registry"
+"""``app.extensions`` key of the registry status source, when the app has a registry."""
+
+
+def current_verifier() -> Verifier:
+    """The verifier of the current app, with its newest checked trust list and snapshot."""
+    from flask import current_app
+
+    sources: LiveSources = current_app.extensions[SOURCES]
+    return sources.verifier()
+
 
 MAX_UPLOAD = 6 * 1024 * 1024
 
@@ -52,6 +70,8 @@ def create_app(
         RATE_LIMIT_STORE=None,
         PROXY_FIX=None,
         HSTS_MAX_AGE=None,
+        SOURCES_CHECK_SECONDS=1.0,
+        SNAPSHOT_OPTIONAL=False,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -60,26 +80,27 @@ def create_app(
     trust_path = app.config.get("TRUST_LIST")
     if not trust_path:
         raise VerifierError("no_trust_list", "TRUST_LIST is not configured")
-    try:
-        trust_data = Path(trust_path).read_bytes()
-    except OSError as exc:
-        raise VerifierError("no_trust_list", f"{trust_path}: {exc.strerror}") from exc
-    trust = parse_trust_list(trust_data, pin=app.config["TRUST_PIN"])
     registry_path = app.config["REGISTRY"]
     snapshot_path = app.config["SNAPSHOT"]
     records = RegistryFileStatus(Path(registry_path)) if registry_path else None
-    status: StatusSource | None = records
-    if snapshot_path:
-        max_age = app.config["SNAPSHOT_MAX_AGE_DAYS"]
-        if type(max_age) is not int or max_age < 0:
-            raise VerifierError("bad_config", "SNAPSHOT_MAX_AGE_DAYS must be a whole number")
-        snapshot = read_snapshot(Path(snapshot_path), trust, max_age=dt.timedelta(days=max_age))
-        # With a registry too (a bureau's own server), the registry judges status and the
-        # snapshot is only published for the offline page (/scan) to cache.
-        if records is None:
-            status = snapshot
-    app.extensions["cecert.verifier"] = Verifier(trust, status=status)
-
+    max_age = app.config["SNAPSHOT_MAX_AGE_DAYS"]
+    if type(max_age) is not int or max_age < 0:
+        raise VerifierError("bad_config", "SNAPSHOT_MAX_AGE_DAYS must be a whole number")
+    # With a registry too (a bureau's own server), the registry judges status and the
+    # snapshot is only published for the offline page (/scan) to cache. Both files are read
+    # again when they change: a key rotation or a newly published snapshot needs no restart.
+    app.extensions[SOURCES] = LiveSources(
+        trust_path=Path(trust_path),
+        pin=app.config["TRUST_PIN"],
+        snapshot_path=Path(snapshot_path) if snapshot_path else None,
+        max_age=dt.timedelta(days=max_age),
+        registry=records,
+        snapshot_optional=bool(app.config["SNAPSHOT_OPTIONAL"]),
+        interval=float(app.config["SOURCES_CHECK_SECONDS"]),
+        warn=app.logger.warning,
+    )
+    if records is not None:
+        app.extensions[REGISTRY_STATUS] = records
     from verifier.web import auth, offline, panel, views
 
     auth.init_app(app)

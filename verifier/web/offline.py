@@ -23,17 +23,31 @@ and a party able to change them could as well change the scripts.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
+from keys import TrustList
+from registry.errors import RegistryError
 from registry.hours import Policy, builtin_policies
 from registry.hours.clauses import Requirement
 from registry.model import RevocationReason, SupersessionReason, TitleLevel
+from verifier.explanations import (
+    CHECKS_ZH,
+    NEXT_STEP_ZH,
+    NO_CERTIFICATE,
+    REASONS_ZH,
+    UNLISTED_ZH,
+    VERDICTS_ZH,
+)
 from verifier.service import Verifier
+from verifier.sources import LiveSources
+from verifier.status import RegistryFileStatus
+from verifier.web import REGISTRY_STATUS, SOURCES, current_verifier
 
 bp = Blueprint("offline", __name__)
 
@@ -45,8 +59,16 @@ DEFAULT_MAX_AGE_DAYS = 30
 
 
 def _verifier() -> Verifier:
-    verifier: Verifier = current_app.extensions["cecert.verifier"]
-    return verifier
+    return current_verifier()
+
+
+def _sources() -> LiveSources:
+    sources: LiveSources = current_app.extensions[SOURCES]
+    return sources
+
+
+FRESH = "no-cache"
+LOG_BEHIND = "X-Cecert-Log-Behind"
 
 
 def _periods(policy: Policy) -> list[dict[str, Any]]:
@@ -80,8 +102,14 @@ def _periods(policy: Policy) -> list[dict[str, Any]]:
     return periods
 
 
+def bureau_names(trust: TrustList) -> tuple[tuple[str, str], ...]:
+    """(region, bureau name) of every seal of the trust list, for display."""
+    regions = sorted({s.certificate.subject_serial for s in trust.trusted_seals})
+    return tuple((region, name) for region in regions if (name := trust.bureau_name(region)))
+
+
 @cache
-def policy_minimums() -> bytes:
+def policy_minimums(bureaus: tuple[tuple[str, str], ...] = ()) -> bytes:
     """The hours minimums of every built-in policy as UTF-8 JSON, for the page's hours
     judgement (``verifier.hours``, the same rules).
 
@@ -91,6 +119,11 @@ def policy_minimums() -> bytes:
     clauses change, each with the minimums per level and the clause they come from (no
     level: ``not_annual``). ``status_reasons_zh`` gives the Chinese label
     of every supersession and revocation reason code a snapshot may carry.
+
+    For the page's words, the same as the server's (``verifier.explanations``):
+    ``checks_zh``, ``reasons_zh`` (code → [what happened, what it means]), ``verdicts_zh``,
+    ``next_step_zh`` (with ``no_certificate_reasons``: the reasons that take its
+    ``no_certificate`` entry), and ``bureaus`` (region → bureau name, from the trust list's seals).
     """
     policies = {
         policy_id: {
@@ -108,6 +141,13 @@ def policy_minimums() -> bytes:
         "version": 2,
         "policies": policies,
         "status_reasons_zh": labels,
+        "checks_zh": dict(CHECKS_ZH),
+        "reasons_zh": {code: list(words) for code, words in REASONS_ZH.items()},
+        "unlisted_zh": list(UNLISTED_ZH),
+        "verdicts_zh": dict(VERDICTS_ZH),
+        "next_step_zh": dict(NEXT_STEP_ZH),
+        "no_certificate_reasons": sorted(NO_CERTIFICATE),
+        "bureaus": dict(bureaus),
     }
     return json.dumps(document, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
@@ -124,26 +164,58 @@ def scan() -> str:
     )
 
 
+def _fresh(data: bytes, digest: str, mimetype: str) -> Response:
+    """The newest checked bytes, revalidated by the browser on every use (``no-cache`` with
+    an ETag: an unchanged file costs a 304, a changed one arrives at once)."""
+    response = Response(data, mimetype=mimetype)
+    response.set_etag(digest)
+    response.headers["Cache-Control"] = FRESH
+    response.make_conditional(request)
+    return response
+
+
 @bp.get("/offline/trust.json")
 def trust_list() -> Response:
-    return _bytes(Path(current_app.config["TRUST_LIST"]).read_bytes(), "application/json")
+    loaded = _sources().current()
+    return _fresh(loaded.trust_bytes, loaded.trust_digest, "application/json")
 
 
 @bp.get("/offline/snapshot")
 def snapshot() -> Response:
-    path = current_app.config.get("SNAPSHOT")
-    if not path:
+    """The newest published snapshot. A server with the registry also says how many events
+    the registry's log has grown by since the snapshot was read (``X-Cecert-Log-Behind``):
+    the page then does not take status from it (``snapshot_stale``). The header can only
+    make the page trust the snapshot less, never more."""
+    loaded = _sources().current()
+    if loaded.snapshot is None or loaded.snapshot_bytes is None:
         abort(404)
+    assert loaded.snapshot_digest is not None
+    response = _fresh(loaded.snapshot_bytes, loaded.snapshot_digest, "application/octet-stream")
+    behind = _log_behind(loaded.snapshot.header.log_size)
+    if behind:
+        response.headers[LOG_BEHIND] = str(behind)
+    return response
+
+
+def _log_behind(log_size: int | None) -> int:
+    """Events the registry's log has beyond ``log_size`` (0 without a registry, or when the
+    registry cannot be read: then nothing is said)."""
+    records: RegistryFileStatus | None = current_app.extensions.get(REGISTRY_STATUS)
+    if records is None:
+        return 0
     try:
-        data = Path(path).read_bytes()
-    except OSError:
-        abort(404)
-    return _bytes(data, "application/octet-stream")
+        size = records.log_size()
+    except RegistryError:
+        return 0
+    if log_size is None:
+        return max(size, 1)  # a snapshot that does not say what it reflects: treat as behind
+    return max(size - log_size, 0)
 
 
 @bp.get("/offline/policies.json")
 def policies() -> Response:
-    return _bytes(policy_minimums(), "application/json")
+    data = policy_minimums(bureau_names(_verifier().trust))
+    return _fresh(data, hashlib.sha256(data).hexdigest()[:32], "application/json")
 
 
 @bp.get("/sw.js")

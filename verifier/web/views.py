@@ -9,9 +9,12 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from werkzeug.exceptions import HTTPException
 
 from registry.errors import RegistryError
+from registry.home import CHINA_TZ
+from verifier.explanations import check_zh, time_ago_zh
 from verifier.report import VerificationReport
 from verifier.service import Verifier
 from verifier.status import edition_history
+from verifier.web import current_verifier
 
 bp = Blueprint("verify", __name__)
 
@@ -68,12 +71,28 @@ QR_SPACE = " \t\r\n\x0b\x0c"
 
 
 def _verifier() -> Verifier:
-    verifier: Verifier = current_app.extensions["cecert.verifier"]
-    return verifier
+    return current_verifier()
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+@bp.app_template_filter("beijing")
+def _beijing(value: str) -> str:
+    """An ISO 8601 time (as reports give them) in Beijing time, to the minute."""
+    return f"{dt.datetime.fromisoformat(value).astimezone(CHINA_TZ):%Y-%m-%d %H:%M}（北京时间）"
+
+
+@bp.app_template_filter("ago")
+def _ago(seconds: int) -> str:
+    """How long ago, for people: ``13 分钟前``, ``5 小时前``, ``3 天前``."""
+    return time_ago_zh(seconds)
+
+
+@bp.app_template_filter("check_zh")
+def _check_zh(name: str) -> str:
+    return check_zh(name)
 
 
 @bp.after_app_request
@@ -84,7 +103,7 @@ def _headers(response: Response) -> Response:
     response.headers.update(SECURITY_HEADERS)
     camera = request.endpoint in CAMERA_ENDPOINTS
     response.headers["Permissions-Policy"] = CAMERA if camera else NO_FEATURES
-    if request.endpoint != "static":
+    if request.endpoint != "static" and "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-store"
     max_age = current_app.config.get("HSTS_MAX_AGE")
     if max_age:

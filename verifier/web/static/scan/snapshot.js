@@ -60,9 +60,12 @@ function checkHeader(obj) {
   }
   if (obj.kind !== "full" && obj.kind !== "delta") throw bad(`kind '${obj.kind}' is neither full nor delta`);
   const expected = obj.kind === "delta" ? [...COMMON, "base_records_sha256", "base_as_of"] : COMMON;
-  const names = Object.keys(obj);
+  const names = Object.keys(obj).filter((n) => n !== "log_size"); // optional (newer files)
   if (names.length !== expected.length || !expected.every((n) => names.includes(n))) {
-    throw bad(`header members must be exactly ${[...expected].sort().join(", ")}`);
+    throw bad(`header members must be exactly ${[...expected].sort().join(", ")} (and optionally log_size)`);
+  }
+  if ("log_size" in obj && (!Number.isInteger(obj.log_size) || obj.log_size < 0)) {
+    throw bad("log_size must be a whole number");
   }
   if (typeof obj.issuer !== "string" || !/^[0-9]{6}$/.test(obj.issuer)) {
     throw bad(`issuer '${obj.issuer}' is not a six-digit region code`);
@@ -91,6 +94,7 @@ function checkHeader(obj) {
     records_sha256: sha256Hex(obj.records_sha256, "records_sha256"),
     reasons,
     checkpoint: obj.checkpoint,
+    logSize: obj.log_size ?? null,
   };
   if (obj.kind === "delta") {
     sha256Hex(obj.base_records_sha256, "base_records_sha256");

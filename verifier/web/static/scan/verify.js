@@ -31,24 +31,53 @@ export function verdictOf(checks) {
   return "valid";
 }
 
-function report(checks, claims, at, context) {
+const KINDS_ZH = { original: "首次颁发", renewal: "续办", reissue: "补办", correction: "更正" };
+const LEVELS_ZH = { junior: "初级", intermediate: "中级", senior: "高级" };
+const HOURS_ZH = { met: "学时达标", not_met: "学时未达标", unknown: "学时无法判断" };
+
+/** The Chinese of a report (VerificationReport.to_json()["zh"]), from the served words. */
+function reportZh(verdict, checks, hours, words) {
+  const problems = checks
+    .filter((c) => c.status !== "passed")
+    .map((c) => {
+      const [problem, meaning] = words.reasons_zh[c.reason] ?? words.unlisted_zh;
+      return { check: words.checks_zh[c.name] ?? "其他核查项目", problem, meaning };
+    });
+  let summary;
+  if (verdict === "valid") {
+    summary = hours ? `证书真实有效 · ${HOURS_ZH[hours.status]}` : "证书真实有效";
+  } else {
+    const head = verdict === "invalid" ? "证书无效" : "无法核验";
+    summary = problems.length ? `${head}：${problems[0].problem}` : head;
+  }
+  const first = checks.find((c) => c.status !== "passed");
+  const noCertificate =
+    verdict === "indeterminate" && first && words.no_certificate_reasons.includes(first.reason);
+  const nextStep = words.next_step_zh[noCertificate ? "no_certificate" : verdict];
+  return { verdict: words.verdicts_zh[verdict], summary, next_step: nextStep, problems };
+}
+
+export function report(checks, claims, at, context) {
   let snapshot = null;
   if (context.snapshot) {
     snapshot = snapshotAge(context.snapshot.header, at, context.maxAgeDays);
     delete snapshot.describe; // the JSON of SnapshotAge has no text
   }
+  const verdict = verdictOf(checks);
+  const hours = claims ? hoursJudgement(claims, context.policies) : null;
   return {
-    verdict: verdictOf(checks),
+    verdict,
     reasons: checks.filter((c) => c.reason).map((c) => c.reason),
     checks,
-    certificate: claims ? claimsView(claims) : null,
-    hours: claims ? hoursJudgement(claims, context.policies) : null,
+    certificate: claims ? claimsView(claims, context.policies) : null,
+    hours,
     verified_at: new Date(at).toISOString().replace(/\.\d{3}Z$/, "+00:00"),
     snapshot,
+    zh: reportZh(verdict, checks, hours, context.policies),
   };
 }
 
-function claimsView(c) {
+function claimsView(c, words) {
   return {
     number: c.number,
     edition: c.edition,
@@ -66,6 +95,10 @@ function claimsView(c) {
     policy_id: c.policy_id,
     issuer: c.issuer,
     issued_on: c.issued_on,
+    kind_zh: KINDS_ZH[c.kind],
+    title_level_zh: LEVELS_ZH[c.title_level],
+    policy_title_zh: words.policies[c.policy_id]?.title_zh ?? null,
+    issuer_name: words.bureaus[c.issuer] ?? null,
   };
 }
 
@@ -77,7 +110,9 @@ async function authenticate(text, trust, at) {
     signed = decodePayload(text);
   } catch (error) {
     if (!(error instanceof PayloadError)) throw error;
-    checks.push(failed("payload.format", error.reason, error.message));
+    // Not a cecert code at all: no certificate to judge ("could not verify"), as in Python.
+    const make = error.reason === "bad_prefix" ? unknown : failed;
+    checks.push(make("payload.format", error.reason, error.message));
     return [checks, null];
   }
   checks.push(passed("payload.format", "CEC1 COSE_Sign1 payload, well-formed"));
@@ -256,6 +291,15 @@ export async function statusCheck(payload, status, at) {
   }
   const header = snapshot.header;
   const age = snapshotAge(header, at, status.maxAgeDays);
+  if (status.logBehind > 0) {
+    // The server that has the registry says it changed after this snapshot was read: a
+    // revocation may be missing from it. Only the page can meet this (docs/offline-page.md).
+    return unknown(
+      "registry.status",
+      "snapshot_stale",
+      `the registry changed ${status.logBehind} time(s) after the ${age.describe}: status not checked`,
+    );
+  }
   if (age.too_old) {
     return unknown(
       "registry.status",

@@ -1,0 +1,95 @@
+"""A change of the registry ends signed and published.
+
+Every command that changes what a certificate's status is — issue, renew, reissue,
+correct, revoke — opens the key ring, makes its change, then signs a checkpoint of the event
+log and publishes a fresh status snapshot (``signer.publishing``), so that a running server
+hands the phones the new status at once. The web processes never do this: they hold no key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import click
+
+from cecert.options import passphrase
+from registry.home import CHINA_TZ, BureauConfig, Home
+from registry.store import DocumentRecord, Registry
+
+if TYPE_CHECKING:  # a verifier-only installation has no private-key code
+    from keys.private import KeyRing
+    from signer.publishing import Published
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What a changing command works with."""
+
+    home: Home
+    config: BureauConfig
+    ring: KeyRing
+    registry: Registry
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@contextmanager
+def signed_change(home: Home) -> Iterator[Change]:
+    """The home's registry and key ring (the passphrase is asked for first, before anything
+    changes). When the block succeeds, a checkpoint is signed and the status published; when
+    it fails, nothing is signed and the error goes on."""
+    from keys.private import open_key_ring
+    from signer.checkpointing import write_checkpoint
+    from signer.publishing import publish_status
+
+    config = home.config()
+    ring = open_key_ring(home.keys_dir, passphrase=passphrase())
+    registry = Registry.open(home.registry_path)
+    try:
+        yield Change(home, config, ring, registry)
+        write_checkpoint(registry, ring, config, at=_now())
+        published = publish_status(home, registry, ring, at=_now())
+    finally:
+        registry.close()
+    _announce(published)
+
+
+def republish(home: Home, secret: bytes) -> None:
+    """Publish the status again without a change of the registry: after the keys changed,
+    so that the published snapshot is signed by a key the new trust list trusts at its
+    time."""
+    from keys.private import open_key_ring
+    from signer.publishing import publish_status
+
+    ring = open_key_ring(home.keys_dir, passphrase=secret)
+    with Registry.open(home.registry_path, read_only=True) as registry:
+        _announce(publish_status(home, registry, ring, at=_now()))
+
+
+def _announce(published: Published) -> None:
+    as_of = published.as_of.astimezone(CHINA_TZ)
+    click.echo(
+        f"登记状态已发布 (status published)：{published.path}，截至 {as_of:%Y-%m-%d %H:%M:%S}"
+        f"（北京时间），{published.log_size} 条登记事件"
+    )
+
+
+def print_issued(document: DocumentRecord) -> None:
+    """The line for a document just issued, and what it carried (reissues, corrections):
+    ``已签发 440100000000010 第2版（续办，2025年度）：<pdf> (issued edition 2, renewal)``."""
+    click.echo(
+        f"已签发 {document.number} 第{document.edition}版"
+        f"（{document.kind.label_zh}，{document.year}年度）：{document.pdf_path} "
+        f"(issued edition {document.edition}, {document.kind.value})"
+    )
+    if document.carried:
+        click.echo(f"  {document.carried}")
+
+
+__all__ = ["Change", "print_issued", "republish", "signed_change"]
