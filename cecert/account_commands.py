@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from cecert.choices import ACCOUNT_ROLE
+from cecert.command import Group
 from cecert.options import home_option, resolve_home
 from verifier.errors import VerifierError
 
@@ -23,8 +25,6 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 PASSWORD_ENV = "CECERT_ACCOUNT_PASSWORD"  # noqa: S105 - a variable name
-ROLES = ("panel", "employer")
-"""The values of :class:`verifier.web.accounts.Role`."""
 
 
 def instance_option(func: F) -> F:
@@ -33,7 +33,7 @@ def instance_option(func: F) -> F:
         "--instance",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
-        help="The web verifier's instance folder (default: <home>/instance).",
+        help="验证服务的实例目录（默认 <home>/instance）(the web verifier's instance folder)",
     )(func)
 
 
@@ -50,9 +50,14 @@ def account_password() -> str:
         if not sys.stdin.isatty():
             raise VerifierError(
                 "no_account_password",
-                f"set {PASSWORD_ENV} or run on a terminal to be asked for the password",
+                f"需要账户密码：请设置 {PASSWORD_ENV}，或在终端上运行以输入密码 "
+                f"(set {PASSWORD_ENV} or run on a terminal to be asked for the password)",
             )
-        value = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        value = click.prompt(
+            "账户密码 (password)",
+            hide_input=True,
+            confirmation_prompt="再次输入密码 (repeat the password)",
+        )
     return check_password(value)
 
 
@@ -62,13 +67,22 @@ def _store(home: Path | None, instance: Path | None) -> AccountStore:
     folder = resolve_instance(home, instance)
     store = AccountStore.open(folder)
     if store is None:
-        raise VerifierError("no_accounts", f"{folder / ACCOUNTS_FILE} does not exist")
+        path = folder / ACCOUNTS_FILE
+        raise VerifierError(
+            "no_accounts",
+            f"没有账户文件：{path}（先用 cecert accounts add）({path} does not exist)",
+        )
     return store
 
 
-@click.group("accounts")
+@click.group("accounts", cls=Group)
 def accounts_group() -> None:
-    """Panel and employer accounts of the web verifier (login for the panel check)."""
+    """网页验证服务的登录账户 (accounts of the web verifier).
+
+    评审委员会与用人单位的账户，用于登录职称评审核查页。
+
+    Panel and employer accounts (login for the panel check).
+    """
 
 
 @accounts_group.command("add")
@@ -77,33 +91,55 @@ def accounts_group() -> None:
 @click.argument("username")
 @click.option(
     "--role",
-    type=click.Choice(ROLES),
+    type=ACCOUNT_ROLE,
     required=True,
-    help="panel: title-evaluation panel; employer: an employer.",
+    help="评审委员会（职称评审）或用人单位 (panel: a title-evaluation panel; employer)",
 )
 def add(home: Path | None, instance: Path | None, username: str, role: str) -> None:
-    """Add USERNAME; creates the accounts file and the session secret key if missing."""
-    from verifier.web.accounts import AccountStore, Role, ensure_secret_key
+    """添加账户 USERNAME (add an account).
+
+    需要时建立账户文件与会话密钥。
+
+    Creates the accounts file and the session secret key if missing.
+    """
+    from verifier.web.accounts import AccountStore, Role
+    from verifier.web.secret_key import ensure_secret_key
 
     folder = resolve_instance(home, instance)
     password = account_password()
     store = AccountStore.create(folder)
     store.add(username, password, Role(role), at=dt.datetime.now(dt.UTC))
-    click.echo(f"added {username} ({role}) to {store.path}")
+    click.echo(
+        f"已添加账户 {username}（{Role(role).label_zh}）：{store.path} (added {username}, {role})"
+    )
     if ensure_secret_key(folder):
-        click.echo(f"created the session secret key {folder / 'secret_key'}")
+        click.echo(
+            f"已生成会话密钥 {folder / 'secret_key'}，请重启 cecert serve "
+            "(created the session secret key)"
+        )
 
 
 @accounts_group.command("list")
 @home_option
 @instance_option
 def list_(home: Path | None, instance: Path | None) -> None:
-    """List the accounts: username, role, created, password last changed."""
-    for account in _store(home, instance).accounts():
+    """列出账户 (list the accounts).
+
+    用户名、角色、建立时间、密码修改时间（表头写到标准错误）。
+
+    Username, role, created, password last changed (the header goes to standard error).
+    """
+    accounts = _store(home, instance).accounts()
+    click.echo(
+        "账户\t角色\t建立时间 (UTC)\t密码修改时间 (UTC) "
+        "(username, role, created, password changed)",
+        err=True,
+    )
+    for account in accounts:
         click.echo(
-            f"{account.username}\t{account.role.value}\t"
-            f"created {account.created_at:%Y-%m-%dT%H:%M:%SZ}\t"
-            f"password {account.password_changed_at:%Y-%m-%dT%H:%M:%SZ}"
+            f"{account.username}\t{account.role.label_zh} {account.role.value}\t"
+            f"{account.created_at:%Y-%m-%dT%H:%M:%SZ}\t"
+            f"{account.password_changed_at:%Y-%m-%dT%H:%M:%SZ}"
         )
 
 
@@ -112,9 +148,14 @@ def list_(home: Path | None, instance: Path | None) -> None:
 @instance_option
 @click.argument("username")
 def remove(home: Path | None, instance: Path | None, username: str) -> None:
-    """Remove USERNAME; its sessions end at once."""
+    """删除账户 USERNAME (remove an account).
+
+    其会话立即结束。
+
+    Its sessions end at once.
+    """
     _store(home, instance).remove(username)
-    click.echo(f"removed {username}")
+    click.echo(f"已删除账户 {username}，其会话已结束 (removed {username})")
 
 
 @accounts_group.command("password")
@@ -122,7 +163,15 @@ def remove(home: Path | None, instance: Path | None, username: str) -> None:
 @instance_option
 @click.argument("username")
 def password(home: Path | None, instance: Path | None, username: str) -> None:
-    """Set a new password for USERNAME; its sessions end at once."""
+    """为账户 USERNAME 设置新密码 (set a new password).
+
+    其会话立即结束。
+
+    Its sessions end at once.
+    """
     store = _store(home, instance)
     store.set_password(username, account_password(), at=dt.datetime.now(dt.UTC))
-    click.echo(f"password of {username} changed; its sessions ended")
+    click.echo(
+        f"已更改账户 {username} 的密码，其会话已结束 (password of {username} changed; "
+        "its sessions ended)"
+    )

@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 import click
 
 from cecert.account_commands import accounts_group
+from cecert.changes import print_issued, signed_change
+from cecert.command import Group
 from cecert.key_commands import keys_list, keys_revoke, keys_rotate
 from cecert.options import fail, home_option, passphrase, resolve_home
 from cecert.registry_commands import registry_group
@@ -27,7 +29,7 @@ from keys import KeysError
 from registry.errors import RegistryError
 from registry.home import BureauConfig, Home
 from registry.intake import ImportKind, import_file
-from registry.store import DocumentRecord, Registry
+from registry.store import Registry
 from verifier import (
     VerifierError,
 )
@@ -58,61 +60,123 @@ def _open_registry(home: Home, *, read_only: bool = False) -> Iterator[Registry]
         registry.close()
 
 
-@click.group()
-@click.version_option(package_name="cecert")
+@click.group(cls=Group)
+@click.version_option(package_name="cecert", help="显示版本并退出 (show the version and exit)")
 def cli() -> None:
-    """cecert: continuing-education certificates (继续教育证书), issued and verified offline."""
+    """继续教育证书的签发与核验，离线可用 (continuing-education certificates).
+
+    cecert: continuing-education certificates (继续教育证书), issued and verified offline.
+    """
 
 
 @cli.command()
 @home_option
-@click.option("--bureau", default="广州市人力资源和社会保障局", show_default=True)
-@click.option("--region", default="440100", show_default=True, help="Six-digit region code.")
-@click.option("--province", default="广东省人力资源和社会保障厅", show_default=True)
-@click.option("--policy", "default_policy", default="gd-2010", show_default=True)
-def init(home: Path | None, bureau: str, region: str, province: str, default_policy: str) -> None:
-    """Create a home: root CA, seal certificate, QR key, empty registry, trust list."""
+@click.option(
+    "--bureau",
+    default="广州市人力资源和社会保障局",
+    show_default=True,
+    help="发证机关，印章与证书上的名称 (issuing bureau)",
+)
+@click.option(
+    "--region",
+    default="440100",
+    show_default=True,
+    help="发证机关的六位行政区划代码，证书编号以之开头 (six-digit region code)",
+)
+@click.option(
+    "--province",
+    default="广东省人力资源和社会保障厅",
+    show_default=True,
+    help="根证书的持有者 (holder of the root CA)",
+)
+@click.option(
+    "--policy",
+    "default_policy",
+    default="gd-2010",
+    show_default=True,
+    help="默认学时政策 (default hours policy)",
+)
+@click.option(
+    "--verify-url",
+    default="",
+    metavar="URL",
+    help="核验网址，印在证书二维码旁（http:// 或 https://，至多 60 个字符）；不填时证书写明"
+    "将 PDF 提交发证机关核验。 Verification address printed beside the QR code (http or "
+    "https, at most 60 characters); without it the page says to present the PDF to the "
+    "issuing bureau.",
+)
+def init(
+    home: Path | None,
+    bureau: str,
+    region: str,
+    province: str,
+    default_policy: str,
+    verify_url: str,
+) -> None:
+    """建立主目录：根证书、印章、二维码密钥、登记库 (create a home).
+
+    \b
+    建立根证书、时间戳证书、印章证书、二维码密钥、空登记库、
+    发证机关配置与信任列表 trust.json；已有主目录则拒绝。
+
+    Root CA, seal certificate, QR key, empty registry, trust list; refuses an existing home.
+    """
     from signer import init_home
 
     target = resolve_home(home)
     config = BureauConfig(
-        bureau=bureau, region=region, province=province, default_policy=default_policy
+        bureau=bureau,
+        region=region,
+        province=province,
+        default_policy=default_policy,
+        verify_url=verify_url,
     )
     init_home(target, config=config, passphrase=passphrase(confirm=True), at=_now())
-    click.echo(f"initialised {target.root} for {bureau} ({region})")
-    click.echo(f"trust list: {target.trust_list_path}")
+    click.echo(f"已建立主目录 {target.root}：{bureau}（{region}）(initialised)")
+    click.echo(f"信任列表：{target.trust_list_path} (trust list)")
 
 
 @cli.group()
 def keys() -> None:
-    """Key ring and trust list."""
+    """密钥与信任列表 (key ring and trust list)."""
 
 
 @keys.command("export-trust")
 @home_option
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def export_trust(home: Path | None, file: Path) -> None:
-    """Write the signed trust list a verifier needs to FILE."""
+    """把签名的信任列表写入 FILE，交给核验方 (write the trust list).
+
+    Write the signed trust list a verifier needs to FILE and print the root's fingerprint.
+    """
     from signer import export_trust as export
     from signer.setup import describe_trust
 
     data = export(resolve_home(home), passphrase=passphrase(), at=_now())
     file.write_bytes(data)
     summary = describe_trust(data)
-    click.echo(f"wrote {file}; root SHA-256 (publish it for pinning): {summary['root_sha256']}")
+    click.echo(
+        f"已写出信任列表 {file}；根证书 SHA-256（请公布，供核验方固定）："
+        f"{summary['root_sha256']} (wrote {file}; root SHA-256, publish it for pinning)"
+    )
 
 
 @cli.group("import")
 def import_() -> None:
-    """Import people or training records (CSV, XLSX, JSON Lines)."""
+    """导入人员名单或学时记录 (import people or training records).
+
+    文件格式：CSV、XLSX 或 JSON Lines (CSV, XLSX, JSON Lines).
+    """
 
 
 def _import(kind: ImportKind, home: Path | None, file: Path) -> None:
     with _open_registry(resolve_home(home)) as registry:
         result = import_file(registry, kind, file, at=_now())
+    what = "人员名单" if kind is ImportKind.PEOPLE else "学时记录"
     click.echo(
-        f"{kind.value}: {result.added} added, {result.updated} updated, "
-        f"{result.unchanged} unchanged"
+        f"已导入{what}：新增 {result.added}，更新 {result.updated}，未变 {result.unchanged} "
+        f"({kind.value}: {result.added} added, {result.updated} updated, "
+        f"{result.unchanged} unchanged)"
     )
 
 
@@ -120,7 +184,12 @@ def _import(kind: ImportKind, home: Path | None, file: Path) -> None:
 @home_option
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def import_people(home: Path | None, file: Path) -> None:
-    """Import people from FILE; a file with any bad row is rejected whole."""
+    """从 FILE 导入人员名单 (import people).
+
+    有一行出错则整个文件不导入。
+
+    A file with any bad row is rejected whole.
+    """
     _import(ImportKind.PEOPLE, home, file)
 
 
@@ -128,21 +197,37 @@ def import_people(home: Path | None, file: Path) -> None:
 @home_option
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def import_activities(home: Path | None, file: Path) -> None:
-    """Import training records from FILE; a file with any bad row is rejected whole."""
+    """从 FILE 导入学时记录 (import training records).
+
+    有一行出错则整个文件不导入。
+
+    A file with any bad row is rejected whole.
+    """
     _import(ImportKind.ACTIVITIES, home, file)
 
 
 @cli.command()
 @home_option
-@click.option("--year", type=int, required=True)
-@click.option("--policy", "policy_id", default=None, help="Policy id (default: the home's).")
-@click.option("--person", "id_numbers", multiple=True, help="Only this ID number (repeatable).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--year", type=int, required=True, help="发证年度 (the year to certify)")
+@click.option("--policy", "policy_id", default=None, help="学时政策（默认：主目录的）(policy id)")
+@click.option(
+    "--person",
+    "id_numbers",
+    multiple=True,
+    help="只为此身份证号发证，可重复 (only this ID number, repeatable)",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="证书 PDF 的存放目录（默认 <home>/certificates）(where PDFs go)",
+)
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Processes making documents (default: the usable cores; 1: all in this process).",
+    help="制作证书的进程数（默认：可用的 CPU 核数；1：全在本进程）(processes making documents)",
 )
 def issue(
     home: Path | None,
@@ -152,28 +237,25 @@ def issue(
     out_dir: Path | None,
     workers: int | None,
 ) -> None:
-    """Issue the YEAR certificate to everyone whose confirmed records meet the policy."""
+    """为学时达标的每个人签发该年度证书 (issue the year's certificates).
+
+    只计已认定的学时记录；未发证的人逐一说明原因。
+
+    Issue the YEAR certificate to everyone whose confirmed records meet the policy.
+    """
     from cecert.progress import ProgressLine
-    from keys.private import open_key_ring
     from signer import Issuer
-    from signer.checkpointing import write_checkpoint
     from signer.workers import usable_cores
 
     target = resolve_home(home)
-    config = target.config()
-    ring = open_key_ring(target.keys_dir, passphrase=passphrase())
-    with _open_registry(target) as registry:
+    with signed_change(target) as change:
         issuer = Issuer(
-            registry=registry,
-            ring=ring,
-            config=config,
+            registry=change.registry,
+            ring=change.ring,
+            config=change.config,
             out_dir=out_dir or target.certificates_dir,
         )
-        progress = ProgressLine("issuing", sys.stderr, in_place=sys.stderr.isatty())
-
-        def issued(document: DocumentRecord) -> None:
-            click.echo(f"issued {document.number} edition {document.edition}: {document.pdf_path}")
-
+        progress = ProgressLine("签发进度 issuing", sys.stderr, in_place=sys.stderr.isatty())
         report = issuer.issue(
             year=year,
             at=_now(),
@@ -182,11 +264,9 @@ def issue(
             progress=progress,
             workers=workers or usable_cores(),
             keep_records=False,
-            on_issued=issued,
+            on_issued=print_issued,
         )
         progress.finish()
-        if report.issued_count:
-            write_checkpoint(registry, ring, config, at=_now())
     for skipped in report.skipped:
         click.echo(
             f"未发证 {skipped.masked_id} {skipped.name}：{skipped.detail}（{skipped.reason}）"
@@ -223,7 +303,7 @@ def main() -> None:
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+        click.echo("已中止 (aborted)", err=True)
         sys.exit(1)
     except click.ClickException as exc:
         exc.show()

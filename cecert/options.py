@@ -22,7 +22,7 @@ def home_option(func: F) -> F:
         "--home",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
-        help="cecert home (default: $CECERT_HOME, else ./var).",
+        help="主目录（默认 $CECERT_HOME，否则 ./var）(cecert home)",
     )(func)
 
 
@@ -37,9 +37,15 @@ def passphrase(*, confirm: bool = False) -> bytes:
         return value.encode("utf-8")
     if not sys.stdin.isatty():
         raise KeysError(
-            "no_passphrase", "set CECERT_PASSPHRASE or run on a terminal to be asked for it"
+            "no_passphrase",
+            "需要私钥口令：请设置 CECERT_PASSPHRASE，或在终端上运行以输入口令 "
+            "(set CECERT_PASSPHRASE or run on a terminal to be asked for it)",
         )
-    text: str = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
+    text: str = click.prompt(
+        "私钥口令 (passphrase)",
+        hide_input=True,
+        confirmation_prompt="再次输入口令 (repeat the passphrase)" if confirm else False,
+    )
     return text.encode("utf-8")
 
 

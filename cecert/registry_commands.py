@@ -10,29 +10,35 @@ from pathlib import Path
 
 import click
 
-from cecert.options import passphrase, resolve_home
+from cecert.command import Group
+from cecert.options import home_option, passphrase, resolve_home
 from registry.store import Registry
 
 
-@click.group("registry")
+@click.group("registry", cls=Group)
 def registry_group() -> None:
-    """Audit, back up and checkpoint the registry."""
+    """登记库的核查、备份与检查点 (audit, backup, checkpoints)."""
 
 
 @registry_group.command("audit")
-@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None)
+@home_option
 @click.option(
     "--registry",
     "registry_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Audit this registry file (e.g. a restored backup) instead of the home's.",
+    help="核查此登记库文件（如恢复的备份）而非主目录的 (audit this registry file instead)",
 )
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 (print the report as JSON)")
 def audit(home: Path | None, registry_path: Path | None, as_json: bool) -> None:
-    """Recompute the log, every row, every PDF and the checkpoints; report what is wrong.
+    """核查登记库，报告不符之处 (audit the registry).
 
-    Exit status 0 when everything adds up, 1 otherwise (the first problem is printed first).
+    \b
+    重新核算事件日志、每一行、每份 PDF 与检查点。
+    一切相符时退出状态为 0，否则为 1（最先发现的问题最先列出）。
+
+    Recompute the log, every row, every PDF and the checkpoints. Exit status 0 when
+    everything adds up, 1 otherwise (the first problem is printed first).
     """
     from cecert.auditing import run_audit
 
@@ -56,37 +62,55 @@ def audit(home: Path | None, registry_path: Path | None, as_json: bool) -> None:
             )
         )
     else:
+        verdict = "一致" if report.ok else f"发现 {len(report.problems)} 个问题"
+        english = "consistent" if report.ok else f"{len(report.problems)} problem(s)"
         click.echo(
-            f"audited {report.events} events, {report.rows} rows, {report.pdfs} PDFs: "
-            + ("consistent" if report.ok else f"{len(report.problems)} problem(s)")
+            f"核查完毕：{report.events} 条登记事件、{report.rows} 行、{report.pdfs} 份 PDF，"
+            f"{verdict} (audited {report.events} events, {report.rows} rows, "
+            f"{report.pdfs} PDFs: {english})"
         )
         for problem in report.problems:
-            event = f" (event {problem.event_seq})" if problem.event_seq else ""
-            click.echo(f"  ✗ [{problem.kind}] {problem.message}{event}")
+            event = f"（第 {problem.event_seq} 条事件）" if problem.event_seq else ""
+            click.echo(f"  ✗ 问题 [{problem.kind}]{event}：{problem.message}")
         for orphan in report.orphans:
-            click.echo(f"  · not issued, left by an interrupted run: {orphan}")
+            click.echo(
+                f"  · 未签发，中断的运行留下的文件：{orphan} (not issued, left by an "
+                "interrupted run)"
+            )
     sys.exit(0 if report.ok else 1)
 
 
 @registry_group.command("backup")
-@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None)
+@home_option
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def backup(home: Path | None, file: Path) -> None:
-    """Write a consistent copy of the registry to FILE while it is in use."""
+    """把登记库备份到 FILE (back up the registry).
+
+    使用中也可备份，副本完整一致。
+
+    A consistent copy, while the registry is in use.
+    """
     target = resolve_home(home)
     target.config()
     with Registry.open(target.registry_path, read_only=True) as registry:
         registry.backup(file)
     click.echo(
-        f"backed up {target.registry_path} to {file}; "
-        f"check it with `cecert registry audit --registry {file}`"
+        f"已备份 {target.registry_path} 到 {file}；核查备份：cecert registry audit "
+        f"--registry {file} (backed up; check it with the audit)"
     )
 
 
 @registry_group.command("checkpoint")
-@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None)
+@home_option
 def checkpoint(home: Path | None) -> None:
-    """Sign a checkpoint of the event log now, store it and print it (publish it)."""
+    """签署并输出事件日志的检查点 (sign a checkpoint).
+
+    \b
+    检查点存入登记库并输出，请在登记库之外公布。
+    检查点文本写到标准输出，说明写到标准错误。
+
+    Sign a checkpoint of the event log now, store it and print it (publish it): its text to
+    standard output, the note about it to standard error."""
     from keys.private import open_key_ring
     from signer.checkpointing import write_checkpoint
 
@@ -95,4 +119,8 @@ def checkpoint(home: Path | None) -> None:
     ring = open_key_ring(target.keys_dir, passphrase=passphrase())
     with Registry.open(target.registry_path) as registry:
         signed = write_checkpoint(registry, ring, config, at=dt.datetime.now(dt.UTC))
+    click.echo(
+        "已签署检查点，请在登记库之外公布以下文本 (checkpoint signed: publish the text below)",
+        err=True,
+    )
     click.echo(signed.to_text(), nl=False)

@@ -17,7 +17,9 @@ from typing import Any
 
 import click
 
-from cecert.options import fail, resolve_home
+from cecert.choices import TITLE_LEVEL, BadValue
+from cecert.command import Group
+from cecert.options import fail, home_option, resolve_home
 from registry.errors import RegistryError
 from registry.home import CHINA_TZ
 from registry.hours import Subject, evaluate, evaluate_cycle, get_policy
@@ -30,7 +32,6 @@ from registry.store import Registry
 from registry.titles import evaluate_title
 from registry.titles.reporting import evidence_from_documents, title_json
 
-_LEVEL = click.Choice([level.value for level in TitleLevel])
 BAD_INPUT = 2
 """Exit status for bad input or usage, as click uses for usage errors."""
 
@@ -43,11 +44,11 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
     text = value.strip()
     parts = text.split("-")
     if len(parts) != 3 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
-        raise click.BadParameter(f"{text!r} 不是 YYYY-MM-DD 格式的日期 (not a date YYYY-MM-DD)")
+        raise BadValue(f"“{text}”不是 YYYY-MM-DD 格式的日期 (not a date YYYY-MM-DD)")
     try:
         return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
     except ValueError:
-        raise click.BadParameter(f"没有 {text} 这一天 (no such date: {text})") from None
+        raise BadValue(f"没有 {text} 这一天 (no such date: {text})") from None
 
 
 def _today() -> dt.date:
@@ -117,33 +118,49 @@ def _region(value: str | None, default: str) -> str:
     return parse_region(value, field="--region") if value is not None else default
 
 
-@click.group()
+@click.group(cls=Group)
 def hours() -> None:
-    """Evaluate training records against the hours rules, without a registry."""
+    """按学时规则核算学时记录 (check records against the rules).
+
+    无需登记库。
+
+    Evaluate training records against the hours rules, without a registry.
+    """
 
 
 def _subject_options(func: Callable[..., Any]) -> Callable[..., Any]:
     func = click.option(
         "--region",
         default=None,
-        help="Where the person is registered (six digits; default: the policy's jurisdiction).",
+        help="人员所在地的六位行政区划代码（默认：政策的适用地区）(where the person is registered)",
     )(func)
     func = click.option(
         "--series",
         required=True,
-        help="Title series (职称系列), official name or accepted alias, e.g. 卫生技术.",
+        help="职称系列，正式名称或认可的简称，如 卫生技术 (title series)",
     )(func)
     return func
 
 
+_ID_NUMBER_HELP = "文件含多人记录时，核算此身份证号的 (whose records, when the file holds several)"
+_RECORDS_HELP = "学时记录文件（学时记录导入格式）(records file, activities format)"
+_JSON_HELP = "以 JSON 输出 (print the result as JSON)"
+
+
 @hours.command("check")
-@click.option("--policy", "policy_id", required=True, help="Annual policy id, e.g. gd-2010.")
-@click.option("--records", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--year", type=int, required=True)
-@click.option("--level", type=_LEVEL, default=None, help="Title level, for level rules.")
+@click.option(
+    "--policy", "policy_id", required=True, help="年度学时政策，如 gd-2010 (annual policy id)"
+)
+@click.option(
+    "--records", type=click.Path(dir_okay=False, path_type=Path), required=True, help=_RECORDS_HELP
+)
+@click.option("--year", type=int, required=True, help="核算年度 (the year to evaluate)")
+@click.option(
+    "--level", type=TITLE_LEVEL, default=None, help="职称级别，按级别定学时的政策用 (title level)"
+)
 @_subject_options
-@click.option("--id-number", default=None, help="Whose records, when the file holds several.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--id-number", default=None, help=_ID_NUMBER_HELP)
+@click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
 def hours_check(
     policy_id: str,
     records: Path,
@@ -154,7 +171,12 @@ def hours_check(
     id_number: str | None,
     as_json: bool,
 ) -> None:
-    """Check one year of a records file (the activities import format) against a policy."""
+    """按年度政策核算一人一年的学时 (check one year).
+
+    学时记录文件用学时记录导入格式。
+
+    Check one year of a records file (the activities import format) against a policy.
+    """
     with _bad_input():
         policy = get_policy(policy_id)
         subject = Subject(
@@ -165,7 +187,7 @@ def hours_check(
         activities = _records_of(records, id_number)
         evaluation = evaluate(policy, activities, year=year, subject=subject)
     result = evaluation_json(evaluation)
-    lines = [f"{policy.id} {year}：{_verdict(result['met'])}"]
+    lines = [f"学时核算 {policy.id}，{year}年度：{_verdict(result['met'])}"]
     lines += [
         f"  {label}：{result['counted'][name]} / {result['required'].get(name, '-')} 学时"
         for name, label in (
@@ -181,15 +203,28 @@ def hours_check(
 
 
 @hours.command("cycle")
-@click.option("--records", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option(
-    "--title-date", callback=_date, required=True, help="Date the current title was obtained."
+    "--records", type=click.Path(dir_okay=False, path_type=Path), required=True, help=_RECORDS_HELP
 )
-@click.option("--apply-date", callback=_date, required=True, help="Date of the application.")
-@click.option("--policy", "policy_id", default="guangzhou-cycle-2016", show_default=True)
+@click.option(
+    "--title-date",
+    callback=_date,
+    required=True,
+    help="取得现职称的日期 YYYY-MM-DD (date the current title was obtained)",
+)
+@click.option(
+    "--apply-date", callback=_date, required=True, help="申报日期 YYYY-MM-DD (application date)"
+)
+@click.option(
+    "--policy",
+    "policy_id",
+    default="guangzhou-cycle-2016",
+    show_default=True,
+    help="周期验证政策 (cycle policy id)",
+)
 @_subject_options
-@click.option("--id-number", default=None, help="Whose records, when the file holds several.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--id-number", default=None, help=_ID_NUMBER_HELP)
+@click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
 def hours_cycle(
     records: Path,
     title_date: dt.date,
@@ -200,7 +235,10 @@ def hours_cycle(
     id_number: str | None,
     as_json: bool,
 ) -> None:
-    """Run the Guangzhou cycle verification (周期验证) on a records file."""
+    """对学时记录文件做广州周期验证 (cycle verification).
+
+    Run the Guangzhou cycle verification (周期验证) on a records file.
+    """
     with _bad_input():
         policy = get_policy(policy_id)
         subject = Subject(_region(region, policy.jurisdiction), series_named(series))
@@ -212,7 +250,7 @@ def hours_cycle(
     years = result["cycle_years"]
     span = f"{years[0]}–{years[-1]}" if years else "无 none"
     lines = [
-        f"{policy_id}：验证周期 cycle {span}：{_verdict(result['met'])}",
+        f"周期验证 {policy_id}：验证周期 cycle {span}：{_verdict(result['met'])}",
         f"  合计 total：{result['counted']['total']} / {result['required']['total']} 学时",
         *(line for year in result["years"] for line in _record_lines(year["records"])),
         *_shortfall_lines(result),
@@ -220,19 +258,30 @@ def hours_cycle(
     _finish(result, as_json=as_json, lines=lines)
 
 
-@click.group()
+@click.group(cls=Group)
 def title() -> None:
-    """Title evaluation (职称评审) against the registry."""
+    """职称评审的继续教育核查 (title evaluation).
+
+    按登记库核查。
+
+    Title evaluation (职称评审) against the registry.
+    """
 
 
 @title.command("check")
-@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None)
-@click.option("--id-number", required=True)
-@click.option("--level", type=_LEVEL, required=True, help="Target title level.")
-@click.option("--rule", "rule_id", required=True, help="e.g. foshan-gaoming-2015.")
-@click.option("--date", "evaluation_date", callback=_date, required=True)
-@click.option("--direct", is_flag=True, help="Direct application for intermediate (直接申报).")
-@click.option("--json", "as_json", is_flag=True)
+@home_option
+@click.option("--id-number", required=True, help="申报人的身份证号 (the candidate's ID number)")
+@click.option("--level", type=TITLE_LEVEL, required=True, help="申报的职称级别 (target level)")
+@click.option("--rule", "rule_id", required=True, help="评审规则，如 foshan-gaoming-2015 (rule id)")
+@click.option(
+    "--date",
+    "evaluation_date",
+    callback=_date,
+    required=True,
+    help="评审日期 YYYY-MM-DD (evaluation date)",
+)
+@click.option("--direct", is_flag=True, help="直接申报中级 (direct application, intermediate)")
+@click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
 def title_check(
     home: Path | None,
     id_number: str,
@@ -242,7 +291,10 @@ def title_check(
     direct: bool,
     as_json: bool,
 ) -> None:
-    """List the years a title evaluation needs and whether each is covered."""
+    """职称评审所需各年度是否达标 (years a title needs).
+
+    List the years a title evaluation needs and whether each is covered.
+    """
     with _bad_input():
         target = resolve_home(home)
         target.config()
@@ -268,7 +320,7 @@ def title_check(
             )
     result = title_json(report)
     lines = [
-        f"{report.rule_id} {report.rule_title_zh}：{report.name} → "
+        f"职称评审 {report.rule_id} {report.rule_title_zh}：{report.name} → "
         f"{TitleLevel(level).label_zh}：{_verdict(report.met)}",
         *(f"  {note}" for note in report.notes_zh),
         *(

@@ -419,7 +419,7 @@ class IssueOutput:
     """The closing ``N issued, M skipped``."""
 
 
-_ISSUED = re.compile(r"issued (\S+) edition (\d+): .*")
+_ISSUED = re.compile(r"已签发 (\S+) 第(\d+)版（.*")
 _SKIPPED = re.compile(r"未发证 \S+ \S+：(?P<detail>.*)（(?P<reason>[a-z_]+)）")
 _TOTALS = re.compile(r"发证 (\d+) 份，未发证 (\d+) 人 \(\d+ issued, \d+ skipped\)")
 
