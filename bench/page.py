@@ -68,7 +68,7 @@ def pages(count: int, seed: int = 7) -> list[CertificatePage]:
                 activities=records,
                 issuer_name="广州市人力资源和社会保障局",
                 issue_date=records[-1].end_date or records[0].start_date,  # type: ignore[arg-type]
-                policy_label="广东省专业技术人员继续教育学时要求（gd-2010）",
+                policy_label="广东省专业技术人员继续教育年度学时要求",
                 qr_text="CEC1:" + "".join(rng.choice(BASE45) for _ in range(405)),
             )
         )

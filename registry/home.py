@@ -3,11 +3,13 @@
 Found the same way by every command: ``--home DIR``, else ``$CECERT_HOME``, else ``./var``.
 Layout (``docs/keys-and-home.md``)::
 
-    cecert.json        bureau name, region code, province, default policy
+    cecert.json        bureau name, region code, province, default policy, verification address
     keys/              key ring (see keys.private.authority)
     registry.sqlite    the registry
     trust.json         the exported trust list (what verifiers need)
     certificates/      issued PDFs, by year
+    published/         what the bureau hands out, kept fresh: status.cecs, the newest signed
+                       status snapshot (``cecert snapshot publish``)
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from keys.trust import CHINA_TZ as CHINA_TZ
 from registry.errors import RegistryError
@@ -23,6 +26,10 @@ from registry.model import parse_region
 
 DEFAULT_HOME = "var"
 CONFIG = "cecert.json"
+
+
+VERIFY_URL_MAX = 60
+"""Longest verification address, in characters: printed on one line beside the QR code."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +40,54 @@ class BureauConfig:
     region: str
     province: str
     default_policy: str
+    verify_url: str = ""
+    """Where holders and verifiers check a certificate on the web (e.g. the bureau's
+    ``cecert serve`` behind its proxy), printed beside the QR code; empty when the bureau
+    has none, and the page then says to present the PDF to the bureau's verification
+    service. An ``http://`` or ``https://`` address of printable ASCII, at most
+    :data:`VERIFY_URL_MAX` characters. Printed only: the QR payload does not carry it, so
+    changing it changes nothing already issued."""
 
     def __post_init__(self) -> None:
         parse_region(self.region)
         if not self.bureau.strip() or not self.province.strip():
             raise RegistryError("bad_config", "bureau and province names must not be empty")
+        _check_verify_url(self.verify_url)
+
+
+def _check_verify_url(url: object) -> None:
+    """Raise ``RegistryError('bad_config')`` unless ``url`` is empty or an address the page
+    can print whole on one line and a reader can type."""
+    if not isinstance(url, str):
+        raise RegistryError(
+            "bad_config", f"核验网址须为文本 (verify_url must be a string): {url!r}"
+        )
+    if not url:
+        return
+    if len(url) > VERIFY_URL_MAX:
+        raise RegistryError(
+            "bad_config",
+            f"核验网址过长，最多 {VERIFY_URL_MAX} 个字符，现为 {len(url)} 个 "
+            f"(verify_url must fit one printed line: at most {VERIFY_URL_MAX} characters, "
+            f"not {len(url)})",
+        )
+    if any(not ("!" <= char <= "~") for char in url):
+        raise RegistryError(
+            "bad_config",
+            f"核验网址只能含可打印的 ASCII 字符，不能有空格或中文（中文域名请写作 xn-- 形式） "
+            f"(verify_url must be printable ASCII without spaces): {url!r}",
+        )
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        host = None
+    if not url.lower().startswith(("http://", "https://")) or not host:
+        raise RegistryError(
+            "bad_config",
+            f"核验网址须以 http:// 或 https:// 开头并写明主机 "
+            f"(verify_url must be an http or https address with a host): {url!r}",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +121,11 @@ class Home:
     @property
     def config_path(self) -> Path:
         return self.root / CONFIG
+
+    @property
+    def published_snapshot_path(self) -> Path:
+        """The newest published status snapshot (``cecert snapshot publish``)."""
+        return self.root / "published" / "status.cecs"
 
     def exists(self) -> bool:
         return self.config_path.is_file()

@@ -2,7 +2,8 @@
 
 What is on the page and where is described in ``docs/certificate-layout.md``. The visible seal
 is *not* drawn here: the signature's appearance (see :mod:`signer.seal`) is stamped into
-:data:`SEAL_BOX` when the page is signed, over the issuer's name and date like a real stamp.
+:data:`SEAL_BOX` when the page is signed, over the issuer's name like a real stamp; the date
+sits just below its ring, where no seal ink crosses it.
 
 Speed: a :class:`PageRenderer` parses the fonts once and prepares what every page shares (the
 frame's operators, the glyphs of the labels, compressed once); a page then costs about 2–3 ms
@@ -22,7 +23,16 @@ from registry.model import Activity, Category, DocumentKind, HoursSummary, Title
 from registry.typesetting import Align, FontSet, FontStack, Graphics, PageCanvas, PageFonts
 from signer.qr import draw_qr
 from signer.qr_symbol import qr_rows
-from signer.wording import ACTIVITY_FORMS, activity_cells, chinese_date
+from signer.wording import (
+    ACTIVITY_FORMS,
+    PAGE_COUNT,
+    QR_CAPTION,
+    VERIFY_AT,
+    VERIFY_BY_BUREAU,
+    activity_cells,
+    chinese_date,
+    verify_note,
+)
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 SEAL_DIAMETER = 120.0
@@ -37,9 +47,17 @@ SEAL_BOX: tuple[float, float, float, float] = (
 """``(x1, y1, x2, y2)`` in PDF points on page 1, ``(395, 64, 515, 184)``: the square the
 visible seal is stamped into.
 
-Bottom right, centred just above the issuer's name, so that the stamp covers the name and
-the date (骑年盖月) as a paper certificate is stamped.
+Bottom right, centred on the issuer's name, so that the stamp covers the name as a paper
+certificate is stamped; the issue date is printed just below the ring (see
+:data:`SEAL_RING_OUTER`), so that it stays legible.
 """
+SEAL_RING_OUTER = SEAL_DIAMETER / 2 - 1.0
+"""Radius of the seal ring's outer edge, in points from :data:`SEAL_CENTRE` (59): the ring
+keeps 1 pt from the edge of :data:`SEAL_BOX`. :mod:`signer.seal` draws the ring from it; the
+page keeps the date clear of it."""
+SEAL_RING_WIDTH = 3.2
+"""Width of the seal ring's stroke, in points: the ring is ink from ``SEAL_RING_OUTER -
+SEAL_RING_WIDTH`` to ``SEAL_RING_OUTER`` from the centre."""
 
 MAX_ACTIVITY_ROWS = 15
 """Activity rows that fit the page. With more records, the first ``MAX_ACTIVITY_ROWS - 1`` are
@@ -50,18 +68,15 @@ QR_CORNER = (0.72 * 56, PAGE_HEIGHT - 0.72 * 1072)
 grid (multiples of 0.72 pt from the top-left, where renderers start), so low-resolution
 renderings and scans of screen images show crisp modules."""
 
-VERIFY_NOTE = (
-    "本证书经发证机关电子签章，",
-    "可扫描左侧二维码或登录继续教育",
-    "登记系统核验证书真伪与状态。",
-)
-"""Printed beside the QR code, one item per line."""
-
 _INK = (0.1, 0.1, 0.1)
 _MUTED = (0.35, 0.35, 0.35)
 _RULE = (0.55, 0.55, 0.55)
 _SHADE = (0.96, 0.94, 0.89)
 _FRAME = (0.55, 0.11, 0.09)
+_DATE_SIZE = 11.5
+_DATE_BASELINE = SEAL_CENTRE[1] - SEAL_RING_OUTER - 4.0 - 0.8 * _DATE_SIZE
+"""The date's glyphs (ascent 0.8 em in WenQuanYi) end 4 pt below the ring's lowest point:
+y ≈ 51.8."""
 _LEFT = 50.0
 _RIGHT = PAGE_WIDTH - 50.0
 _WIDTH = _RIGHT - _LEFT
@@ -95,13 +110,18 @@ class CertificatePage:
     """Issuing bureau, e.g. ``广州市人力资源和社会保障局``."""
     issue_date: dt.date
     policy_label: str
-    """The hours rules applied, e.g. ``广东省专业技术人员继续教育学时要求（gd-2010）``."""
+    """The hours rules applied, by title, e.g. ``广东省专业技术人员继续教育年度学时要求`` (the
+    policy's id is in the QR payload and the registry, not on the page)."""
     qr_text: str
     """QR payload text (upper-case alphanumeric, ~300–450 characters)."""
     note: str = ""
     """What this edition carried over or corrected, printed under the policy line (e.g. a
     reissue's 补办：公需、选修学时按原证书第1版结转；…); one line, cut with an ellipsis if it
     does not fit (the registry keeps it whole). Empty for most documents."""
+    verify_url: str = ""
+    """The bureau's verification address (:attr:`registry.home.BureauConfig.verify_url`),
+    printed whole on one line beside the QR code, shrunk if needed; empty: the page says to
+    present the PDF to the issuing bureau instead."""
 
 
 class PageRenderer:
@@ -143,13 +163,18 @@ class PageRenderer:
 
 def _template_characters() -> str:
     """Every character the page prints whatever the document: labels, the words of the
-    enumerations, digits and date punctuation. Their glyphs are prepared once per renderer."""
+    enumerations, digits and date punctuation. Their glyphs are prepared once per renderer.
+    A verification address is the bureau's, not fixed: its characters are added per page,
+    like a name's."""
     fixed = [
         "专业技术人员继续教育证书年度姓名身份证号工作单位职称系列/级别证书编号版次第版（）",
         "学时完成情况科目类别完成学时要求学时合计—继续教育活动记录项目名称类别形式起止日期",
         "学时成绩机构另有 项记录，详见登记系统（本年度无继续教育活动记录）学时要求依据：",
-        "扫码验证年月日0123456789.-*…",
-        *VERIFY_NOTE,
+        "年月日0123456789.-*…",
+        QR_CAPTION,
+        PAGE_COUNT,
+        *VERIFY_AT,
+        *VERIFY_BY_BUREAU,
         *ACTIVITY_FORMS.values(),
         *(item.label_zh for item in Category),
         *(item.label_zh for item in DocumentKind),
@@ -372,12 +397,27 @@ class _Drawing:
         p = self.page
         qr_x, qr_y = QR_CORNER
         side = draw_qr(self.canvas, qr_rows(p.qr_text), qr_x, qr_y)
-        self.text(qr_x + side / 2, qr_y - 10, "扫码验证", 9, "centre")
+        self.text(qr_x + side / 2, qr_y - 10, QR_CAPTION, 9, "centre")
+        # Beside the QR code, up to the seal box's edge; the lines' tops stay below the
+        # issuer's name (baseline 126).
+        left = qr_x + side + 10
+        width = SEAL_BOX[0] - 5 - left
+        for number, line in enumerate(verify_note(p.verify_url)):
+            y = qr_y + 41 - 11 * number
+            if line == p.verify_url:
+                # The one thing a reader types: in ink, whole, on one line (shrunk if long).
+                self.canvas.text_fill(_INK)
+                self.fitted(left, y, line, width, 7.5, "left")
+            else:
+                self.canvas.text_fill(_MUTED)
+                self.text(left, y, line, 7.5)
+        # Small, bottom centre, just inside the inner rule (y = 24): clear of the QR
+        # caption on the left and of the date on the right.
         self.canvas.text_fill(_MUTED)
-        for number, line in enumerate(VERIFY_NOTE):
-            self.text(qr_x + side + 10, qr_y + 30 - 11 * number, line, 7.5)
+        self.text(PAGE_WIDTH / 2, 34, PAGE_COUNT, 8, "centre")
         self.canvas.text_fill(_INK)
-        # Under the seal: the stamp covers the issuer's name and the date.
+        # The stamp covers the issuer's name; the date goes just below the ring, where no
+        # seal ink crosses it: inside the ring, under the seal's own words, it does not fit.
         centre = SEAL_CENTRE[0]
         self.fitted(centre, 126, p.issuer_name, 185, 12.5, "centre")
-        self.text(centre, 104, chinese_date(p.issue_date), 11.5, "centre")
+        self.text(centre, _DATE_BASELINE, chinese_date(p.issue_date), _DATE_SIZE, "centre")

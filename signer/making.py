@@ -194,9 +194,10 @@ class DocumentMaker:
             activities=job.activities,
             issuer_name=self._config.bureau,
             issue_date=issued_on,
-            policy_label=f"{policy.title_zh}（{policy.id}）",
+            policy_label=policy.title_zh,
             qr_text=payload,
             note=carried or "",
+            verify_url=self._config.verify_url,
         )
         signed = self._stamper.seal(self._renderer.render(page), payload=payload, at=at)
         path = self._out_dir / str(job.year) / f"{job.number}-{job.edition}.pdf"

@@ -16,14 +16,13 @@ from reportlab.pdfgen.canvas import Canvas
 
 from registry.typesetting import FontStack
 from signer.errors import IssuanceError
-from signer.layout import SEAL_BOX
+from signer.layout import SEAL_BOX, SEAL_RING_OUTER, SEAL_RING_WIDTH
 
 SEAL_RED = Color(0xD7 / 255, 0x00 / 255, 0x0F / 255)
 """Seal ink, #D7000F."""
 SEAL_PURPOSE = ("专业技术人员", "继续教育专用章")
 """The words under the star, one tuple item per line."""
 
-_RING_WIDTH = 3.2
 _ARC_SIZE = 12.5
 """Height of the issuer's characters along the arc, in points."""
 _STEP = 21.0
@@ -70,12 +69,12 @@ def seal_appearance_pdf(issuer_name: str, *, fonts: FontStack | None = None) -> 
     canvas.setFillColor(SEAL_RED)
     canvas.setStrokeColor(SEAL_RED)
     centre = side / 2
-    radius = centre - _RING_WIDTH / 2 - 1.0
-    canvas.setLineWidth(_RING_WIDTH)
+    radius = SEAL_RING_OUTER - SEAL_RING_WIDTH / 2  # of the stroke's centre line
+    canvas.setLineWidth(SEAL_RING_WIDTH)
     canvas.circle(centre, centre, radius, stroke=1, fill=0)
     # Fill and stroke the glyphs: stamped ink is heavier than the font's single weight.
     canvas.setLineWidth(0.35)
-    _arc_text(canvas, stack, name, centre, radius - _RING_WIDTH / 2 - 2.2 - _ARC_SIZE / 2)
+    _arc_text(canvas, stack, name, centre, radius - SEAL_RING_WIDTH / 2 - 2.2 - _ARC_SIZE / 2)
     _star(canvas, centre, centre + 2.0, side * 0.155)
     line_size = side * 0.066
     for number, line in enumerate(SEAL_PURPOSE):

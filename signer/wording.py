@@ -1,4 +1,5 @@
-"""How values read on a certificate: dates, periods, scores and activity forms in Chinese."""
+"""How values read on a certificate: dates, periods, scores and activity forms in Chinese,
+and the fixed notes around the QR code and the page count."""
 
 from __future__ import annotations
 
@@ -22,6 +23,30 @@ ACTIVITY_FORMS = {
     "project": "项目",
 }
 """Chinese names of activity forms (``Activity.kind``); an unknown form is shown as is."""
+
+QR_CAPTION = "扫描二维码验证"
+"""Printed under the QR code."""
+VERIFY_AT = ("本证书经发证机关电子签章，", "可扫描二维码验证，或访问", "核验真伪与状态。")
+"""Printed beside the QR code when the bureau has a verification address: the address goes
+on a line of its own between the second and third lines (see :func:`verify_note`)."""
+VERIFY_BY_BUREAU = (
+    "本证书经发证机关电子签章，",
+    "可扫描二维码验证，或将本证书",
+    "PDF 文件提交发证机关核验系统",
+    "核验真伪与状态。",
+)
+"""Printed beside the QR code when the bureau has no verification address."""
+PAGE_COUNT = "第1页 共1页"
+"""Printed small at the bottom centre: a certificate is always one page, and says so, so
+that whoever holds the sheet knows nothing is missing."""
+
+
+def verify_note(verify_url: str) -> tuple[str, ...]:
+    """The lines printed beside the QR code: :data:`VERIFY_AT` around ``verify_url``, or
+    :data:`VERIFY_BY_BUREAU` when it is empty."""
+    if not verify_url:
+        return VERIFY_BY_BUREAU
+    return (*VERIFY_AT[:2], verify_url, *VERIFY_AT[2:])
 
 
 def chinese_date(day: dt.date) -> str:

@@ -6,7 +6,9 @@ these tests prove the files are what the docs claim, not only what reportlab thi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import math
 import random
 import re
 import subprocess
@@ -16,29 +18,50 @@ from pathlib import Path
 import pikepdf
 import pytest
 import qrcode
+from PIL import Image
 from qrcode.constants import ERROR_CORRECT_M
 
+from keys.private import open_key_ring
 from registry.errors import RegistryError
+from registry.home import VERIFY_URL_MAX, BureauConfig
 from registry.model import (
     Activity,
     Category,
     CategoryHours,
     DocumentKind,
     HoursSummary,
+    Person,
     RecordStatus,
     TitleLevel,
 )
+from registry.payload import decode_payload
 from registry.typesetting import DEBIAN_PACKAGES, FontSet, FontsMissing, FontStack, GlyphMissing
 from signer.errors import IssuanceError
-from signer.layout import MAX_ACTIVITY_ROWS, SEAL_BOX, CertificatePage, PageRenderer
-from signer.qr import MASK_PATTERN, dark_runs, qr_matrix
+from signer.layout import (
+    MAX_ACTIVITY_ROWS,
+    PAGE_HEIGHT,
+    PAGE_WIDTH,
+    QR_CORNER,
+    SEAL_BOX,
+    SEAL_CENTRE,
+    SEAL_RING_OUTER,
+    SEAL_RING_WIDTH,
+    CertificatePage,
+    PageRenderer,
+)
+from signer.making import DocumentJob, DocumentMaker
+from signer.qr import MASK_PATTERN, MODULE, QUIET_ZONE, dark_runs, qr_matrix
+from signer.qr_symbol import qr_rows
 from signer.seal import SEAL_PURPOSE, seal_appearance_pdf
+from tests.conftest import AT, CONFIG, PASSPHRASE, IssuedHome
 
 RARE_NAME = "李𠈌䶮堃"
 """𠈌 (U+2020C) is missing from WenQuanYi and beyond the BMP; 䶮 is in CJK Extension A."""
 ONLY_IN_HANAMIN_B = "𪜀"  # U+2A700, CJK Extension C
 ISSUER = "广州市人力资源和社会保障局"
 BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+POLICY_TITLE = "广东省专业技术人员继续教育年度学时要求"
+"""``gd-2010``'s title: what the policy line prints."""
 LABELS = (
     "专业技术人员继续教育证书",
     "2025年度",
@@ -61,8 +84,9 @@ LABELS = (
     "起止日期",
     "成绩",
     "机构",
-    "扫码验证",
+    "扫描二维码验证",
     "2025年12月31日",
+    "第1页 共1页",
 )
 
 
@@ -116,7 +140,7 @@ def make_page(
         activities=tuple(activity(n) for n in range(1, activities + 1)),
         issuer_name=ISSUER,
         issue_date=dt.date(2025, 12, 31),
-        policy_label="广东省专业技术人员继续教育学时要求（gd-2010）",
+        policy_label=POLICY_TITLE,
         qr_text=qr_text(410) if text is None else text,
     )
 
@@ -165,7 +189,7 @@ def test_page_text_extracts_with_every_label_and_the_rare_name(
 
     for label in (*LABELS, RARE_NAME, ISSUER, "4401**********123X", "440100000000017"):
         assert label in text, label
-    assert "广东省专业技术人员继续教育学时要求（gd-2010）" in text
+    assert f"学时要求依据：{POLICY_TITLE}" in text
     assert "2025.03.02-03.04" in text  # a period within one year drops the second year
     assert "88.5" in text  # Decimal("88.50") is printed without trailing zeros
     assert embedded_subset_fonts(path) == {"WenQuanYiZenHei-0", "HanaMinA"}  # 𠈌 is in A
@@ -331,3 +355,200 @@ def test_qr_text_too_long_is_refused() -> None:
     with pytest.raises(IssuanceError, match="does not fit") as caught:
         qr_matrix("A" * 5000)
     assert caught.value.reason == "qr_too_long"
+
+
+# --- where and how to verify, the page count, the date under the seal ------------------
+
+Box = tuple[float, float, float, float]
+"""``(x1, y1, x2, y2)`` in PDF points from the page's lower-left corner."""
+
+
+def word_boxes(path: Path) -> dict[str, list[Box]]:
+    """Every word ``pdftotext -bbox`` finds on page 1, with its boxes in page coordinates
+    (poppler measures from the top and uses the font's ascent and descent)."""
+    out = subprocess.run(
+        ["pdftotext", "-bbox", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True
+    ).stdout.decode("utf-8", "replace")  # poppler writes 𠈌 in the <title> as two surrogates
+    found: dict[str, list[Box]] = {}
+    pattern = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<'
+    for x1, top, x2, bottom, word in re.findall(pattern, out):
+        box = (float(x1), PAGE_HEIGHT - float(bottom), float(x2), PAGE_HEIGHT - float(top))
+        found.setdefault(word, []).append(box)
+    return found
+
+
+def the_box(path: Path, word: str) -> Box:
+    boxes = word_boxes(path).get(word, [])
+    assert len(boxes) == 1, (word, boxes)
+    return boxes[0]
+
+
+def overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def lines_of(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def test_the_page_says_to_scan_or_visit_the_bureaus_address(
+    renderer: PageRenderer, tmp_path: Path
+) -> None:
+    url = "https://jxjy.rsj.gz.gov.cn/verify/"
+    page = dataclasses.replace(make_page(activities=3), verify_url=url)
+    path = write(tmp_path, "cert.pdf", renderer.render(page))
+
+    lines = lines_of(pdftotext(path))
+
+    assert "扫描二维码验证" in lines  # the caption under the QR code
+    at = lines.index(url)  # the address whole, on a line of its own
+    assert lines[at - 1].endswith("扫描二维码验证，或访问")
+    assert lines[at + 1] == "核验真伪与状态。"
+    assert "发证机关核验系统" not in "".join(lines)
+
+
+def test_without_an_address_the_page_says_to_present_the_pdf(
+    renderer: PageRenderer, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "cert.pdf", renderer.render(make_page(activities=3)))
+
+    text = "".join(lines_of(pdftotext(path)))
+
+    assert "扫描二维码验证，或将本证书PDF 文件提交发证机关核验系统核验真伪与状态。" in text
+    assert "或访问" not in text
+    assert "http" not in text
+
+
+def test_a_long_address_is_shrunk_onto_one_line_beside_the_qr_code(
+    renderer: PageRenderer, tmp_path: Path
+) -> None:
+    # VERIFY_URL_MAX characters of the widest ASCII letters: too wide at the note's size.
+    url = ("https://" + "W" * VERIFY_URL_MAX)[:VERIFY_URL_MAX]
+    BureauConfig("局", "440100", "省", "gd-2010", verify_url=url)  # an address a home accepts
+    page = dataclasses.replace(make_page(activities=3), verify_url=url)
+    path = write(tmp_path, "cert.pdf", renderer.render(page))
+
+    box = the_box(path, url)
+
+    assert box[2] <= SEAL_BOX[0]  # whole, and clear of the seal
+    assert box[0] > QR_CORNER[0] + 100  # beside the QR code, not over it
+    assert box[3] - box[1] < 7.5  # shrunk: drawn smaller than the note's 7.5 pt
+
+
+def test_page_count_is_small_at_the_bottom_centre_inside_the_frame(
+    renderer: PageRenderer, tmp_path: Path
+) -> None:
+    page = make_page()
+    path = write(tmp_path, "cert.pdf", renderer.render(page))
+    first, second = the_box(path, "第1页"), the_box(path, "共1页")
+    count = (first[0], min(first[1], second[1]), second[2], max(first[3], second[3]))
+    side = (len(qr_rows(page.qr_text)) + 2 * QUIET_ZONE) * MODULE
+    qr = (QR_CORNER[0], QR_CORNER[1], QR_CORNER[0] + side, QR_CORNER[1] + side)
+
+    assert "第1页 共1页" in pdftotext(path)
+    assert abs((count[0] + count[2]) / 2 - PAGE_WIDTH / 2) < 1
+    assert count[3] - count[1] <= 8.5  # small: 8 pt
+    assert count[1] > 24  # above the frame's inner rule
+    for other in (qr, SEAL_BOX, the_box(path, "扫描二维码验证"), the_box(path, "2025年12月31日")):
+        assert not overlap(count, other), other
+
+
+def seal_ink(image: Path, box: Box, origin: tuple[float, float], scale: float) -> int:
+    """Pixels of seal red (#D7000F, blended at edges) in ``box`` of a rendering whose
+    top-left corner is page point ``origin``, at ``scale`` pixels per point; the frame's
+    darker red (#8C1C17) is not counted."""
+    picture = Image.open(image).convert("RGB")
+    left = max(0, int((box[0] - origin[0]) * scale))
+    top = max(0, int((origin[1] - box[3]) * scale))
+    right = min(picture.width, int((box[2] - origin[0]) * scale) + 1)
+    bottom = min(picture.height, int((origin[1] - box[1]) * scale) + 1)
+    if left >= right or top >= bottom:
+        return 0
+    data = picture.crop((left, top, right, bottom)).tobytes()
+    pixels = zip(data[0::3], data[1::3], data[2::3], strict=True)
+    return sum(1 for r, g, b in pixels if r > 170 and r - g > 60 and r - b > 60)
+
+
+def png(pdf: Path, stem: Path, *crop: str) -> Path:
+    """Page 1 of ``pdf`` rendered by poppler at 4 pixels per point (288 dpi)."""
+    command = ["pdftoppm", "-r", "288", "-png", "-singlefile", *crop, str(pdf), str(stem)]
+    subprocess.run(command, check=True)
+    return stem.with_suffix(".png")
+
+
+def grown(box: Box, by: float = 1.0) -> Box:
+    return (box[0] - by, box[1] - by, box[2] + by, box[3] + by)
+
+
+def test_no_seal_ink_falls_on_the_date(renderer: PageRenderer, tmp_path: Path) -> None:
+    """The date's box (with the widest month and day) against the seal as drawn.
+
+    Geometry: the ring is ink from ``SEAL_RING_OUTER - SEAL_RING_WIDTH`` to
+    ``SEAL_RING_OUTER`` around ``SEAL_CENTRE``; the box lies wholly inside or wholly outside
+    that band. Ink: the seal artwork rendered into :data:`SEAL_BOX` has no red pixel in the
+    box (ring, the issuer's name on the arc, the star and the words under it), while it
+    does cover the issuer's name, as a stamp should.
+    """
+    path = write(tmp_path, "cert.pdf", renderer.render(make_page()))
+    date = the_box(path, "2025年12月31日")
+    x1, y1, x2, y2 = date
+    cx, cy = SEAL_CENTRE
+
+    nearest = math.hypot(min(max(cx, x1), x2) - cx, min(max(cy, y1), y2) - cy)
+    farthest = max(math.hypot(x - cx, y - cy) for x in (x1, x2) for y in (y1, y2))
+    inside = farthest < SEAL_RING_OUTER - SEAL_RING_WIDTH - 1
+    outside = nearest > SEAL_RING_OUTER + 1
+    assert inside or outside, (nearest, farthest)
+    assert abs((x1 + x2) / 2 - cx) < 1  # still under the seal, centred on it
+
+    seal = write(tmp_path, "seal.pdf", seal_appearance_pdf(ISSUER, fonts=renderer.fonts))
+    image = png(seal, tmp_path / "seal")
+    scale, origin = 4.0, (SEAL_BOX[0], SEAL_BOX[3])
+    assert seal_ink(image, grown(date), origin, scale) == 0
+    assert seal_ink(image, the_box(path, ISSUER), origin, scale) > 500  # the check sees ink
+
+
+@pytest.mark.parametrize("verify_url", ["", "http://127.0.0.1:8000/"])
+def test_an_issued_certificate_prints_the_policy_title_the_address_and_a_legible_date(
+    renderer: PageRenderer, issued_home: IssuedHome, tmp_path: Path, verify_url: str
+) -> None:
+    """The signed PDF as issued: the policy by title (its id stays in the payload), the
+    bureau's address or the fallback, the page count, and no seal ink on the date."""
+    ring = open_key_ring(issued_home.home.keys_dir, passphrase=PASSPHRASE)
+    config = dataclasses.replace(CONFIG, verify_url=verify_url)
+    maker = DocumentMaker(ring=ring, config=config, out_dir=tmp_path, renderer=renderer)
+    page = make_page(activities=5)
+    person = Person(
+        "44010619900101123X",
+        "王小明",
+        "广州市某设计院",
+        "工程",
+        TitleLevel.SENIOR,
+        dt.date(2015, 6, 1),
+        "440106",
+    )
+    job = DocumentJob(
+        "440100000000017", 1, DocumentKind.ORIGINAL, 2025, person, page.summary, page.activities
+    )
+    sealed = maker.seal(job, at=AT)
+    path = write(tmp_path, "cert.pdf", sealed.data)
+    text = pdftotext(path)
+
+    assert f"学时要求依据：{POLICY_TITLE}\n" in text
+    assert "gd-2010" not in text
+    assert decode_payload(sealed.made.payload).claims.policy_id == "gd-2010"
+    assert "扫描二维码验证" in text
+    assert "第1页 共1页" in text
+    if verify_url:
+        assert verify_url in lines_of(text)
+    else:
+        assert "发证机关核验系统" in text
+
+    # The seal as stamped, rendered: none of its ink on the date, plenty on the name.
+    scale, origin = 4.0, (350.0, 200.0)
+    left, top = str(int(origin[0] * scale)), str(int((PAGE_HEIGHT - origin[1]) * scale))
+    footer = png(path, tmp_path / "footer", "-x", left, "-y", top, "-W", "840", "-H", "720")
+    date = the_box(path, "2026年3月2日")
+    name = the_box(path, CONFIG.bureau)
+    assert seal_ink(footer, grown(date), origin, scale) == 0
+    assert seal_ink(footer, name, origin, scale) > 500  # the check sees ink
