@@ -46,13 +46,8 @@ from tests.panelhome import (
 )
 from verifier.errors import VerifierError
 from verifier.web import create_app
-from verifier.web.accounts import (
-    SESSION_LIFETIME,
-    AccountStore,
-    Role,
-    id_number_digest,
-    load_secret_key,
-)
+from verifier.web.accounts import SESSION_LIFETIME, AccountStore, Role
+from verifier.web.secret_key import id_number_digest, load_secret_key
 
 ROOT = Path(__file__).resolve().parent.parent
 FORM = {"level": "senior", "rule": RULE, "evaluation_date": EVALUATION_DATE.isoformat()}
@@ -483,8 +478,12 @@ def test_accounts_commands(tmp_path: Path) -> None:
     assert stat.S_IMODE((folder / "secret_key").stat().st_mode) == 0o600
     assert cecert("add", "board", "--role", "panel").stderr.startswith("error [account_exists]")
     assert cecert("add", "acme", "--role", "employer").returncode == 0
-    listed = cecert("list").stdout.splitlines()
-    assert [line.split("\t")[:2] for line in listed] == [["acme", "employer"], ["board", "panel"]]
+    listed = cecert("list")
+    assert [line.split("\t")[:2] for line in listed.stdout.splitlines()] == [
+        ["acme", "用人单位 employer"],
+        ["board", "评审委员会 panel"],
+    ]
+    assert listed.stderr.startswith("账户\t角色\t")  # the header, for the eye only
     weak = cecert("password", "board", environ=env | {"CECERT_ACCOUNT_PASSWORD": "short"})
     assert weak.stderr.startswith("error [weak_password]")
     none = {k: v for k, v in env.items() if k != "CECERT_ACCOUNT_PASSWORD"}
@@ -519,7 +518,9 @@ def test_login_page_in_a_real_browser(login_server: str, browser: webdriver.Chro
     assert "登录" in browser.title
 
     def submit(password: str) -> None:
-        browser.find_element(By.NAME, "username").send_keys("panel")
+        username = browser.find_element(By.NAME, "username")
+        username.clear()  # a refused login keeps the user name typed
+        username.send_keys("panel")
         browser.find_element(By.NAME, "password").send_keys(password)
         form = browser.find_element(By.CSS_SELECTOR, "form.login-form")
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()

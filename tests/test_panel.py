@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from registry.errors import RegistryError
+from registry.home import CHINA_TZ
 from registry.model import DocumentKind, DocumentStatus, TitleLevel
 from registry.payload import Claims, id_digest
 from registry.store import Registry
+from registry.titles import title_rule_refusal, title_rules
 from registry.titles.model import CertificateEvidence, TitleReport, YearCheck, YearVerdict
 from registry.typesetting import FontStack
 from tests.panelhome import (
@@ -29,10 +32,12 @@ from tests.panelhome import (
     PanelHome,
 )
 from verifier import Check, HoursStatus, RegistryStatus, Verdict, VerificationReport, Verifier
-from verifier.errors import PanelInputError
+from verifier.errors import PanelInputError, VerifierError
 from verifier.hours import judge_hours
 from verifier.panel import (
     Presented,
+    ReportSources,
+    StatusSourceKind,
     evidence_from_registry,
     evidence_from_reports,
     gather_presented,
@@ -40,7 +45,15 @@ from verifier.panel import (
     verify_inputs,
 )
 from verifier.panel_pdf import PanelReportPdf, wrap
-from verifier.panel_table import conclusion, report_rows
+from verifier.panel_table import (
+    ReportStamp,
+    conclusion,
+    digest_groups,
+    report_content,
+    report_digest,
+    report_rows,
+    stamp_rows,
+)
 
 AT = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 """Verification time of the direct calls (the web app verifies at the current time)."""
@@ -217,7 +230,31 @@ def test_panel_check_says_what_is_missing() -> None:
             title_date=TITLE_DATE,
         )
     assert expired.value.reason == "policy_not_in_force"
-    assert "不在有效期内" in expired.value.message_zh
+    assert expired.value.message_zh == (
+        "评审规则“广德市2020年度专业技术人员继续教育要求”（ah-guangde-2020）"
+        "有效期为2020-01-01至2020-12-31，评审日期 2025-05-01 不在有效期内。"
+    )
+
+
+def test_the_rules_offered_are_those_in_force_on_the_evaluation_date() -> None:
+    every = {"foshan-gaoming-2015", "guangzhou-cycle-2016", "shaoguan-2019", "ah-guangde-2020"}
+    assert set(title_rules()) == every
+    assert set(title_rules(on=dt.date(2016, 12, 31))) == {
+        "foshan-gaoming-2015",
+        "guangzhou-cycle-2016",
+    }
+    assert set(title_rules(on=dt.date(2017, 1, 1))) == {"foshan-gaoming-2015"}
+    assert set(title_rules(on=dt.date(2020, 6, 1))) == every - {"guangzhou-cycle-2016"}
+    assert set(title_rules(on=dt.date(2021, 1, 1))) == {"foshan-gaoming-2015", "shaoguan-2019"}
+    assert title_rule_refusal("shaoguan-2019", dt.date(2019, 1, 1)) is None
+    assert title_rule_refusal("shaoguan-2019", dt.date(2018, 12, 31)) == (
+        "评审规则“韶关市职称评审继续教育证书要求（2019年起）”（shaoguan-2019）"
+        "自2019-01-01起有效，评审日期 2018-12-31 不在有效期内。",
+        "title rule shaoguan-2019 holds from 2019-01-01, not on 2018-12-31",
+    )
+    with pytest.raises(RegistryError) as unknown:
+        title_rule_refusal("gd-2010", dt.date(2020, 1, 1))  # a policy without a title rule
+    assert unknown.value.reason == "unknown_rule"
 
 
 # --- pure: the report as rows, and as a PDF ------------------------------------------------
@@ -300,6 +337,103 @@ def test_a_long_report_pdf_continues_on_further_pages(fonts: FontStack, tmp_path
     assert len(pages) >= 2
     assert all(f"第{n}/{len(pages)}页" in page.replace(" ", "") for n, page in enumerate(pages, 1))
     assert "2026-05-01 10:00" in pages[0]  # generated at, in China time
+
+
+# --- the report's own verification data -------------------------------------------------
+
+SOURCES = ReportSources(
+    trust_issuer="专业技术人员继续教育根证书",
+    trust_issued_at=dt.datetime(2026, 4, 1, 0, 0, tzinfo=dt.UTC),
+    trust_sha256="ab" * 32,
+    status=StatusSourceKind.SNAPSHOT,
+    snapshot_as_of=dt.datetime(2026, 4, 30, 16, 0, tzinfo=dt.UTC),
+    snapshot_issuer="440608",
+)
+STAMP = ReportStamp(
+    generated_at=dt.datetime(2026, 5, 1, 2, 0, 7, tzinfo=dt.UTC),
+    username="gaoming-panel",
+    role="panel",
+    role_zh="评审委员会",
+    sources=SOURCES,
+)
+GOLDEN_DIGEST = "64fae55a73f18e607a0ed9050e756d405a975e6e995b846b3caf78a2024f5c1e"
+"""The digest of ``title_report(range(2019, 2022))`` under :data:`STAMP`: a change of the
+canonical content (key names, time format, what is covered) changes every digest a site
+has recorded, and must be deliberate."""
+
+
+def test_the_report_digest_is_a_known_answer_and_covers_everything() -> None:
+    report = title_report(range(2019, 2022))
+    assert report_digest(report, STAMP) == GOLDEN_DIGEST
+    assert report_digest(report, STAMP) == report_digest(report, dataclasses.replace(STAMP))
+    later = STAMP.generated_at + dt.timedelta(seconds=1)
+    changed = [
+        dataclasses.replace(STAMP, generated_at=later),
+        dataclasses.replace(STAMP, username="other-panel"),
+        dataclasses.replace(STAMP, role="employer"),
+        dataclasses.replace(STAMP, sources=dataclasses.replace(SOURCES, trust_sha256="cd" * 32)),
+        dataclasses.replace(
+            STAMP, sources=dataclasses.replace(SOURCES, status=StatusSourceKind.REGISTRY)
+        ),
+    ]
+    assert len({report_digest(report, stamp) for stamp in changed} | {GOLDEN_DIGEST}) == 6
+    years = list(report.years)
+    years[0] = dataclasses.replace(years[0], verdict=YearVerdict.MET)
+    for other in (
+        dataclasses.replace(report, years=tuple(years)),
+        dataclasses.replace(report, target_level=TitleLevel.INTERMEDIATE),
+        dataclasses.replace(report, evaluation_date=dt.date(2026, 5, 2)),
+        dataclasses.replace(report, rule_id="shaoguan-2019"),
+        dataclasses.replace(report, name="王𠈌𪜀"),
+    ):
+        assert report_digest(other, STAMP) != GOLDEN_DIGEST
+    # The same instant in China time is the same report.
+    china = dataclasses.replace(STAMP, generated_at=STAMP.generated_at.astimezone(CHINA_TZ))
+    assert report_digest(report, china) == GOLDEN_DIGEST
+    content = report_content(report, STAMP)
+    assert content["generated_at"] == "2026-05-01T02:00:07Z"
+    assert content["account"] == {"username": "gaoming-panel", "role": "panel"}
+
+
+def test_the_verification_data_as_printed() -> None:
+    rows = {row.label_zh: row for row in stamp_rows(STAMP, GOLDEN_DIGEST)}
+    assert rows["生成人"].value == "gaoming-panel（评审委员会）"
+    assert rows["生成时间"].value == "2026-05-01 10:00 北京时间"
+    assert rows["信任列表"].value == (
+        "专业技术人员继续教育根证书，签发于 2026-04-01 08:00 北京时间，"
+        "SHA-256 abab abab abab abab …"
+    )
+    assert rows["登记状态来源"].value == (
+        "签名状态快照，数据截至 2026-05-01 00:00 北京时间（签发地区 440608）"
+    )
+    assert rows["报告摘要"].value == digest_groups(GOLDEN_DIGEST)
+    assert rows["报告摘要"].code
+    assert len(rows["报告摘要"].value.split()) == 16
+    unchecked = dataclasses.replace(
+        STAMP, sources=dataclasses.replace(SOURCES, status=StatusSourceKind.NONE)
+    )
+    status = {row.label_zh: row for row in stamp_rows(unchecked, GOLDEN_DIGEST)}["登记状态来源"]
+    assert "未经核实" in status.value
+
+
+def test_the_pdf_carries_the_verification_data_and_digest(fonts: FontStack, tmp_path: Path) -> None:
+    report = title_report(range(2010, 2026), name="王𠈌𪜀")
+    data = PanelReportPdf(fonts).render(report, generated_at=STAMP.generated_at, stamp=STAMP)
+    path = tmp_path / "stamped.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    pages = text.split("\f")[:-1]
+    digest = report_digest(report, STAMP)
+    assert "核验信息" in text
+    assert "gaoming-panel（评审委员会）" in text
+    assert digest in "".join(pages[-1].split())  # in full, once, on the last page
+    short = "".join(digest_groups(digest[:16]).split())
+    assert all(short in "".join(page.split()) for page in pages)  # every page's footer
+    with pytest.raises(VerifierError) as other_time:
+        PanelReportPdf(fonts).render(report, generated_at=AT, stamp=STAMP)
+    assert other_time.value.reason == "bad_time"
 
 
 # --- the acceptance scenario, called directly ---------------------------------------------

@@ -7,12 +7,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import IssuedHome, serving
+from tests.logins import PASSWORD, log_in, make_instance
 from verifier.web import create_app
 
 
@@ -53,11 +55,15 @@ def test_api_verifies_pdf_upload(client: FlaskClient, issued_home: IssuedHome) -
     assert response.get_json()["verdict"] == "valid"
 
 
-def test_api_garbage_is_invalid_and_nothing_is_400(client: FlaskClient) -> None:
+def test_api_garbage_could_not_be_verified_and_nothing_is_400(client: FlaskClient) -> None:
+    """Text that is no certificate code is a mistake, not a forgery: "could not verify"."""
     response = client.post("/api/v1/verify", json={"qr": "not a certificate"})
     assert response.status_code == 200
-    assert response.get_json()["verdict"] == "invalid"
-    assert response.get_json()["reasons"] == ["bad_prefix"]
+    body = response.get_json()
+    assert body["verdict"] == "indeterminate"
+    assert body["reasons"] == ["bad_prefix"]
+    assert body["zh"]["verdict"] == "无法核验"
+    assert "请上传证书 PDF 或清晰的二维码照片" in body["zh"]["next_step"]
     empty = client.post("/api/v1/verify", json={})
     assert empty.status_code == 400
     assert empty.get_json()["reason"] == "no_input"
@@ -86,7 +92,10 @@ def test_page_shows_verdict_in_chinese(client: FlaskClient, issued_home: IssuedH
     assert "验证结果：有效" in html
     assert document.number in html
     garbage = client.post("/", data={"qr": "garbage"})
-    assert "验证结果：无效" in garbage.get_data(as_text=True)
+    told = garbage.get_data(as_text=True)
+    assert "验证结果：无法核验" in told
+    assert "验证结果：无效" not in told
+    assert "请上传证书 PDF 或清晰的二维码照片" in told
     nothing = client.post("/", data={})
     assert nothing.status_code == 400
     assert "请上传证书" in nothing.get_data(as_text=True)
@@ -157,3 +166,24 @@ def test_a_signed_payload_under_a_cycle_policy_is_indeterminate_not_a_500(
     assert "hours.policy" not in {c["name"] for c in body["checks"]}
     assert body["hours"]["status"] == "unknown"
     assert body["hours"]["reason"] == "not_annual"
+
+
+def test_a_failed_login_keeps_the_user_name_but_never_the_password(
+    issued_home: IssuedHome, tmp_path: Path
+) -> None:
+    """A mistyped password costs the password only: the user name stays in its field, the
+    message says what to do next, and the password is not echoed back."""
+    instance = make_instance(tmp_path / "instance")
+    app = create_app(
+        {"TESTING": True, "TRUST_LIST": str(issued_home.home.trust_list_path)},
+        instance_path=str(instance),
+    )
+    client = app.test_client()
+    response = log_in(client, "Panel", "the wrong password, typed twice")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 401
+    assert 'value="Panel"' in page
+    assert "the wrong password" not in page
+    assert "请重新输入密码" in page
+    assert 'aria-describedby="login-error"' in page
+    assert log_in(client, "panel", PASSWORD).status_code == 302

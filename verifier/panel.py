@@ -16,15 +16,20 @@ module decides what counts as *evidence*:
 
 Everything else (an unreadable scan, a forged code, someone else's certificate, a duplicate)
 is not evidence but a note, Chinese and English, so that nothing presented goes unmentioned.
+
+:func:`report_sources` names what a check verified with (trust list, status source), for the
+report's own verification data (:mod:`verifier.panel_table`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from registry.errors import RegistryError
@@ -32,12 +37,14 @@ from registry.idnumber import mask_id_number
 from registry.model import Activity, DocumentStatus, Person, TitleLevel
 from registry.payload import Claims
 from registry.store import DocumentRecord
-from registry.titles import evaluate_title
+from registry.titles import evaluate_title, title_rule_refusal
 from registry.titles.model import CertificateEvidence, TitleReport
 from registry.titles.reporting import evidence_from_documents
 from verifier.errors import PanelInputError
 from verifier.report import Check, CheckStatus, VerificationReport
 from verifier.service import Verifier
+from verifier.snapshot import SnapshotStatus
+from verifier.sources import Loaded
 
 REGISTRY_SOURCE = "registry"
 PRESENTED_SOURCE = "presented"
@@ -56,6 +63,54 @@ _STATUS_REASONS = {"superseded": DocumentStatus.SUPERSEDED, "revoked": DocumentS
 _JUDGED_ELSEWHERE = frozenset({"registry.status"})
 """Checks whose failure leaves an authentic certificate usable as evidence: the status
 becomes the evidence's status. (The hours are not a check: the title rule judges them.)"""
+
+
+class StatusSourceKind(StrEnum):
+    """Where a panel check's registry status came from."""
+
+    REGISTRY = "registry"
+    """The registry file, read at the time of the check."""
+    SNAPSHOT = "snapshot"
+    """A signed status snapshot, as of its ``as_of`` time."""
+    NONE = "none"
+    """No status data: revocation and supersession were not checked."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSources:
+    """What a panel check verified with, for its report to name (:func:`report_sources`)."""
+
+    trust_issuer: str
+    trust_issued_at: dt.datetime
+    trust_sha256: str
+    """SHA-256 of the trust list file exactly as read, hex (64 characters)."""
+    status: StatusSourceKind
+    snapshot_as_of: dt.datetime | None = None
+    """With a snapshot as the status source: the time its status data is as of."""
+    snapshot_issuer: str | None = None
+    """With a snapshot as the status source: the region code of the bureau that signed it."""
+
+
+def report_sources(loaded: Loaded) -> ReportSources:
+    """The sources of ``loaded`` (the files a server verifies with, :mod:`verifier.sources`).
+    Read-only. Verify with ``loaded.verifier`` and name ``report_sources(loaded)``: taking
+    both from one :class:`Loaded` keeps them the same when a file is replaced meanwhile."""
+    trust = loaded.verifier.trust
+    status = loaded.verifier.status
+    as_of: dt.datetime | None = None
+    issuer: str | None = None
+    if isinstance(status, SnapshotStatus):
+        kind, as_of, issuer = StatusSourceKind.SNAPSHOT, status.as_of, status.issuer
+    else:
+        kind = StatusSourceKind.NONE if status is None else StatusSourceKind.REGISTRY
+    return ReportSources(
+        trust_issuer=trust.issuer,
+        trust_issued_at=trust.issued_at,
+        trust_sha256=hashlib.sha256(loaded.trust_bytes).hexdigest(),
+        status=kind,
+        snapshot_as_of=as_of,
+        snapshot_issuer=issuer,
+    )
 
 
 class CandidateRecords(Protocol):
@@ -306,6 +361,9 @@ def panel_check(
     except RegistryError as exc:
         template = _RULE_PROBLEMS_ZH.get(exc.reason, "无法按评审规则 {rule} 核查（{reason}）。")
         message_zh = template.format(rule=rule_id, date=evaluation_date, reason=exc.reason)
+        if exc.reason == "policy_not_in_force":
+            refused = title_rule_refusal(rule_id, evaluation_date)
+            message_zh = refused[0] if refused else message_zh
         raise PanelInputError(exc.reason, str(exc), message_zh) from exc
     return dataclasses.replace(
         report,

@@ -3,7 +3,10 @@
 Drawn with reportlab and the shared CJK font stack (:mod:`registry.typesetting`): every
 character of a name is drawn, rare ones (𠈌) from the fallback fonts, and the text can be
 extracted and searched. Long reasons wrap; a long table continues on further pages under a
-repeated heading. The output is deterministic for a given report and time.
+repeated heading. With a :class:`verifier.panel_table.ReportStamp`, the report ends with its
+verification data (who, when, which sources, the report digest) and every page's footer
+carries the digest's first groups. The output is deterministic for a given report, time and
+stamp.
 
 Not thread-safe (reportlab's font state is shared): one rendering at a time per process.
 """
@@ -21,10 +24,21 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from registry.home import CHINA_TZ
 from registry.titles.model import TitleReport, YearVerdict
 from registry.typesetting import Align, FontStack
-from verifier.panel_table import HOURS_HEADINGS, ReportRow, conclusion, report_rows
+from verifier.errors import VerifierError
+from verifier.panel_table import (
+    HOURS_HEADINGS,
+    ReportRow,
+    ReportStamp,
+    StampRow,
+    beijing_time,
+    conclusion,
+    digest_groups,
+    report_digest,
+    report_rows,
+    stamp_rows,
+)
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 15 * mm
@@ -97,23 +111,37 @@ class PanelReportPdf:
     def __init__(self, fonts: FontStack | None = None) -> None:
         self.fonts = FontStack() if fonts is None else fonts
 
-    def render(self, report: TitleReport, *, generated_at: dt.datetime) -> bytes:
+    def render(
+        self, report: TitleReport, *, generated_at: dt.datetime, stamp: ReportStamp | None = None
+    ) -> bytes:
         """The report as a PDF. ``generated_at`` is printed in China time on every page.
+        ``stamp`` (made at ``generated_at``) adds the report's verification data and digest,
+        the same as :func:`verifier.panel_table.report_digest` gives.
 
-        Raises ``registry.typesetting.GlyphMissing`` for a character no font has."""
-        pages = _Drawing(self.fonts, report, generated_at, total_pages=0).run()[1]
-        return _Drawing(self.fonts, report, generated_at, total_pages=pages).run()[0]
+        Raises ``registry.typesetting.GlyphMissing`` for a character no font has, and
+        ``VerifierError('bad_time')`` for a stamp of another time."""
+        if stamp is not None and stamp.generated_at != generated_at:
+            raise VerifierError("bad_time", "the report's stamp was made at another time")
+        pages = _Drawing(self.fonts, report, generated_at, stamp, total_pages=0).run()[1]
+        return _Drawing(self.fonts, report, generated_at, stamp, total_pages=pages).run()[0]
 
 
 class _Drawing:
     """One rendering, top to bottom; ``total_pages`` is known on the second pass."""
 
     def __init__(
-        self, fonts: FontStack, report: TitleReport, generated_at: dt.datetime, total_pages: int
+        self,
+        fonts: FontStack,
+        report: TitleReport,
+        generated_at: dt.datetime,
+        stamp: ReportStamp | None,
+        total_pages: int,
     ) -> None:
         self.fonts = fonts
         self.report = report
-        self.stamp = generated_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+        self.generated = beijing_time(generated_at)
+        self.digest = report_digest(report, stamp) if stamp is not None else None
+        self.stamp_rows = stamp_rows(stamp, self.digest) if stamp and self.digest else ()
         self.total_pages = total_pages
         self.buffer = io.BytesIO()
         self.canvas = Canvas(
@@ -133,6 +161,7 @@ class _Drawing:
         self.header()
         self.table(report_rows(self.report))
         self.notes()
+        self.provenance(self.stamp_rows)
         self.footer()
         self.canvas.showPage()
         self.canvas.save()
@@ -164,7 +193,10 @@ class _Drawing:
 
     def footer(self) -> None:
         pages = f"第 {self.page} / {self.total_pages} 页" if self.total_pages else ""
-        small = _Line(f"cecert 离线核验 · 生成时间 {self.stamp}（北京时间）", 7, GREY)
+        text = f"cecert 离线核验 · 生成时间 {self.generated}"
+        if self.digest is not None:
+            text += f" · 报告摘要 {digest_groups(self.digest[:16])} …"
+        small = _Line(text, 7, GREY)
         self.text(LEFT, MARGIN, small)
         self.text(RIGHT, MARGIN, _Line(pages, 7, GREY), "right")
 
@@ -305,6 +337,43 @@ class _Drawing:
                     self.text(LEFT, self.y, _Line(f"{number}.", 8.5, INK))
                 self.text(LEFT + 18, self.y, line)
             self.y -= 3
+
+    # -- the report's own verification data ---------------------------------------------
+
+    def provenance(self, rows: Sequence[StampRow]) -> None:
+        """The report's verification data, kept on one page when it fits on one."""
+        if not rows:
+            return
+        indent = 64.0
+        width = RIGHT - LEFT - indent
+        check = (
+            "核对：登录本站“职称评审核查”页面，在“核对报告摘要”处输入上面的报告摘要，"
+            "可查明本站是否生成过此报告、由哪个账户于何时生成。",
+            "To check: on this site's panel page, enter the report digest under 核对报告摘要.",
+        )
+        blocks = [
+            (row.label_zh, self.lines(row.value, 8.5, width) + self._en(row.value_en, width))
+            for row in rows
+        ]
+        blocks.append(("", self.lines(check[0], 7.5, width, GREY) + self._en(check[1], width)))
+        height = 22 + sum(line.size + 3 for _, block in blocks for line in block) + 3 * len(blocks)
+        self.y -= 16
+        if self.y - height < BOTTOM and TOP - height >= BOTTOM:
+            self.new_page()
+        self.text(LEFT, self.y, _Line("核验信息  Verification data", 11, INK, bold=True))
+        self.y -= 6
+        for label, block in blocks:
+            for index, line in enumerate(block):
+                if self.y - line.size - 3 < BOTTOM:
+                    self.new_page()
+                self.y -= line.size + 3
+                if index == 0 and label:
+                    self.text(LEFT, self.y, _Line(label, 8.5, GREY))
+                self.text(LEFT + indent, self.y, line)
+            self.y -= 3
+
+    def _en(self, text: str, width: float) -> list[_Line]:
+        return self.lines(text, 6.5, width, GREY) if text else []
 
 
 def _level(report: TitleReport) -> str:

@@ -1,6 +1,11 @@
 """Title evaluation: the checks a title-evaluation panel (职称评审) runs."""
 
-from registry.titles.evaluation import evaluate_title, required_years, title_rules
+from registry.titles.evaluation import (
+    evaluate_title,
+    required_years,
+    title_rule_refusal,
+    title_rules,
+)
 from registry.titles.model import CertificateEvidence, TitleReport, YearCheck, YearVerdict
 
 __all__ = [
@@ -10,5 +15,6 @@ __all__ = [
     "YearVerdict",
     "evaluate_title",
     "required_years",
+    "title_rule_refusal",
     "title_rules",
 ]

@@ -25,14 +25,25 @@ from registry.titles.model import (
 _CATEGORIES = (Category.PUBLIC, Category.PROFESSIONAL, Category.ELECTIVE)
 
 
-def title_rules() -> Mapping[str, str]:
-    """Title-evaluation rule ids and their Chinese titles."""
-    return {p.id: p.title_zh for p in builtin_policies().values() if p.has_title_rule}
+def title_rules(on: dt.date | None = None) -> Mapping[str, str]:
+    """Title-evaluation rule ids and their Chinese titles: every rule, or with ``on`` only
+    those an evaluation on that date may use (:func:`title_rule_refusal` is None)."""
+    return {
+        p.id: p.title_zh
+        for p in builtin_policies().values()
+        if p.has_title_rule and (on is None or _refusal(p, on) is None)
+    }
 
 
-def _rule(rule_id: str, on: dt.date) -> tuple[Policy, TitleRule]:
-    """The policy ``rule_id`` and its title rule in force on ``on``; ``unknown_rule`` when it
-    has none, ``policy_not_in_force`` (the reason every evaluation uses) outside its dates."""
+def title_rule_refusal(rule_id: str, on: dt.date) -> tuple[str, str] | None:
+    """None when title rule ``rule_id`` can judge an evaluation on ``on`` (its policy and a
+    title clause are in force that day, as :func:`evaluate_title` requires); otherwise why
+    not, ``(Chinese, English)``, naming the rule's title and the dates it holds.
+    Raises ``RegistryError('unknown_rule')`` for an id that is not a title rule."""
+    return _refusal(_title_policy(rule_id), on)
+
+
+def _title_policy(rule_id: str) -> Policy:
     try:
         policy = get_policy(rule_id)
     except RegistryError:
@@ -40,6 +51,35 @@ def _rule(rule_id: str, on: dt.date) -> tuple[Policy, TitleRule]:
     if policy is None or not policy.has_title_rule:
         known = ", ".join(sorted(title_rules()))
         raise RegistryError("unknown_rule", f"no title-evaluation rule {rule_id!r} ({known})")
+    return policy
+
+
+def _refusal(policy: Policy, on: dt.date) -> tuple[str, str] | None:
+    if policy.in_force_on(on) and policy.title_rule(on) is not None:
+        return None
+    periods = [
+        (max(c.effective_from, policy.effective_from), _earlier(c.until, policy.effective_to))
+        for c in policy.of_type(TitleRule)
+    ]
+    if len(periods) == 1 and periods[0][1] is None:
+        zh = f"自{periods[0][0]}起有效"
+    else:
+        zh = "有效期为" + "、".join(f"{a}至{b}" if b else f"{a}起" for a, b in periods)
+    en = ", ".join(f"{a} to {b}" if b else f"from {a}" for a, b in periods)
+    return (
+        f"评审规则“{policy.title_zh}”（{policy.id}）{zh}，评审日期 {on} 不在有效期内。",
+        f"title rule {policy.id} holds {en}, not on {on}",
+    )
+
+
+def _earlier(a: dt.date | None, b: dt.date | None) -> dt.date | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _rule(rule_id: str, on: dt.date) -> tuple[Policy, TitleRule]:
+    """The policy ``rule_id`` and its title rule in force on ``on``; ``unknown_rule`` when it
+    has none, ``policy_not_in_force`` (the reason every evaluation uses) outside its dates."""
+    policy = _title_policy(rule_id)
     policy.check_in_force(on=on)
     clause = policy.title_rule(on)
     if clause is None:

@@ -17,23 +17,25 @@ Security:
   logging out, removing the account or changing its password ends it on the server, not
   only in the browser; it also ends :data:`SESSION_LIFETIME` after the login.
 - The audit log never holds an ID number in clear, only a keyed hash
-  (:func:`id_number_digest`): whoever holds the instance's secret key can tell whether a
-  given ID number was looked up, nobody else can read one from the log.
+  (:func:`verifier.web.secret_key.id_number_digest`): whoever holds the instance's
+  secret key can tell whether a given ID number was looked up, nobody else can read one
+  from the log.
 - The file and the secret key are refused when group or others may read them.
+
+Schema versions (``PRAGMA user_version``): 0, the first; 1 adds ``lookups.report_digest``
+(the digest of the panel report a check produced). An older file is brought up to date when
+it is opened, in one transaction; its rows keep ``report_digest`` empty.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-import hashlib
-import hmac
 import os
 import re
 import secrets
 import sqlite3
-import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -42,12 +44,9 @@ from pathlib import Path
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from verifier.errors import VerifierError
+from verifier.web.secret_key import check_private_file
 
 ACCOUNTS_FILE = "accounts.sqlite"
-SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name
-SECRET_KEY_ENV = "CECERT_SECRET_KEY"  # noqa: S105 - a variable name
-SECRET_KEY_BYTES = 32
-"""Length of a secret key ``cecert accounts add`` creates; also the shortest accepted."""
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
 """Longer passwords are refused before hashing: a login form is not a hashing service."""
@@ -75,9 +74,12 @@ CREATE TABLE IF NOT EXISTS lookups (
     role TEXT NOT NULL,
     action TEXT NOT NULL,
     id_number_hmac TEXT,
-    certificates INTEGER NOT NULL
+    certificates INTEGER NOT NULL,
+    report_digest TEXT
 );
 """
+SCHEMA_VERSION = 1
+"""``PRAGMA user_version`` of the current layout (see the module docstring)."""
 
 
 class Role(enum.Enum):
@@ -88,6 +90,10 @@ class Role(enum.Enum):
     EMPLOYER = "employer"
     """An employer: the same check, to confirm its staff's certificates before it
     recommends them for a title."""
+
+    @property
+    def label_zh(self) -> str:
+        return {"panel": "评审委员会", "employer": "用人单位"}[self.value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +115,9 @@ class Lookup:
     action: str
     id_number_hmac: str | None
     certificates: int
+    report_digest: str | None = None
+    """SHA-256 (hex) of the report the check produced (None: it produced none, or the row
+    predates schema version 1)."""
 
 
 def _iso(when: dt.datetime) -> str:
@@ -119,17 +128,6 @@ def _iso(when: dt.datetime) -> str:
 
 def _time(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
-
-
-def check_private_file(path: Path, *, reason: str) -> None:
-    """Refuse ``path`` (``VerifierError(reason)``) when its group or others may read or
-    write it: a copied accounts file or secret key lets its reader forge sessions."""
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise VerifierError(
-            reason,
-            f"{path} may be read by group or others (mode {stat.S_IMODE(mode):o}): chmod 600",
-        )
 
 
 def check_username(username: str) -> str:
@@ -203,6 +201,7 @@ class AccountStore:
         try:
             connection.execute("PRAGMA foreign_keys = ON")
             connection.executescript(_SCHEMA)
+            _migrate(connection)
             yield connection
         except sqlite3.Error as exc:
             raise VerifierError("accounts_unusable", f"{self.path}: {exc}") from exc
@@ -318,74 +317,84 @@ class AccountStore:
         id_number_hmac: str | None,
         certificates: int,
         at: dt.datetime,
-    ) -> None:
-        """Record one panel check. Pass the ID number through :func:`id_number_digest`
-        first: this log never holds one in clear."""
+    ) -> int:
+        """Record one panel check, before it runs; returns the row's id, for
+        :meth:`record_report_digest` once the check has produced its report. Pass the ID
+        number through :func:`id_number_digest` first: this log never holds one in clear."""
         with self._connect() as db:
-            db.execute(
+            cursor = db.execute(
                 "INSERT INTO lookups (at, username, role, action, id_number_hmac, certificates)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (_iso(at), account.username, account.role.value, action, id_number_hmac,
                  certificates),
             )  # fmt: skip
+            row_id = cursor.lastrowid
+        assert row_id is not None  # an INSERT into a rowid table
+        return row_id
 
-    def lookups(self) -> list[Lookup]:
+    def record_report_digest(self, lookup_id: int, digest: str) -> None:
+        """Record the digest (SHA-256, 64 lower-case hex characters) of the report that the
+        check ``lookup_id`` produced. A row's digest is written once: a second call for the
+        same row changes nothing."""
         with self._connect() as db:
-            rows = db.execute(
-                "SELECT at, username, role, action, id_number_hmac, certificates"
-                " FROM lookups ORDER BY id"
-            ).fetchall()
-        return [Lookup(_time(a), u, Role(r), act, h, n) for a, u, r, act, h, n in rows]
+            db.execute(
+                "UPDATE lookups SET report_digest = ? WHERE id = ? AND report_digest IS NULL",
+                (digest, lookup_id),
+            )
+
+    def lookups(self, *, report_digest: str | None = None) -> list[Lookup]:
+        """The audit log in the order written; with ``report_digest``, only the checks
+        that produced the report of that digest."""
+        with self._connect() as db:
+            if not _digest_column(db):  # an old file opened read-only: no digests
+                rows = (
+                    []
+                    if report_digest
+                    else db.execute(
+                        "SELECT at, username, role, action, id_number_hmac, certificates, NULL"
+                        " FROM lookups ORDER BY id"
+                    )
+                )
+            elif report_digest is None:
+                rows = db.execute(
+                    "SELECT at, username, role, action, id_number_hmac, certificates,"
+                    " report_digest FROM lookups ORDER BY id"
+                )
+            else:
+                rows = db.execute(
+                    "SELECT at, username, role, action, id_number_hmac, certificates,"
+                    " report_digest FROM lookups WHERE report_digest = ? ORDER BY id",
+                    (report_digest,),
+                )
+            return [Lookup(_time(a), u, Role(r), act, h, n, d) for a, u, r, act, h, n, d in rows]
 
 
-def id_number_digest(secret_key: bytes, id_number: str) -> str:
-    """The audit log's keyed hash of an ID number: HMAC-SHA256 under a key derived from the
-    instance's secret key, hex. Without the key, the 10^11-odd valid ID numbers cannot be
-    tried against it; with it, a bureau can tell whether a given number was looked up."""
-    key = hmac.new(secret_key, b"cecert audit id_number", hashlib.sha256).digest()
-    return hmac.new(key, id_number.encode("ascii"), hashlib.sha256).hexdigest()
-
-
-# --- the secret key ---------------------------------------------------------------------
-
-
-def load_secret_key(instance: Path, environ: Mapping[str, str]) -> bytes | None:
-    """The session secret: ``$CECERT_SECRET_KEY``, else ``<instance>/secret_key``, else
-    None (then nobody can log in). There is no default. A key shorter than
-    :data:`SECRET_KEY_BYTES` (``weak_secret_key``) or a file group or others may read
-    (``secret_key_permissions``) is refused: the app does not start."""
-    text = environ.get(SECRET_KEY_ENV)
-    if text:
-        key = text.encode("utf-8")
-        where = f"${SECRET_KEY_ENV}"
-    else:
-        path = instance / SECRET_KEY_FILE
-        if not path.exists():
-            return None
-        check_private_file(path, reason="secret_key_permissions")
-        try:
-            key = path.read_bytes()
-        except OSError as exc:
-            raise VerifierError("secret_key_permissions", f"{path}: {exc.strerror}") from exc
-        where = str(path)
-    if len(key) < SECRET_KEY_BYTES:
-        raise VerifierError(
-            "weak_secret_key", f"{where}: a secret key has at least {SECRET_KEY_BYTES} bytes"
-        )
-    return key
-
-
-def ensure_secret_key(instance: Path) -> bool:
-    """Create ``<instance>/secret_key`` (32 random bytes, mode 0600) unless it exists.
-    Returns True when it was created."""
-    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path = instance / SECRET_KEY_FILE
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a file of an older schema version up to :data:`SCHEMA_VERSION`, in one
+    transaction (two processes opening an old file at once: the second finds it done). A
+    read-only copy of an old file stays as it is: readable, with no digests."""
+    if db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+        return
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    except OSError as exc:
-        raise VerifierError("secret_key_permissions", f"{path}: {exc.strerror}") from exc
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(secrets.token_bytes(SECRET_KEY_BYTES))
-    return True
+        db.execute("BEGIN IMMEDIATE")
+        if not _digest_column(db):
+            db.execute("ALTER TABLE lookups ADD COLUMN report_digest TEXT")
+        db.execute(
+            "CREATE INDEX IF NOT EXISTS lookups_by_report_digest ON lookups (report_digest)"
+            " WHERE report_digest IS NOT NULL"
+        )
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        if "readonly" not in str(exc):
+            raise
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
+def _digest_column(db: sqlite3.Connection) -> bool:
+    return any(row[1] == "report_digest" for row in db.execute("PRAGMA table_info(lookups)"))

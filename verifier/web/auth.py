@@ -40,13 +40,8 @@ from flask import (
 )
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from verifier.web.accounts import (
-    SESSION_LIFETIME,
-    Account,
-    AccountStore,
-    Role,
-    load_secret_key,
-)
+from verifier.web.accounts import SESSION_LIFETIME, Account, AccountStore, Role
+from verifier.web.secret_key import load_secret_key
 
 bp = Blueprint("auth", __name__)
 
@@ -176,13 +171,17 @@ def _next_page() -> str:
     return url_for("panel.form")
 
 
-def _login_page(*, error: str | None = None, code: int = 200) -> tuple[str, int]:
+def _login_page(
+    *, error: str | None = None, code: int = 200, username: str = ""
+) -> tuple[str, int]:
+    """The login page; after a refusal it keeps the user name typed (never the password)."""
     return render_template(
         "login.html",
         enabled=login_enabled(),
         error=error,
         next=_next_page(),
         account=current_account(),
+        username=username,
     ), code
 
 
@@ -196,16 +195,21 @@ def login() -> BaseResponse | tuple[str, int]:
     """Log in: a new session (nothing of the anonymous one is kept), a new CSRF token."""
     if not login_enabled():
         return _login_page(code=503)
+    typed = request.form.get("username", "")[:64]
     if not csrf_ok():  # e.g. a login page left open past a restart with a new key
-        return _login_page(error="页面已过期，请重新输入。", code=400)
-    username = request.form.get("username", "").strip().lower()
+        return _login_page(error="页面已过期，请重新输入密码后登录。", code=400, username=typed)
+    username = typed.strip().lower()
     password = request.form.get("password", "")
     store = _store()
     account = store.authenticate(username, password) if store is not None else None
     if store is None or account is None:
         if store is None:  # no accounts file: cost the same as a wrong password anyway
             AccountStore.dummy_check(password)
-        return _login_page(error="用户名或密码错误。", code=401)
+        return _login_page(
+            error="用户名或密码错误。请重新输入密码；忘记密码请联系本单位的管理员重设。",
+            code=401,
+            username=typed,
+        )
     target = _next_page()
     old = session.get(_SESSION_KEY)
     if isinstance(old, str):
