@@ -156,6 +156,7 @@ def chromium(user_data_dir: Path, *extra_flags: str) -> Iterator[webdriver.Chrom
         "--disable-sync",
         "--no-first-run",
         "--window-size=1000,1400",
+        "--lang=zh-CN",
         f"--user-data-dir={user_data_dir}",
         *extra_flags,
     ):

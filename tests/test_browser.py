@@ -51,7 +51,12 @@ def test_paste_garbage_and_see_invalid_with_reason(server: str, browser: webdriv
     browser.get(server + "/")
     browser.find_element(By.NAME, "qr").send_keys("CEC1:not a real code")
     assert "无效" in submit_and_wait(browser, ".verdict h2").text
-    assert "bad_base45" in browser.find_element(By.TAG_NAME, "main").text
+    main = browser.find_element(By.TAG_NAME, "main")
+    assert "二维码内容已损坏" in main.text  # the reason in Chinese, at a glance
+    assert "bad_base45" not in main.text  # the code only in the collapsed details
+    technical = browser.find_element(By.CSS_SELECTOR, "details.technical")
+    technical.find_element(By.TAG_NAME, "summary").click()
+    assert "bad_base45" in technical.text
 
 
 def test_empty_submission_explains_itself(server: str, browser: webdriver.Chrome) -> None:

@@ -9,8 +9,6 @@ Screenshots at 360 px are saved in the test's folder (and in ``$CECERT_SCREENSHO
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,24 +22,16 @@ from registry.store import DocumentRecord, Registry
 from signer import ReissueReason
 from signer.snapshotting import export_snapshot
 from tests.conftest import PASSPHRASE, IssuedHome, needs_browser, page_replaced, serving
+from tests.pagecheck import keep, overflow
 from tests.test_reissue_rules import CHANGED, make_guangde_bureau
 
 pytestmark = needs_browser
 PHONE = (360, 800)
 
 
-def keep(browser: webdriver.Chrome, folder: Path, name: str) -> None:
-    path = folder / f"{name}.png"
-    browser.save_screenshot(str(path))
-    wanted = os.environ.get("CECERT_SCREENSHOTS")
-    if wanted:
-        Path(wanted).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(wanted) / path.name)
-
-
 def fits_the_phone(browser: webdriver.Chrome) -> None:
-    width = browser.execute_script("return document.documentElement.scrollWidth")
-    assert width <= PHONE[0], f"the page is {width} px wide at {PHONE[0]} px"
+    width = overflow(browser)
+    assert width == 0, f"the page is {width} px wider than the {PHONE[0]} px screen"
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +105,7 @@ def test_the_scan_page_shows_genuine_and_short_hours_apart(
     with serving(home, "--workers", "1", "--snapshot", str(snapshot)) as base:
         phone.get(base + "/scan")
         WebDriverWait(phone, 20).until(
-            lambda d: "登记状态快照" in d.find_element(By.ID, "data").text
+            lambda d: "登记状态截至" in d.find_element(By.ID, "data").text
         )
         phone.find_element(By.ID, "qr").send_keys(reissued.payload)
         phone.find_element(By.CSS_SELECTOR, "#paste button[type=submit]").click()

@@ -6,12 +6,10 @@
 
 import { parseSnapshot } from "./snapshot.js";
 import { parseTrustList } from "./trust.js";
-import { verifyText } from "./verify.js";
+import { report as makeReport, verifyText } from "./verify.js";
 
 const KINDS = { original: "首次颁发", renewal: "续办", reissue: "补办", correction: "更正" };
 const LEVELS = { junior: "初级", intermediate: "中级", senior: "高级" };
-const VERDICTS = { valid: "有效", invalid: "无效", indeterminate: "无法确定" };
-const HOURS = { met: "达标", not_met: "未达标", unknown: "无法判断" };
 const OUTCOMES = { passed: "通过", failed: "未通过", unknown: "无法核验" };
 const DAY = 86400000;
 
@@ -37,8 +35,18 @@ async function fetchBytes(url) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+/** The snapshot, and by how many events the server's registry has changed since it was
+ * read (X-Cecert-Log-Behind; 0 when the server does not say). */
+async function fetchSnapshot() {
+  const response = await fetch("/offline/snapshot");
+  if (response.status === 404) return [null, 0];
+  if (!response.ok) throw new Error(`/offline/snapshot: HTTP ${response.status}`);
+  const behind = Number(response.headers.get("X-Cecert-Log-Behind") ?? "0") || 0;
+  return [new Uint8Array(await response.arrayBuffer()), behind];
+}
+
 /** Trust list, snapshot and policies, each checked; the snapshot may be absent or refused. */
-async function loadContext({ trustBytes, snapshotBytes, policies, pin: rootPin, maxAge }) {
+async function loadContext({ trustBytes, snapshotBytes, policies, pin: rootPin, maxAge, logBehind = 0 }) {
   const trust = await parseTrustList(trustBytes, { pin: rootPin });
   let snapshot = null;
   let snapshotError = null;
@@ -49,19 +57,19 @@ async function loadContext({ trustBytes, snapshotBytes, policies, pin: rootPin, 
       snapshotError = error;
     }
   }
-  return { trust, snapshot, snapshotError, policies, maxAgeDays: maxAge };
+  return { trust, snapshot, snapshotError, policies, maxAgeDays: maxAge, logBehind };
 }
 
 async function loadServed() {
-  const [trustBytes, snapshotBytes, policiesBytes] = await Promise.all([
+  const [trustBytes, [snapshotBytes, logBehind], policiesBytes] = await Promise.all([
     fetchBytes("/offline/trust.json"),
     // No snapshot at hand (offline before one was ever cached): status stays unknown.
-    fetchBytes("/offline/snapshot").catch(() => null),
+    fetchSnapshot().catch(() => [null, 0]),
     fetchBytes("/offline/policies.json"),
   ]);
   if (!trustBytes || !policiesBytes) throw new Error("trust list or policies missing");
   const policies = JSON.parse(new TextDecoder().decode(policiesBytes));
-  return loadContext({ trustBytes, snapshotBytes, policies, pin, maxAge: maxAgeDays });
+  return loadContext({ trustBytes, snapshotBytes, policies, pin, maxAge: maxAgeDays, logBehind });
 }
 
 /** A refused snapshot leaves the status unknown, with the refusal's reason. */
@@ -76,83 +84,155 @@ async function verifyIn(context, text, at) {
   return report;
 }
 
-const ready = loadServed();
+let ready = loadServed();
+/** The served words (policies.json) once loaded: the technical section's check labels. */
+let served = null;
+ready.then((context) => {
+  served = context.policies;
+});
+
+/** The newest trust list and snapshot before each verification: the service worker asks
+ * the server first (a revocation or a key rotation shows at once when online) and falls
+ * back to its cache offline. A failed reload keeps what the page had. */
+async function fresh() {
+  try {
+    const next = loadServed();
+    const context = await next;
+    ready = next;
+    served = context.policies;
+    showData(context);
+    return context;
+  } catch {
+    return ready;
+  }
+}
 
 function showData(context) {
   const box = $("data");
   box.replaceChildren();
   const t = context.trust;
-  box.append(element("p", `信任列表：${t.issuer}，签发于 ${t.issued_at}，根证书 SHA-256 ${t.signed_by}`));
+  box.append(element("p", `信任列表：${t.issuer}，签发于 ${beijing(t.issued_at)}`));
   if (context.snapshot) {
     const h = context.snapshot.header;
-    const days = Math.floor((Date.now() - h.asOf) / DAY);
-    const stale = days > context.maxAgeDays ? `（已超过 ${context.maxAgeDays} 天，状态将显示为无法核验）` : "";
-    box.append(element("p", `登记状态快照：截至 ${h.as_of}（${days} 天前），${context.snapshot.size} 条记录${stale}`));
+    const seconds = Math.floor((Date.now() - h.asOf) / 1000);
+    const stale = seconds > context.maxAgeDays * 86400 ? `（已超过 ${context.maxAgeDays} 天，状态将显示为无法核验）` : "";
+    box.append(element("p", `登记状态截至 ${beijing(h.as_of)}（${ago(seconds)}），${context.snapshot.size} 条记录${stale}`));
   } else if (context.snapshotError) {
-    box.append(element("p", `登记状态快照无效，已拒绝：${context.snapshotError.reason}`, "error"));
+    box.append(element("p", `登记状态快照无效，已拒绝（${context.snapshotError.reason}）。`, "error"));
   } else {
-    box.append(element("p", "无登记状态快照：无法核验撤销与取代状态，结果最多为“无法确定”。"));
+    box.append(element("p", "没有登记状态快照：无法核验撤销与取代状态，结果最多为“无法核验”。"));
   }
 }
 
-function row(table, label, value) {
-  const tr = element("tr");
-  tr.append(element("th", label), element("td", value));
-  table.append(tr);
+/** The verdict's icon, drawn as on the result page (templates/result.html): a tick, a
+ * cross or a question mark in a round, square or dashed frame (never colour alone). */
+const ICONS = {
+  valid: [["polyline", { points: "6 12.5 10 16.5 18 7.5" }]],
+  invalid: [
+    ["line", { x1: "7.5", y1: "7.5", x2: "16.5", y2: "16.5" }],
+    ["line", { x1: "16.5", y1: "7.5", x2: "7.5", y2: "16.5" }],
+  ],
+  indeterminate: [
+    ["path", { d: "M9 9.2a3 3 0 1 1 4.2 2.8c-.8.4-1.2 1-1.2 1.8v.6" }],
+    ["line", { x1: "12", y1: "17.6", x2: "12", y2: "17.7" }],
+  ],
+};
+const SVG = "http://www.w3.org/2000/svg";
+
+function verdictIcon(verdict) {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("class", "verdict-icon");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  for (const [tag, attributes] of ICONS[verdict]) {
+    const shape = document.createElementNS(SVG, tag);
+    for (const [name, value] of Object.entries(attributes)) shape.setAttribute(name, value);
+    svg.append(shape);
+  }
+  return svg;
+}
+const HOURS_HEAD = { met: "达标", not_met: "未达标", unknown: "无法判断" };
+
+/** An ISO time in Beijing time, to the minute: "2026-12-05 18:53（北京时间）". */
+function beijing(iso) {
+  const shifted = new Date(Date.parse(iso) + 8 * 3600 * 1000).toISOString();
+  return `${shifted.slice(0, 10)} ${shifted.slice(11, 16)}（北京时间）`;
 }
 
+/** verifier.explanations.time_ago_zh */
+function ago(seconds) {
+  if (seconds < 0) return "晚于核验时间";
+  if (seconds < 60) return "刚刚";
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} 分钟前`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)} 小时前`;
+  return `${Math.floor(seconds / 86400)} 天前`;
+}
+
+function field(list, label, value) {
+  const div = element("div");
+  div.append(element("dt", label), element("dd", value));
+  list.append(div);
+}
+
+/** The same blocks as the result page (templates/result.html), built with textContent. */
 function showReport(report) {
   const out = $("result");
   out.replaceChildren();
+  const c = report.certificate;
   const verdict = element("section", undefined, `verdict verdict-${report.verdict}`);
-  const h2 = element("h2", `验证结果：${VERDICTS[report.verdict]} `);
-  h2.append(element("span", `(${report.verdict})`, "en"));
-  verdict.append(h2);
-  if (report.reasons.length) verdict.append(element("p", `原因：${report.reasons.join("，")}`));
-  verdict.append(element("p", `核验时间 ${report.verified_at}（本机核验）`, "small"));
+  verdict.setAttribute("role", "status");
+  const icon = verdictIcon(report.verdict);
+  const text = element("div", undefined, "verdict-text");
+  text.append(element("h2", `验证结果：${report.zh.verdict}`), element("p", report.zh.summary, "summary"));
+  if (c) text.append(element("p", `${c.name} · ${c.year}年度 · 合计 ${c.hours.total} 学时`, "holder"));
+  text.append(element("p", `核验时间 ${beijing(report.verified_at)}（本机核验）`, "small"));
+  if (report.snapshot) {
+    const s = report.snapshot;
+    const stale = s.too_old ? `，已超过 ${Math.floor(s.max_age_seconds / 86400)} 天，状态无法核验` : "";
+    text.append(element("p", `登记状态截至 ${beijing(s.as_of)}（${ago(s.age_seconds)}）${stale}`, "small snapshot-age"));
+  } else {
+    text.append(element("p", "本机没有登记状态快照：无法确认是否已撤销。", "small snapshot-age"));
+  }
+  verdict.append(icon, text);
   out.append(verdict);
   if (report.hours) out.append(hoursBlock(report.hours));
-  const c = report.certificate;
+  if (report.zh.problems.length) {
+    const card = element("section", undefined, "card problems");
+    card.append(element("h2", report.verdict === "indeterminate" ? "为什么无法核验" : "为什么无效"));
+    const list = element("ul");
+    for (const p of report.zh.problems) {
+      const li = element("li");
+      li.append(element("strong", p.problem), document.createTextNode(`：${p.meaning}`));
+      list.append(li);
+    }
+    card.append(list, element("p", report.zh.next_step, "next-step"));
+    out.append(card);
+  }
   if (c) {
     const card = element("section", undefined, "card");
     card.append(element("h2", "证书内容"));
-    const table = element("table");
-    row(table, "姓名", c.name);
-    row(table, "身份证号", c.masked_id);
-    row(table, "证书编号", `${c.number}（第 ${c.edition} 版，${KINDS[c.kind] ?? c.kind}）`);
-    row(table, "年度", String(c.year));
-    row(table, "职称级别", LEVELS[c.title_level] ?? c.title_level);
-    row(table, "公需科目", `${c.hours.public} 学时`);
-    row(table, "专业科目", `${c.hours.professional} 学时`);
-    row(table, "选修科目", `${c.hours.elective} 学时`);
-    row(table, "合计", `${c.hours.total} 学时`);
-    row(table, "学时政策", c.policy_id);
-    row(table, "发证机关代码", c.issuer);
-    row(table, "发证日期", c.issued_on);
-    card.append(table);
+    const list = element("dl", undefined, "fields");
+    field(list, "姓名", c.name);
+    field(list, "身份证号", c.masked_id);
+    field(list, "证书编号", `${c.number}（第 ${c.edition} 版，${c.kind_zh}）`);
+    field(list, "年度", String(c.year));
+    field(list, "职称级别", c.title_level_zh);
+    field(list, "学时", `公需科目 ${c.hours.public} · 专业科目 ${c.hours.professional} · 选修科目 ${c.hours.elective} · 合计 ${c.hours.total}`);
+    field(list, "学时要求", c.policy_title_zh ?? "（本验证页面不认识该政策）");
+    field(list, "发证机关", `${c.issuer_name ?? "（信任列表中没有该机关的印章）"}（行政区划 ${c.issuer}）`);
+    field(list, "发证日期", c.issued_on);
+    card.append(list);
     out.append(card);
   }
-  const card = element("section", undefined, "card");
-  card.append(element("h2", "核验项目"));
-  const table = element("table", undefined, "checks");
-  const head = element("tr");
-  head.append(element("th", "项目"), element("th", "结果"), element("th", "说明"));
-  table.append(head);
-  for (const check of report.checks) {
-    const tr = element("tr", undefined, `check-${check.status}`);
-    const outcome = OUTCOMES[check.status] + (check.reason ? ` [${check.reason}]` : "");
-    tr.append(element("td", check.name), element("td", outcome), element("td", check.detail));
-    table.append(tr);
-  }
-  card.append(table);
-  out.append(card);
+  out.append(technical(report));
   out.scrollIntoView({ block: "start" });
 }
 
 /** The second answer, apart from the verdict: do the stated hours meet the policy? */
 function hoursBlock(hours) {
   const box = element("section", undefined, `hours hours-${hours.status}`);
-  box.append(element("h2", `学时判定：${HOURS[hours.status]}`));
+  box.append(element("h2", `学时判定：${HOURS_HEAD[hours.status]}`));
   box.append(element("p", hours.detail_zh));
   if (hours.status !== "met") {
     box.append(element("p", "学时是否达标与证书真伪分开判断：学时未达标或无法判断，不表示证书是伪造的。", "small"));
@@ -160,14 +240,48 @@ function hoursBlock(hours) {
   return box;
 }
 
+/** The machine words, folded away: for whoever needs to check them. */
+function technical(report) {
+  const details = element("details", undefined, "card technical");
+  details.append(element("summary", "技术详情（供技术人员核对）"));
+  const head = element("p", undefined, "small");
+  head.append(document.createTextNode("verdict: "), element("code", report.verdict));
+  if (report.reasons.length) {
+    head.append(document.createTextNode("; reasons: "), element("code", report.reasons.join(", ")));
+  }
+  details.append(head);
+  const list = element("ul", undefined, "checks");
+  for (const check of report.checks) {
+    const li = element("li", undefined, `check-${check.status}`);
+    const label = served?.checks_zh?.[check.name] ?? "其他核查项目";
+    li.append(element("span", `${label}：${OUTCOMES[check.status]}`, "check-zh"), element("code", check.name));
+    if (check.reason) li.append(document.createTextNode(" "), element("code", `[${check.reason}]`));
+    li.append(element("span", check.detail, "detail"));
+    list.append(li);
+  }
+  details.append(list);
+  return details;
+}
+
 function showError(message) {
   const out = $("result");
   out.replaceChildren(element("p", message, "error"));
 }
 
+/** A photo with no certificate in it: "could not verify", never a forgery (as in Python). */
+async function showNoCertificate(reason, detail) {
+  try {
+    const context = await fresh();
+    const check = { name: "image.qr", status: "unknown", detail, reason };
+    showReport(makeReport([check], null, Date.now(), context));
+  } catch (error) {
+    showError(`无法验证：${error.message}`);
+  }
+}
+
 async function verifyAndShow(text) {
   try {
-    const context = await ready;
+    const context = await fresh();
     showReport(await verifyIn(context, text, Date.now()));
   } catch (error) {
     showError(`无法验证：${error.reason ?? ""} ${error.message}`);
@@ -251,13 +365,13 @@ $("file").addEventListener("change", async (event) => {
   try {
     const text = await decodeImage(file);
     if (text === null) {
-      showError("图片中未识别到二维码（no_qr_in_image）。请拍得更清晰、更正，或粘贴二维码内容。");
+      await showNoCertificate("no_qr_in_image", "no QR code found in the image");
       return;
     }
     $("qr").value = text;
     await verifyAndShow(text);
   } catch {
-    showError("无法读取该图片（unreadable_image）。");
+    await showNoCertificate("unreadable_image", "not a readable image");
   }
 });
 $("paste").addEventListener("submit", (event) => {
@@ -321,13 +435,16 @@ window.cecertScan = {
   offlineReady,
   decodeImage,
   async verify(text, atIso) {
-    return verifyIn(await ready, text, atIso ? Date.parse(atIso) : Date.now());
+    return verifyIn(await fresh(), text, atIso ? Date.parse(atIso) : Date.now());
   },
-  async verifyWith({ trust, snapshot, pin: rootPin, maxAgeDays: maxAge, at, texts }) {
+  async verifyWith({ trust, snapshot, pin: rootPin, maxAgeDays: maxAge, at, texts, bureaus }) {
+    // The bureaus' names belong to the trust list verified with: the served ones name the
+    // server's own; a caller with another trust list gives that list's.
+    const served = (await ready).policies;
     const context = await loadContext({
       trustBytes: bytesOf(trust),
       snapshotBytes: bytesOf(snapshot),
-      policies: (await ready).policies,
+      policies: bureaus ? { ...served, bureaus } : served,
       pin: rootPin,
       maxAge,
     });
