@@ -8,17 +8,20 @@ from keys.certificates import CertificateInfo, fingerprint, load_certificate
 from keys.checkpoints import verify_checkpoint_signature
 from keys.errors import KeysError
 from keys.kid import kid_for_spki, kid_from_text, kid_text
-from keys.signatures import ES256, PublicKey
+from keys.signatures import ES256, LOW_S_REQUIRED_FROM, PublicKey, der_is_low_s, is_low_s
 from keys.trust import QrKey, TrustList, parse_trust_list
 
 __all__ = [
     "ES256",
+    "LOW_S_REQUIRED_FROM",
     "CertificateInfo",
     "KeysError",
     "PublicKey",
     "QrKey",
     "TrustList",
+    "der_is_low_s",
     "fingerprint",
+    "is_low_s",
     "kid_for_spki",
     "kid_from_text",
     "kid_text",

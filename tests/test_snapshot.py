@@ -415,6 +415,21 @@ def test_status_from_a_snapshot_and_its_age(issued_home: IssuedHome) -> None:
     assert (missing.verdict.value, missing.reasons) == ("invalid", ("not_in_registry",))
 
 
+def test_a_snapshot_dated_in_the_future_is_not_fresh(issued_home: IssuedHome) -> None:
+    """A snapshot exported with the clock 400 days ahead: its age is negative, never "fresh"
+    (within 10 minutes of skew it is still used: clocks differ)."""
+    payload = issued_home.documents[0].payload
+    rows: list[DocumentRow] = [(payload, "revoked", "fraud", None, CHANGED)]
+    ahead = AT + dt.timedelta(days=400)
+    verifier, _ = _home_snapshot(issued_home, rows, ahead)
+    refused = verifier.verify_text(payload, at=AT + dt.timedelta(days=1))
+    assert (refused.verdict.value, refused.reasons) == ("indeterminate", ("snapshot_in_future",))
+    within_skew = verifier.verify_text(payload, at=ahead - dt.timedelta(minutes=10))
+    assert within_skew.reasons == ("revoked",)
+    beyond_skew = verifier.verify_text(payload, at=ahead - dt.timedelta(minutes=10, seconds=1))
+    assert beyond_skew.reasons == ("snapshot_in_future",)
+
+
 def test_a_snapshot_older_than_the_maximum_age_judges_no_status(issued_home: IssuedHome) -> None:
     payload = issued_home.documents[0].payload
     rows: list[DocumentRow] = [(payload, "revoked", "fraud", None, CHANGED)]

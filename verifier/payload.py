@@ -2,7 +2,9 @@
 
 Security: the claims are only handed on inside an :class:`AuthenticPayload`, which only
 :func:`authenticate` builds, after the signature verified with a trusted key that was valid
-on the claimed issue date. Nothing unauthenticated reaches a report.
+on the claimed issue date. Nothing unauthenticated reaches a report. A code issued from
+:data:`keys.LOW_S_REQUIRED_FROM` on must carry its signature in the low-S form: its high-S
+twin would be a second, different code with the same valid signature.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from keys import KeysError, QrKey, TrustList
+from keys import LOW_S_REQUIRED_FROM, KeysError, QrKey, TrustList, is_low_s
 from registry.errors import RegistryError
 from registry.home import CHINA_TZ
 from registry.payload import Claims, decode_payload
@@ -20,6 +22,21 @@ _PROOF = object()
 NOT_A_CODE = "bad_prefix"
 """The reason a text that does not start with ``CEC1:`` gets: not a certificate code."""
 _WELL_FORMED = Check.passed("payload.format", "CEC1 COSE_Sign1 payload, well-formed")
+
+
+def _first_day_from(moment: dt.datetime) -> dt.date:
+    """The first China date that begins at or after ``moment``."""
+    local = moment.astimezone(CHINA_TZ)
+    day = local.date()
+    if local > dt.datetime.combine(day, dt.time(), CHINA_TZ):
+        day += dt.timedelta(days=1)
+    return day
+
+
+LOW_S_REQUIRED_ON = _first_day_from(LOW_S_REQUIRED_FROM)
+"""A payload issued on or after this China date (2026-12-06) must be signed low-S: it was
+signed after :data:`keys.LOW_S_REQUIRED_FROM` (the issue date is all the payload says of its
+signing time, so a day that begins before that moment is not judged)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +83,19 @@ def authenticate(
             )
         )
         return checks, None
+    claims = signed.claims  # authenticated from here on
+    if claims.issued_on >= LOW_S_REQUIRED_ON and not is_low_s(message.signature):
+        checks.append(
+            Check.failed(
+                "payload.signature",
+                "signature_not_low_s",
+                f"the signature verifies with key {key.kid_text}, but in its high-S form, "
+                f"which the issuer has not written since {LOW_S_REQUIRED_ON} (China time): "
+                f"this code, issued on {claims.issued_on}, was re-encoded after signing",
+            )
+        )
+        return checks, None
     checks.append(Check.passed("payload.signature", f"ES256 signature by key {key.kid_text}"))
-    claims = signed.claims
     if claims.issued_on > at.astimezone(CHINA_TZ).date():
         checks.append(
             Check.failed(

@@ -8,6 +8,7 @@ later failure of pyHanko's validation (``docs/verification.md``, the PDF attack 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any
 
@@ -15,7 +16,7 @@ from pyhanko.sign.general import extract_certificate_info
 from pyhanko.sign.validation.generic_cms import extract_tst_data_iter, validate_sig_integrity
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
-from keys import TrustList, fingerprint
+from keys import LOW_S_REQUIRED_FROM, TrustList, der_is_low_s, fingerprint
 from verifier.report import Check
 
 _TIMESTAMP_COVERAGE = (
@@ -77,13 +78,19 @@ def padding_is_canonical(embedded: Any) -> bool:
     return used <= len(raw) and not any(raw[used:])
 
 
-def upper_case_hex(embedded: Any) -> bool:
-    """Does the ``/Contents`` string between the byte ranges hold no lower-case hex digit?
+_HEX_AS_WRITTEN = b"0123456789ABCDEF"
 
-    A reader takes ``a`` and ``A`` alike, so a digit's case is one more way to make a second
-    file with the same valid signature; pyHanko and cecert write upper case. Needed for
-    document timestamps only: the seal's ``/Contents`` is covered by them. A malformed
-    ``/ByteRange`` is left to the checks that judge it."""
+
+def hex_as_written(embedded: Any) -> bool:
+    """Is the ``/Contents`` string between the byte ranges written as cecert and pyHanko
+    write it: ``<``, upper-case hex digits only, ``>``?
+
+    A reader decodes the same token from other spellings too, each one more way to make a
+    second file with the same valid signature: a literal string ``( … )`` of the same bytes
+    fitted into the same space, lower-case digits (``a`` and ``A`` alike), white space among
+    the digits (an odd count is completed with a ``0``). Needed for document timestamps
+    only: the seal's ``/Contents`` is covered by them. A malformed ``/ByteRange`` is left to
+    the checks that judge it."""
     stream = embedded.reader.stream
     try:
         _, first, start, _ = (int(x) for x in embedded.byte_range)
@@ -95,7 +102,21 @@ def upper_case_hex(embedded: Any) -> bool:
         written: bytes = stream.read(max(0, start - first))
     finally:
         stream.seek(position)
-    return not any(0x61 <= byte <= 0x66 for byte in written)
+    return (
+        written[:1] == b"<"
+        and written[-1:] == b">"
+        and not written[1:-1].translate(None, _HEX_AS_WRITTEN)
+    )
+
+
+def low_s_as_required(timestamp: Any, tst_info: Any) -> bool:
+    """Is a document timestamp's ECDSA signature low-S, if it was made from
+    :data:`keys.LOW_S_REQUIRED_FROM` on?
+
+    Judged by the token's own ``genTime``, which its signature covers: a forger cannot move
+    it. Earlier tokens keep verifying in either form (about half of them are high-S)."""
+    made: dt.datetime = tst_info["gen_time"].native
+    return made < LOW_S_REQUIRED_FROM or der_is_low_s(timestamp.signer_info["signature"].native)
 
 
 def token_is_canonical(timestamp: Any) -> bool:
@@ -143,10 +164,16 @@ def containers_intact(embedded: Any, timestamps: list[Any]) -> Check | None:
       by zeros only (:func:`padding_is_canonical`).
     - The seal's signed message digest is the digest of the bytes its ``/ByteRange`` names
       (the signature over it is checked by the validation).
+    - Every document timestamp's ``/Contents`` is upper-case hex (:func:`hex_as_written`)
+      and its token's unsigned parts are as a unit writes them (:func:`token_is_canonical`).
     - Every document timestamp covers its whole revision, its token's SHA-256 message
       imprint is the digest of the bytes its ``/ByteRange`` names, and the token's own
       signature verifies with the certificate it carries (trust in that certificate is
       ``pdf.ltv``'s and the validation's business).
+    - The last document timestamp's signature is low-S if it was made from
+      :data:`keys.LOW_S_REQUIRED_FROM` on (:func:`low_s_as_required`): nothing else covers
+      it, so its high-S twin would be a second valid form of the file
+      (``signature_not_low_s``).
 
     A document timestamp covers the seal's dictionary and ``/Contents``: an edit there
     breaks the timestamp, which pyHanko's long-term validation would only report as an
@@ -168,6 +195,7 @@ def containers_intact(embedded: Any, timestamps: list[Any]) -> Check | None:
             "pdf_signature_invalid",
             "the bytes the seal's /ByteRange names are not the bytes it signed",
         )
+    last = max(timestamps, key=lambda t: t.signed_revision, default=None)
     for timestamp in timestamps:
         name = timestamp.field_name
         if not padding_is_canonical(timestamp):
@@ -176,11 +204,12 @@ def containers_intact(embedded: Any, timestamps: list[Any]) -> Check | None:
                 "pdf_timestamp_invalid",
                 f"document timestamp {name!r}: /Contents holds bytes besides its token",
             )
-        if not upper_case_hex(timestamp):
+        if not hex_as_written(timestamp):
             return Check.failed(
                 "pdf.timestamps",
                 "pdf_timestamp_invalid",
-                f"document timestamp {name!r}: /Contents has lower-case hex digits",
+                f"document timestamp {name!r}: /Contents is not written as upper-case hex "
+                "digits only (a literal string, lower case or white space)",
             )
         if not token_is_canonical(timestamp):
             return Check.failed(
@@ -219,6 +248,15 @@ def containers_intact(embedded: Any, timestamps: list[Any]) -> Check | None:
                 "pdf.timestamps",
                 "pdf_timestamp_invalid",
                 f"document timestamp {name!r}: its token's signature does not verify",
+            )
+        if timestamp is last and not low_s_as_required(timestamp, tst_info):
+            return Check.failed(
+                "pdf.timestamps",
+                "signature_not_low_s",
+                f"document timestamp {name!r}, the last, made at "
+                f"{tst_info['gen_time'].native.isoformat()}: its signature verifies, but in "
+                "its high-S form, which the issuer has not written since "
+                f"{LOW_S_REQUIRED_FROM.isoformat()}: the file was changed after it was issued",
             )
     return None
 

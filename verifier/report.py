@@ -108,6 +108,11 @@ def _policy_title(policy_id: str) -> str | None:
         return None
 
 
+CLOCK_SKEW = dt.timedelta(minutes=10)
+"""How far a snapshot's ``as_of`` may be after the verification time (clocks differ) before
+the snapshot is refused as dated in the future (the page uses the same figure)."""
+
+
 @dataclass(frozen=True, slots=True)
 class SnapshotAge:
     """The signed status snapshot a verification used: when the registry was read and how
@@ -123,6 +128,12 @@ class SnapshotAge:
     @property
     def too_old(self) -> bool:
         return self.age > self.max_age
+
+    @property
+    def from_the_future(self) -> bool:
+        """Dated more than :data:`CLOCK_SKEW` after the verification time: made with a clock
+        that was ahead, so its "freshness" means nothing (``snapshot_in_future``)."""
+        return self.age < -CLOCK_SKEW
 
     def describe(self) -> str:
         """``snapshot of 2026-03-02T09:30:00Z, 3 days 4 hours old, at most 30 days``."""

@@ -110,6 +110,12 @@ class SnapshotStatus:
         age = self.snapshot_age(at)
         claims = payload.claims
         ident = f"{claims.number} edition {claims.edition}"
+        if age.from_the_future:
+            return Check.unknown(
+                "registry.status",
+                "snapshot_in_future",
+                f"{age.describe()}: made with a clock that was ahead; status not judged",
+            )
         if age.too_old:
             return Check.unknown(
                 "registry.status",

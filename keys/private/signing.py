@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from keys.certificates import CertificateInfo
 from keys.kid import kid_for_spki, kid_text
+from keys.signatures import low_s, low_s_der
 
 _ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
 
@@ -25,7 +26,8 @@ def spki_of(key: ec.EllipticCurvePrivateKey) -> bytes:
 
 
 class Es256Signer:
-    """Makes raw ``r || s`` ES256 signatures (COSE, trust lists)."""
+    """Makes raw ``r || s`` ES256 signatures (COSE, checkpoints, trust lists, snapshots),
+    always in the low-S form (:func:`keys.signatures.low_s`)."""
 
     __slots__ = ("_key", "kid")
 
@@ -48,13 +50,14 @@ class Es256Signer:
         )
 
     def sign(self, data: bytes) -> bytes:
-        """ES256 signature of ``data`` as 64 raw bytes."""
-        r, s = decode_dss_signature(self._key.sign(data, _ECDSA_SHA256))
+        """ES256 signature of ``data`` as 64 raw bytes, low-S."""
+        r, s = low_s(*decode_dss_signature(self._key.sign(data, _ECDSA_SHA256)))
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
 class SealSigner:
-    """The bureau's seal key with its certificate chain, for CMS signatures in PDFs."""
+    """The bureau's seal key (or its time-stamping key) with its certificate chain, for CMS
+    signatures in PDFs: the seal's, and the time-stamp tokens'."""
 
     __slots__ = ("_key", "certificate", "chain")
 
@@ -70,8 +73,10 @@ class SealSigner:
         """Issuer certificates up to and including the root."""
 
     def sign_der(self, data: bytes) -> bytes:
-        """ECDSA-with-SHA256 signature of ``data``, DER-encoded as CMS expects."""
-        return self._key.sign(data, _ECDSA_SHA256)
+        """ECDSA-with-SHA256 signature of ``data``, DER-encoded as CMS expects, low-S: the
+        last document timestamp's signature is covered by nothing else, and a verifier
+        refuses its high-S twin (:data:`keys.signatures.LOW_S_REQUIRED_FROM`)."""
+        return low_s_der(self._key.sign(data, _ECDSA_SHA256))
 
 
 T_co = TypeVar("T_co", covariant=True)

@@ -162,6 +162,18 @@ def signed(signer: Es256Signer = TRUSTED, **changes: Any) -> str:
     return encode_payload(example_claims(**changes), kid=signer.kid, sign=signer.sign)
 
 
+def high_s(sign: Any) -> Any:
+    """``sign`` with its signature turned into the other valid form, (r, n - s)."""
+    order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+    def twin(data: bytes) -> bytes:
+        raw = sign(data)
+        s = int.from_bytes(raw[32:], "big")
+        return raw[:32] + (order - s).to_bytes(32, "big")
+
+    return twin
+
+
 def expect(
     verdict: str,
     reasons: list[str],
@@ -322,6 +334,25 @@ def build() -> tuple[dict[str, Any], bytes, bytes]:
         valid,
         expect("indeterminate", ["snapshot_too_old"], "registry.status"),
         verification_time="2026-02-15T00:00:00Z",
+    )
+    case(
+        "signature_not_low_s",
+        "Correctly signed and then re-encoded into the other valid ECDSA form (s replaced by "
+        "n - s), for a code issued 2026-12-06, when the low-S form became the only one.",
+        encode_payload(
+            example_claims(issued_on=dt.date(2026, 12, 6)),
+            kid=TRUSTED.kid,
+            sign=high_s(TRUSTED.sign),
+        ),
+        expect("invalid", ["signature_not_low_s"], "payload.signature", hours=None),
+    )
+    case(
+        "snapshot_in_future",
+        "The valid document, verified at 2025-11-30, a month before the snapshot's as_of: "
+        "a snapshot made with a clock that was ahead is not taken as fresh.",
+        valid,
+        expect("indeterminate", ["snapshot_in_future"], "registry.status"),
+        verification_time="2025-11-30T00:00:00Z",
     )
     for name, vector in by_name.items():
         if name == "valid":

@@ -102,6 +102,17 @@ function claimsView(c, words) {
   };
 }
 
+/** keys.signatures.LOW_S_REQUIRED_FROM as a China date: codes issued from it must be low-S. */
+const LOW_S_REQUIRED_ON = "2026-12-06";
+/** Half the order of P-256: a low-S signature's s is at most this (keys.signatures.is_low_s). */
+const HALF_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n >> 1n;
+
+function isLowS(signature) {
+  let s = 0n;
+  for (const byte of signature.slice(32, 64)) s = (s << 8n) | BigInt(byte);
+  return s <= HALF_ORDER;
+}
+
 /** Steps 1-12 of docs/qr-payload.md; returns [checks, authentic payload or null]. */
 async function authenticate(text, trust, at) {
   const checks = [];
@@ -130,6 +141,18 @@ async function authenticate(text, trust, at) {
         "payload.signature",
         "bad_signature",
         `the signature does not verify with key ${key.kidText}: content was altered or signed by someone else`,
+      ),
+    );
+    return [checks, null];
+  }
+  if (claims.issued_on >= LOW_S_REQUIRED_ON && !isLowS(message.signature)) {
+    checks.push(
+      failed(
+        "payload.signature",
+        "signature_not_low_s",
+        `the signature verifies with key ${key.kidText}, but in its high-S form, which the issuer ` +
+          `has not written since ${LOW_S_REQUIRED_ON} (China time): this code, issued on ` +
+          `${claims.issued_on}, was re-encoded after signing`,
       ),
     );
     return [checks, null];
@@ -261,6 +284,9 @@ function dayText(day) {
   return day ? new Date(day * DAY).toISOString().slice(0, 10) : "an unknown date";
 }
 
+/** verifier.report.CLOCK_SKEW: how far a snapshot may be dated after the verification time. */
+const CLOCK_SKEW_SECONDS = 10 * 60;
+
 /** verifier.report.SnapshotAge: the snapshot a verification used, and its age at `at`. */
 export function snapshotAge(header, at, maxAgeDays) {
   const seconds = Math.trunc((at - header.asOf) / 1000);
@@ -298,6 +324,13 @@ export async function statusCheck(payload, status, at) {
       "registry.status",
       "snapshot_stale",
       `the registry changed ${status.logBehind} time(s) after the ${age.describe}: status not checked`,
+    );
+  }
+  if (age.age_seconds < -CLOCK_SKEW_SECONDS) {
+    return unknown(
+      "registry.status",
+      "snapshot_in_future",
+      `${age.describe}: made with a clock that was ahead; status not judged`,
     );
   }
   if (age.too_old) {
