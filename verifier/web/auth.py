@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -38,6 +39,7 @@ from flask import (
     session,
     url_for,
 )
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from verifier.web.accounts import SESSION_LIFETIME, Account, AccountStore, Role
@@ -163,12 +165,39 @@ def require_account(*roles: Role) -> Callable[[], BaseResponse | tuple[Response,
 # --- the pages --------------------------------------------------------------------------
 
 
+_DROPPED_BY_BROWSERS = str.maketrans("", "", "\t\n\r")
+"""What a browser removes anywhere in a URL (WHATWG URL: ASCII tab and newline), so that
+``/%09/evil.example`` (a slash, a tab, a slash) is read as ``//evil.example``."""
+_STRIPPED_BY_BROWSERS = "".join(map(chr, range(0x21)))
+"""What a browser strips from both ends of a URL: C0 controls and the space."""
+_PAGE_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
+"""The characters of this site's page paths; nothing percent-encoded, no query."""
+
+
+def local_page(target: str) -> str | None:
+    """``target`` if it names a page of this site, else None: where a login may send the
+    browser (``next``) without being an open redirect.
+
+    ``target`` is first read as a browser reads a ``Location``: tabs and newlines dropped
+    wherever they are, controls and spaces stripped at the ends, backslashes taken for
+    slashes. What remains must be a path (one leading slash: ``//host`` and ``/\\host``
+    name another host), made of plain path characters only (no control character could
+    split the header), and a page this app answers ``GET`` for."""
+    text = target.translate(_DROPPED_BY_BROWSERS).strip(_STRIPPED_BY_BROWSERS)
+    text = text.replace("\\", "/")
+    if _PAGE_PATH.fullmatch(text) is None or "//" in text or "/." in text:
+        return None
+    try:
+        current_app.url_map.bind("localhost").match(text, method="GET")
+    except HTTPException:  # not found, not a GET page, or a redirect elsewhere
+        return None
+    return text
+
+
 def _next_page() -> str:
-    """Where to go after logging in: a local path only (no open redirect)."""
-    target = request.values.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("panel.form")
+    """Where to go after logging in: the page ``next`` names, if it is one of this site's
+    (:func:`local_page`); else the panel."""
+    return local_page(request.values.get("next", "")) or url_for("panel.form")
 
 
 def _login_page(

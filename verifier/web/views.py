@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from registry.errors import RegistryError
 from registry.home import CHINA_TZ
@@ -111,13 +111,30 @@ def _headers(response: Response) -> Response:
     return response
 
 
-def _error(code: int, name: str, headers: list[tuple[str, str]] | None = None) -> tuple[Any, int]:
+class BadJson(BadRequest):
+    """A JSON body that cannot be read: malformed, or nested deeper than the parser goes
+    (Python's raises ``RecursionError`` then, which would otherwise be a 500)."""
+
+    reason = "bad_json"
+    message_zh = '请求无效：JSON 无法解析（格式错误或嵌套过深）。请发送 {"qr": "CEC1:…"}。'
+
+
+def _error(
+    code: int,
+    name: str,
+    headers: list[tuple[str, str]] | None = None,
+    *,
+    reason: str | None = None,
+    message: str | None = None,
+) -> tuple[Any, int]:
     """An error answer without any detail of the cause: JSON ``{"error", "reason",
     "message"}`` under ``/api/``, the Chinese error page elsewhere. ``headers``: the HTTP
-    error's own (``Allow`` for 405, ``Retry-After`` for 429)."""
-    message = ERROR_MESSAGES.get(code, "服务器无法处理该请求。")
+    error's own (``Allow`` for 405, ``Retry-After`` for 429). ``reason`` and ``message``:
+    more precise than the status code's own."""
+    message = message or ERROR_MESSAGES.get(code, "服务器无法处理该请求。")
     if request.path.startswith("/api/"):
-        body = {"error": name, "reason": ERROR_REASONS.get(code, "http_error"), "message": message}
+        reason = reason or ERROR_REASONS.get(code, "http_error")
+        body = {"error": name, "reason": reason, "message": message}
         response = jsonify(body)
     else:
         response = current_app.make_response(
@@ -131,7 +148,10 @@ def _error(code: int, name: str, headers: list[tuple[str, str]] | None = None) -
 
 @bp.app_errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> tuple[Any, int]:
-    return _error(error.code or 500, error.name, list(error.get_headers()))
+    headers = list(error.get_headers())
+    if isinstance(error, BadJson):
+        return _error(400, error.name, headers, reason=error.reason, message=error.message_zh)
+    return _error(error.code or 500, error.name, headers)
 
 
 @bp.app_errorhandler(Exception)
@@ -148,7 +168,10 @@ def _verify_request() -> VerificationReport | None:
     if request.is_json:
         # A JSON body is never form data: its QR text is read first, before werkzeug looks
         # for (and finds no) files or fields; without one the request goes on as before.
-        body = request.get_json(silent=True)
+        try:
+            body = request.get_json()
+        except (BadRequest, RecursionError) as exc:
+            raise BadJson() from exc
         if isinstance(body, dict) and isinstance(body.get("qr"), str):
             text = body["qr"].strip(QR_SPACE)
             if text:
