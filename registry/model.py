@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -160,6 +162,76 @@ def parse_region(text: str, *, field: str = "region") -> str:
             "bad_region", f"{field}: {text!r} is not a six-digit administrative division code"
         )
     return value
+
+
+NAME_MAX_CHARS = 50
+"""Most characters a person's name may have: import refuses a longer one, issuance skips it.
+
+Chinese names have two to four characters; the transliterated names of ethnic minorities,
+their parts joined by ``·`` (阿卜杜热合曼·买买提艾力, 12 characters), rarely pass 30. The
+name is the only text of variable length in the QR payload: 50 characters, even all of
+four bytes (𠈌), keep it far inside what verifiers accept (``registry.payload``; a test
+encodes such a name with the real codec)."""
+
+UNPRINTABLE: Mapping[str, str] = {
+    "Cc": "控制字符 (control character)",
+    "Cf": "格式控制字符 (format character)",
+    "Co": "私用区字符 (private-use character)",
+    "Cs": "代理码位 (surrogate code point)",
+    "Cn": "未分配的码位 (unassigned code point)",
+    "Zl": "行分隔符 (line separator)",
+    "Zp": "段分隔符 (paragraph separator)",
+}
+"""Unicode general categories no text of a certificate may hold, with what they are called.
+
+Control characters (ESC, a line break inside a cell), format characters (U+202E, which
+reverses the text after it on screen; U+200D, U+200B, invisible), private-use, surrogate and
+unassigned code points draw as nothing, as a box or not at all, and the same name could then
+look like another one. Spaces (U+3000, U+00A0) are allowed. "Unassigned" follows the Unicode
+version of the running Python (``unicodedata.unidata_version``)."""
+
+
+def unprintable(text: str) -> tuple[int, str] | None:
+    """The position (counting from 1) and the first character of ``text`` in a category of
+    :data:`UNPRINTABLE`, or ``None`` when there is none."""
+    if text.isprintable():  # fast: False only for those categories and for spaces
+        return None
+    for position, char in enumerate(text, start=1):
+        if unicodedata.category(char) in UNPRINTABLE:
+            return position, char
+    return None
+
+
+def describe_character(char: str) -> str:
+    """``U+202E RIGHT-TO-LEFT OVERRIDE``: the code point and its Unicode name, if it has one."""
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X}" + (f" {name}" if name else "")
+
+
+def check_text(text: str, *, field: str, limit: int | None = None) -> None:
+    """Raise :class:`RegistryError` unless ``text`` may be printed on a certificate.
+
+    Reasons: ``bad_character`` (a character of :data:`UNPRINTABLE`; the message names its
+    position and code point, never the character itself, which may be invisible or turn the
+    message around), ``text_too_long`` (more than ``limit`` characters). The message starts
+    with ``field`` and is Chinese first.
+    """
+    found = unprintable(text)
+    if found is not None:
+        position, char = found
+        kind_zh, _, kind = UNPRINTABLE[unicodedata.category(char)].partition(" ")
+        raise RegistryError(
+            "bad_character",
+            f"{field}: 第 {position} 个字符 U+{ord(char):04X} 是{kind_zh}，不允许，请删去 "
+            f"(character {position}, {describe_character(char)}, is a "
+            f"{kind.strip('()')}, not allowed: remove it)",
+        )
+    if limit is not None and len(text) > limit:
+        raise RegistryError(
+            "text_too_long",
+            f"{field}: 共 {len(text)} 个字符，超过上限 {limit} 个字符 "
+            f"({len(text)} characters, more than the limit of {limit})",
+        )
 
 
 def minutes_from_hours(text: str | Decimal | int) -> int:

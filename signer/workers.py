@@ -10,11 +10,16 @@ fork and stays unused.
 
 Failure is loud: a job that raises, or a worker that dies (a kill, an out-of-memory kill),
 makes :meth:`WorkerPool.map` raise :class:`IssuanceError` (``worker_failed``), and the parent
-rolls its open batch back. When the parent dies, every worker stops at its next job or next
-file, whichever comes first: before renaming a file into place a worker checks that its
-parent is still the one that forked it, so a worker orphaned by ``kill -9`` cannot replace a
-file that a later run has drawn the same number for and recorded. (Between that check and the
-rename are a few microseconds; a new run needs seconds to start.)
+rolls its open batch back. Not so a document that cannot be made for what it says about its
+holder (:data:`PERSON_FAULTS`: a character in none of the fonts): that job comes back
+:class:`Unmade`, the others are made, and the parent makes the batch again without that
+person (:meth:`signer.issuance.Issuer.issue` skips and reports them).
+
+When the parent dies, every worker stops at its next job or next file, whichever comes
+first: before renaming a file into place a worker checks that its parent is still the one
+that forked it, so a worker orphaned by ``kill -9`` cannot replace a file that a later run has
+drawn the same number for and recorded. (Between that check and the rename are a few
+microseconds; a new run needs seconds to start.)
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import signal
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
@@ -39,6 +45,19 @@ PARCEL = 4
 that both workers stay busy to the end of a batch."""
 FILE_WRITERS = 4
 """Threads per worker writing files (fsync waits for the disk, not for a core)."""
+PERSON_FAULTS = frozenset({"glyph_missing", "qr_too_long"})
+"""Reasons a document cannot be made because of what it says about its holder (a character
+in none of the fonts, a QR text too long), not because of this machine: the job comes back
+:class:`Unmade` and the others go on."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unmade:
+    """A job whose document could not be made for one of :data:`PERSON_FAULTS`; nothing of
+    it was written."""
+
+    reason: str
+    message: str
 
 
 def usable_cores() -> int:
@@ -49,7 +68,7 @@ def usable_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-_Pending = tuple[int, list[MadeDocument], list["Future[None]"]]
+_Pending = tuple[int, list[MadeDocument | Unmade], list["Future[None]"]]
 
 
 def _failure(start: int, exc: Exception) -> tuple[str, int, object]:
@@ -104,13 +123,20 @@ def _serve(
                 if parcel is None:
                     return
                 start, jobs = parcel
-                made: list[MadeDocument] = []
+                made: list[MadeDocument | Unmade] = []
                 writes: list[Future[None]] = []
                 try:
                     for job in jobs:
                         if not parent_alive():
                             return
-                        sealed = maker.seal(job, at=at)
+                        try:
+                            sealed = maker.seal(job, at=at)
+                        except Exception as exc:
+                            reason = getattr(exc, "reason", None)
+                            if reason not in PERSON_FAULTS:
+                                raise
+                            made.append(Unmade(str(reason), getattr(exc, "message", str(exc))))
+                            continue
                         path = Path(sealed.made.pdf_path)
                         writes.append(
                             files.submit(write_atomically, path, sealed.data, keep=parent_alive)
@@ -166,14 +192,15 @@ class WorkerPool:
     def __exit__(self, *exc: object) -> None:
         self.close(graceful=exc[0] is None)
 
-    def imap(self, jobs: Sequence[DocumentJob]) -> Iterator[MadeDocument]:
+    def imap(self, jobs: Sequence[DocumentJob]) -> Iterator[MadeDocument | Unmade]:
         """Make every job; yield the results in the order of ``jobs``, each as soon as it
-        and all before it are made (so the caller records while the workers work on).
+        and all before it are made (so the caller records while the workers work on). A job
+        that cannot be made for one of :data:`PERSON_FAULTS` yields :class:`Unmade`.
 
         Raises ``worker_failed`` (or the reason of the error a job raised) as soon as one
         parcel fails or a worker dies; parcels still out are then abandoned (close the
         pool: their files, if any, are never recorded)."""
-        results: dict[int, MadeDocument] = {}
+        results: dict[int, MadeDocument | Unmade] = {}
         parcels = deque(
             (start, list(jobs[start : start + PARCEL])) for start in range(0, len(jobs), PARCEL)
         )
@@ -226,4 +253,4 @@ class WorkerPool:
         self._processes.clear()
 
 
-__all__ = ["WorkerPool", "usable_cores"]
+__all__ = ["PERSON_FAULTS", "Unmade", "WorkerPool", "usable_cores"]

@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from registry.errors import RegistryError
-from registry.importing.cells import CellProblem, text_from_json, text_from_spreadsheet
+from registry.importing import limits
+from registry.importing.cells import CellProblem, text_from_json
+from registry.importing.limits import check_file_size, too_many_rows
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".jsonl")
 
@@ -62,21 +64,44 @@ def read_table(path: pathlib.Path) -> Table:
 
     Raises :class:`RegistryError` with reason ``unsupported_format`` (another extension),
     ``unreadable_file`` (missing, unreadable, corrupt workbook, broken CSV quoting),
-    ``not_utf8`` (CSV or JSON Lines that is not UTF-8) or ``bad_header`` (no header row).
+    ``not_utf8`` (CSV or JSON Lines that is not UTF-8), ``bad_header`` (no header row),
+    ``file_too_large`` or ``too_many_rows`` (past a limit of :mod:`registry.importing.limits`:
+    the size is checked before the file is read, the rows as they are read).
     """
     source = path.name
     suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise RegistryError(
+            "unsupported_format",
+            f"{source}: unsupported file type {suffix or '(none)'!r}; "
+            f"use one of {', '.join(SUPPORTED_SUFFIXES)}",
+        )
+    check_file_size(path, source)
     if suffix == ".csv":
         return _read_csv(path, source)
     if suffix == ".xlsx":
-        return _read_xlsx(path, source)
-    if suffix == ".jsonl":
-        return _read_jsonl(path, source)
-    raise RegistryError(
-        "unsupported_format",
-        f"{source}: unsupported file type {suffix or '(none)'!r}; "
-        f"use one of {', '.join(SUPPORTED_SUFFIXES)}",
-    )
+        from registry.importing.workbook import read_xlsx  # it imports this module
+
+        return read_xlsx(path, source)
+    return _read_jsonl(path, source)
+
+
+class RowCount:
+    """Counts the data rows of a file and stops the reading at the first past the limit."""
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+        self._count = 0
+
+    def add(self, where: str) -> None:
+        """Count one more data row, found at ``where`` (``第 N 行 (line N)``)."""
+        self._count += 1
+        if self._count > limits.MAX_ROWS:
+            raise too_many_rows(self._source, where, limit=limits.MAX_ROWS)
+
+
+def line_label(number: int) -> str:
+    return f"第 {number} 行 (line {number})"
 
 
 def _read_bytes(path: pathlib.Path, source: str) -> bytes:
@@ -102,7 +127,7 @@ def _decode(data: bytes, source: str, advice: str) -> str:
         ) from exc
 
 
-def _row(
+def pair_cells(
     line: int, header: Sequence[str], cells: Sequence[str], cell_problems: dict[str, str]
 ) -> RawRow:
     """Pair ``cells`` with ``header``; extra, missing and unnamed cells are row problems."""
@@ -129,6 +154,7 @@ def _read_csv(path: pathlib.Path, source: str) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: tuple[str, ...] | None = None
     rows: list[RawRow] = []
+    count = RowCount(source)
     end_of_previous = 0
     try:
         for record in reader:
@@ -137,7 +163,8 @@ def _read_csv(path: pathlib.Path, source: str) -> Table:
             if header is None:
                 header = tuple(cells)
             elif any(cells):
-                rows.append(_row(line, header, cells, {}))
+                count.add(line_label(line))
+                rows.append(pair_cells(line, header, cells, {}))
     except csv.Error as exc:
         raise RegistryError(
             "unreadable_file", f"{source} line {reader.line_num}: not valid CSV: {exc}"
@@ -147,76 +174,7 @@ def _read_csv(path: pathlib.Path, source: str) -> Table:
     return Table(source=source, header=header, rows=tuple(rows))
 
 
-def _read_xlsx(path: pathlib.Path, source: str) -> Table:
-    # Imported here: reading spreadsheets is a bureau's job, and a verifier-only installation
-    # (``pip install cecert``, without the ``issuer`` extra) has no openpyxl.
-    try:
-        import openpyxl
-        from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-    except ImportError as exc:
-        raise RegistryError(
-            "unreadable_file",
-            f"{source}: reading .xlsx needs the issuer installation (pip install 'cecert[issuer]')",
-        ) from exc
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except OSError as exc:
-        raise RegistryError(
-            "unreadable_file", f"{source}: cannot read the file: {exc.strerror or exc}"
-        ) from exc
-    except Exception as exc:
-        # A damaged package surfaces as zipfile, XML, KeyError or ValueError failures from
-        # inside openpyxl; whichever it is, the file as a whole is unusable.
-        raise RegistryError(
-            "unreadable_file", f"{source}: not a readable .xlsx workbook ({exc})"
-        ) from exc
-    try:
-        sheets = workbook.worksheets
-        if not sheets or not isinstance(sheets[0], ReadOnlyWorksheet):
-            raise RegistryError("unreadable_file", f"{source}: the workbook has no worksheet")
-        sheet = sheets[0]
-        # The dimension stored in the file may be wrong; trusting it could drop rows silently.
-        sheet.reset_dimensions()
-        grid = [tuple(values) for values in sheet.iter_rows(min_row=1, values_only=True)]
-    except RegistryError:
-        raise
-    except Exception as exc:
-        raise RegistryError(
-            "unreadable_file", f"{source}: cannot read the first worksheet ({exc})"
-        ) from exc
-    finally:
-        workbook.close()
-    return _table_from_grid(source, grid)
-
-
-def _table_from_grid(source: str, grid: Sequence[Sequence[object]]) -> Table:
-    if not grid or all(value is None for value in grid[0]):
-        raise RegistryError("bad_header", f"{source}: row 1 must be a header, but it is empty")
-    header = tuple(_header_name(value) for value in grid[0])
-    rows: list[RawRow] = []
-    for number, values in enumerate(grid[1:], start=2):
-        cell_problems: dict[str, str] = {}
-        cells: list[str] = []
-        for index, value in enumerate(values):
-            name = header[index] if index < len(header) else ""
-            column = name or f"column {index + 1}"
-            cells.append(_cell(text_from_spreadsheet, value, column, cell_problems))
-        while len(cells) > len(header) and not cells[-1]:
-            cells.pop()  # openpyxl pads rows to the width of the widest row
-        cells.extend([""] * (len(header) - len(cells)))
-        if any(cells) or cell_problems:
-            rows.append(_row(number, header, cells, cell_problems))
-    return Table(source=source, header=header, rows=tuple(rows))
-
-
-def _header_name(value: object) -> str:
-    try:
-        return text_from_spreadsheet(value, "header")
-    except CellProblem:
-        return str(value)
-
-
-def _cell(
+def cell_text(
     convert: Callable[[object, str], str],
     value: object,
     column: str,
@@ -232,10 +190,12 @@ def _cell(
 def _read_jsonl(path: pathlib.Path, source: str) -> Table:
     text = _decode(_read_bytes(path, source), source, "save it as UTF-8")
     rows: list[RawRow] = []
+    count = RowCount(source)
     # Split on "\n" only: str.splitlines would also split on U+2028 inside a JSON string.
     for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.strip()
         if line:
+            count.add(line_label(number))
             rows.append(_json_row(number, line))
     return Table(source=source, header=None, rows=tuple(rows))
 
@@ -286,6 +246,6 @@ def _json_row(number: int, line: str) -> RawRow:
         return _unreadable(number, f"is {_json_type(parsed)}, not a JSON object")
     cell_problems: dict[str, str] = {}
     values = {
-        key: _cell(text_from_json, value, key, cell_problems) for key, value in parsed.items()
+        key: cell_text(text_from_json, value, key, cell_problems) for key, value in parsed.items()
     }
     return RawRow(line=number, values=values, cell_problems=cell_problems)

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from registry.errors import RegistryError
 from registry.idnumber import parse_id_number
+from registry.importing.limits import check_value
 from registry.importing.readers import RawRow
 from registry.importing.values import (
     parse_category,
@@ -62,14 +63,25 @@ class _Cells:
     def __init__(self, row: RawRow) -> None:
         self._row = row
         self.problems: list[str] = [*row.row_problems, *row.cell_problems.values()]
+        self._refused: set[str] = set()
+        """Columns whose text broke a limit (:func:`limits.check_value`), reported once."""
 
     def text(self, column: str, *, required: bool) -> str:
-        """The stripped text of ``column``; ``""`` when empty, absent or unreadable."""
-        if column in self._row.cell_problems:
+        """The stripped text of ``column``; ``""`` when empty, absent, unreadable or past a
+        limit of :mod:`registry.importing.limits` (a control character, too long)."""
+        if column in self._row.cell_problems or column in self._refused:
             return ""  # already reported
         value = self._row.values.get(column, "")
-        if required and not value and not self._row.unreadable:
-            self.problems.append(f"{column}: missing")
+        if not value:
+            if required and not self._row.unreadable:
+                self.problems.append(f"{column}: missing")
+            return ""
+        try:
+            check_value(column, value)
+        except RegistryError as exc:
+            self._refused.add(column)
+            self.problems.append(exc.message)
+            return ""
         return value
 
     def required(self, column: str, parse: Callable[[str, str], T], placeholder: T) -> T:
@@ -89,7 +101,7 @@ class _Cells:
 
     def unreadable(self, column: str) -> bool:
         """Whether ``column`` (or the whole row) could not be read and was reported already."""
-        return self._row.unreadable or column in self._row.cell_problems
+        return self._row.unreadable or column in self._row.cell_problems or column in self._refused
 
     def outcome(self, build: Callable[[], T]) -> T | BadRow:
         """``build()`` if no problem was found; otherwise (or if it raises) a :class:`BadRow`."""
