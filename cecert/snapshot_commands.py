@@ -40,7 +40,7 @@ def export(home: Path | None, file: Path, base: Path | None) -> None:
     Signed by the bureau's QR key.
     """
     from keys.private import open_key_ring
-    from signer.snapshotting import export_snapshot
+    from signer.snapshotting import export_snapshot, write_snapshot
 
     target = resolve_home(home)
     config = target.config()
@@ -51,7 +51,7 @@ def export(home: Path | None, file: Path, base: Path | None) -> None:
         data = export_snapshot(
             registry, ring, config, at=at, base=base.read_bytes() if base else None
         )
-    file.write_bytes(data)
+    write_snapshot(file, data)  # aside, synced, renamed: never a truncated file
     kind_zh = f"基于 {base} 的增量快照" if base else "完整快照"
     kind = f"delta over {base}" if base else "full snapshot"
     per = f"，平均每份 {len(data) / documents:.1f} 字节" if documents else ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class IssuanceError(Exception):
     """Issuance could not proceed: a document could not be drawn, signed or written.
@@ -13,3 +15,14 @@ class IssuanceError(Exception):
         super().__init__(message)
         self.reason = reason
         self.message = message
+
+
+def write_failed(path: Path, exc: OSError) -> IssuanceError:
+    """The error of a file that could not be written (disk full, no permission); the
+    durable write left nothing half-written behind (:mod:`keys.durable`)."""
+    cause = exc.strerror or str(exc)
+    return IssuanceError(
+        "write_failed",
+        f"{path}：文件未能写入（{cause}），请检查磁盘空间与权限 "
+        f"(the file could not be written: {cause}; check disk space and permissions)",
+    )

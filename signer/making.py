@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from keys.durable import remove_temporaries, sync_folders, write_durably
 from keys.private import KeyRing
 from registry.home import CHINA_TZ, BureauConfig
 from registry.hours import Evaluation, get_policy
@@ -22,7 +22,7 @@ from registry.idnumber import mask_id_number
 from registry.model import Activity, Category, DocumentKind, HoursSummary, Person
 from registry.payload import ID_SALT_BYTES, Claims, encode_payload, id_digest
 from registry.store import IssueSlot
-from signer.errors import IssuanceError
+from signer.errors import IssuanceError, write_failed
 from signer.layout import SEAL_BOX, CertificatePage, PageRenderer
 from signer.pades import SealStamper
 from signer.seal import seal_appearance_pdf
@@ -85,31 +85,30 @@ class SealedDocument:
 
 
 def write_atomically(path: Path, data: bytes, *, keep: Callable[[], bool] | None = None) -> None:
-    """Write ``data`` to ``path`` so that the file is either absent or complete.
+    """Write ``data`` to ``path`` so that the file is either absent or complete
+    (:func:`keys.durable.write_durably`); the folder is not synced: the caller syncs it
+    (:func:`sync_directories`, once per batch) before it records the document.
 
     ``keep`` is asked once the data is durable, just before the rename: when it says no
     (a worker whose parent died), the temporary file is removed, nothing is replaced and
-    ``abandoned`` is raised."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    if keep is not None and not keep():
-        temporary.unlink(missing_ok=True)
+    ``abandoned`` is raised. ``write_failed`` when the file cannot be written (disk full,
+    no permission): nothing is left at ``path``."""
+    try:
+        kept = write_durably(path, data, sync_folder=False, keep=keep)
+    except OSError as exc:
+        raise write_failed(path, exc) from exc
+    if not kept:
         raise IssuanceError("abandoned", f"{path.name}: the issuing run ended; not written")
-    os.replace(temporary, path)
 
 
 def sync_directories(paths: Iterable[Path]) -> None:
-    """fsync the folder of each of ``paths`` once, so that their renames are durable."""
-    for folder in {p.parent for p in paths}:
-        handle = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(handle)
-        finally:
-            os.close(handle)
+    """fsync the folder of each of ``paths`` once, so that their renames are durable
+    (``write_failed`` when the disk refuses)."""
+    written = list(paths)
+    try:
+        sync_folders(written)
+    except OSError as exc:
+        raise write_failed(written[0].parent, exc) from exc
 
 
 class DocumentMaker:
@@ -141,10 +140,18 @@ class DocumentMaker:
         at: dt.datetime,
         carried: str | None = None,
     ) -> MadeDocument:
-        """:meth:`seal` ``job`` and write it durably (:func:`write_atomically`)."""
+        """:meth:`seal` ``job`` and write it durably (:func:`write_atomically`, then its
+        folder synced)."""
         sealed = self.seal(job, at=at, carried=carried)
-        write_atomically(Path(sealed.made.pdf_path), sealed.data)
+        path = Path(sealed.made.pdf_path)
+        write_atomically(path, sealed.data)
+        sync_directories([path])  # before the caller records the document and commits
         return sealed.made
+
+    def remove_leftovers(self, year: int) -> list[Path]:
+        """Remove the temporary files that killed runs left in the folder of ``year``
+        (:func:`keys.durable.remove_temporaries`; those of running writers stay)."""
+        return remove_temporaries(self._out_dir / str(year))
 
     def seal(
         self,

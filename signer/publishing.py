@@ -20,8 +20,8 @@ from registry.errors import RegistryError
 from registry.home import Home
 from registry.snapshot import read_header
 from registry.store import Registry
-from signer.making import sync_directories, write_atomically
-from signer.snapshotting import export_snapshot
+from signer.errors import IssuanceError
+from signer.snapshotting import export_snapshot, write_snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +40,15 @@ def publish_status(home: Home, registry: Registry, ring: KeyRing, *, at: dt.date
     the old file or the new one, never part of one)."""
     data = export_snapshot(registry, ring, home.config(), at=at)
     path = home.published_snapshot_path
-    write_atomically(path, data)
-    sync_directories([path])
+    try:
+        write_snapshot(path, data)
+    except IssuanceError as exc:
+        raise IssuanceError(
+            exc.reason,
+            f"{exc.message}。登记库中的更改均已保存，原先发布的状态保持不变；腾出空间后运行 "
+            "cecert snapshot publish (the registry keeps every change; the status published "
+            "before stays in place: run cecert snapshot publish once there is room)",
+        ) from exc
     header, _signed, _signature = read_header(data)
     return Published(path, header.as_of, header.log_size or 0, len(data))
 

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from keys.durable import remove_temporaries, write_durably
 from keys.private import (
     AuthorityNames,
     create_key_ring,
@@ -34,7 +35,7 @@ def init_home(home: Home, *, config: BureauConfig, passphrase: bytes, at: dt.dat
     create_key_ring(home.keys_dir, names=names, passphrase=passphrase, at=at)
     Registry.create(home.registry_path).close()
     ring = open_key_ring(home.keys_dir, passphrase=passphrase)
-    home.trust_list_path.write_bytes(export_trust_list(home.keys_dir, ring, at=at))
+    write_durably(home.trust_list_path, export_trust_list(home.keys_dir, ring, at=at))
     home.write_config(config)
     return home
 
@@ -85,9 +86,8 @@ def revoke(
 
 def _rewrite_trust(home: Home, *, passphrase: bytes, at: dt.datetime) -> None:
     data = export_trust(home, passphrase=passphrase, at=at)
-    temporary = home.trust_list_path.with_suffix(".json.tmp")
-    temporary.write_bytes(data)
-    temporary.replace(home.trust_list_path)
+    remove_temporaries(home.root, of=home.trust_list_path.name)
+    write_durably(home.trust_list_path, data)
 
 
 def key_inventory(home: Home) -> list[dict[str, str]]:

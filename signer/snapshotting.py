@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from pathlib import Path
 
+from keys.durable import remove_temporaries, write_durably
 from keys.private import KeyRing
 from registry.errors import RegistryError
 from registry.home import BureauConfig
@@ -19,6 +21,7 @@ from registry.snapshot import (
     snapshot_reasons,
 )
 from registry.store import Registry
+from signer.errors import write_failed
 
 
 def export_snapshot(
@@ -83,3 +86,18 @@ def export_snapshot(
         base_as_of=older.header.as_of,
     )
     return encode_snapshot(delta, changes, ring.qr.sign)
+
+
+def write_snapshot(path: Path, data: bytes) -> None:
+    """Put a snapshot's ``data`` at ``path`` for verifiers to read: the temporary files of
+    ``path`` that killed writers left are removed, then the file is written aside, synced
+    and renamed over the old one, and the folder synced (:func:`keys.durable.write_durably`).
+    A reader sees the old snapshot or the new one, never part of one.
+
+    ``IssuanceError('write_failed')`` when it cannot be written (disk full, no permission):
+    the old file is then unchanged."""
+    try:
+        remove_temporaries(path.parent, of=path.name)
+        write_durably(path, data)
+    except OSError as exc:
+        raise write_failed(path, exc) from exc

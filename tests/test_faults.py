@@ -14,8 +14,8 @@ file, real PDFs, real signals.
   reported as an expected failure).
 
 What a kill may leave behind, by design (``signer/issuance.py``): a temporary file
-``.<number>-<edition>.pdf.<pid>.tmp`` when it lands while the PDF is being written (nothing
-removes it), and a complete PDF with no registry row when it lands between the rename and the
+``.<number>-<edition>.pdf.<pid>.tmp`` when it lands while the PDF is being written (the next
+run removes it), and a complete PDF with no registry row when it lands between the rename and the
 commit (an *orphan*; the next run draws the same serial and overwrites it). Neither is ever
 counted as issued; the tests count them and print the counts.
 """
@@ -410,7 +410,7 @@ def test_kill_during_first_document_consumes_nothing(tmp_path: Path, stage: str)
     first_person = min(fault_home.people)  # a batch goes through people by ID number
     (document,) = inspection.by_person[first_person]
     assert serial_of(document.number) == 1
-    assert len(inspection.tmp_files) == expected_leftovers[0]  # nothing removes them
+    assert inspection.tmp_files == [], "the rerun did not remove the killed run's temporary file"
     assert inspection.orphans == [], "the rerun did not overwrite the orphan"
     if after_kill.orphans:
         # The copy taken before the rerun has the number of the new document, not its bytes.

@@ -3,6 +3,11 @@
 A verifier without a status source (only a trust list) reports status as *unknown*, which
 makes the verdict ``indeterminate``: "could not check" is never shown as "not revoked".
 Status comes from a registry (here) or from a signed snapshot (:mod:`verifier.snapshot`).
+
+A registry that cannot be read, or that is found damaged where the document is kept
+(``registry_damaged``: a page SQLite cannot read, a status that is no status, a document its
+key does not find but another path does), gives *unknown* too: a genuine certificate is never
+called invalid, nor a revoked one current, because the bureau's file is damaged.
 """
 
 from __future__ import annotations

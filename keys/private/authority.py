@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from keys.certificates import CertificateInfo, load_certificate
+from keys.durable import write_durably
 from keys.errors import KeysError
 from keys.kid import kid_text
 from keys.private.profiles import (
@@ -92,20 +93,9 @@ def _pem(certificate: x509.Certificate) -> bytes:
 
 
 def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
-    """Replace ``keyring.json`` atomically (temporary file, fsync, rename)."""
+    """Replace ``keyring.json`` atomically and durably (:func:`keys.durable.write_durably`)."""
     data = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
-    temporary = directory / (MANIFEST + ".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, directory / MANIFEST)
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    write_durably(directory / MANIFEST, data, mode=0o644)
 
 
 def new_qr_entry(

@@ -82,7 +82,13 @@ def build_records(rows: Iterable[DocumentRow], reasons: tuple[str, ...]) -> Reco
             continue
         key = _key(payload)
         append(key)
-        code = _STATUS[status]
+        code = _STATUS.get(status)
+        if code is None:  # never written by cecert (a CHECK constraint): a damaged file
+            raise RegistryError(
+                "registry_damaged",
+                f"登记库文件已损坏：一份证书的状态 {status!r} 无法识别，未导出快照"
+                f" (the registry file is damaged: a document's status {status!r} is not one)",
+            )
         if code is RecordStatus.CURRENT:
             continue
         day = 0

@@ -2,7 +2,10 @@
 
 Every write is one explicit transaction (``BEGIN IMMEDIATE``) with a busy timeout, so two
 processes on the same file serialise their writes instead of failing or interleaving, and a
-crash leaves either the whole change or none of it.
+crash leaves either the whole change or none of it. A commit is on the disk when it returns
+(``synchronous = FULL``): what cecert prints as issued, revoked or checkpointed survives a
+power cut. A change SQLite refuses is rolled back whole and raised as ``commit_failed`` (or
+``registry_damaged``), with SQLite's cause.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import random
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,10 +25,12 @@ import sqlite_utils
 
 from registry.errors import ImportRejected, RegistryError
 from registry.model import Activity, Person
-from registry.store.audit import AuditReport, audit, event_hashes
+from registry.store.audit import event_hashes
+from registry.store.care import RegistryCare
 from registry.store.corrections import PersonCorrections
 from registry.store.digests import digests_of
 from registry.store.events import append_event
+from registry.store.integrity import damaged, read_error, unseen_document, write_error
 from registry.store.lifecycle import DOCUMENT_SELECT, DocumentLifecycle
 from registry.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from registry.store.records import (
@@ -39,6 +44,11 @@ from registry.store.records import (
 from registry.store.snapshots import DocumentSnapshots
 
 BUSY_TIMEOUT_MS = 30_000
+SYNCHRONOUS = "FULL"
+"""Every commit waits for the write-ahead log to reach the disk (``fsync``). With ``NORMAL``
+the last seconds of commits lived only in the page cache: a power cut lost issuances already
+printed, and their numbers were drawn again for other people. Measured cost:
+``docs/performance.md`` ("Durability")."""
 DOCUMENT_STATUS_SELECT = (
     "SELECT d.status, d.payload FROM documents d JOIN certificates c ON c.number = d.number "
     "WHERE d.number = ? AND d.edition = ?"
@@ -63,6 +73,20 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
+def _unopenable(path: Path, exc: sqlite3.DatabaseError) -> RegistryError:
+    """``bad_registry`` for a file SQLite cannot open, saying when the cause is the disk (full,
+    unwritable: the file itself may be sound) rather than the file."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_IOERR", "SQLITE_FULL", "SQLITE_CANTOPEN", "SQLITE_READONLY")):
+        return RegistryError(
+            "bad_registry",
+            f"{path}：登记库无法打开（{exc}）：磁盘已满或无读写权限？请先检查磁盘空间与权限"
+            f" (cannot open the registry: {exc}; a full disk or missing permissions? check "
+            "those before restoring a backup)",
+        )
+    return RegistryError("bad_registry", f"{path}: not a readable registry ({exc})")
+
+
 @dataclass(frozen=True, slots=True)
 class ImportResult:
     """What an import changed. Re-importing the same file gives all zeros but ``unchanged``."""
@@ -83,7 +107,7 @@ def _insert(
     return conn.execute(sql, tuple(row.values())).rowcount > 0
 
 
-class Registry(DocumentLifecycle, PersonCorrections, DocumentSnapshots):
+class Registry(DocumentLifecycle, PersonCorrections, DocumentSnapshots, RegistryCare):
     """An open registry file. Create with :meth:`create`, open with :meth:`open`."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
@@ -121,10 +145,10 @@ class Registry(DocumentLifecycle, PersonCorrections, DocumentSnapshots):
             conn.execute("PRAGMA foreign_keys = ON")
             if not read_only:
                 conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
-            raise RegistryError("bad_registry", f"{path}: not a readable registry ({exc})") from exc
+            raise _unopenable(path, exc) from exc
         registry = cls(path, conn)
         if version > SCHEMA_VERSION:
             raise RegistryError(
@@ -172,18 +196,33 @@ class Registry(DocumentLifecycle, PersonCorrections, DocumentSnapshots):
         Waiting for the write lock polls every millisecond or two (for up to
         :data:`WRITE_WAIT_SECONDS`): SQLite's own busy handler sleeps in growing steps and
         so almost never catches the short gap between another batch's transactions, which
-        starved a second writer until it gave up."""
+        starved a second writer until it gave up.
+
+        A statement or the commit that SQLite refuses (a full disk, an I/O error) ends the
+        transaction, rolled back whole: ``commit_failed`` with SQLite's cause
+        (``registry_damaged`` for a malformed file). SQLite rolls some failures back by
+        itself; the rollback here never hides the cause."""
         self._begin()
         try:
             yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
+        except BaseException as exc:
+            self._rollback()
+            if isinstance(exc, sqlite3.Error):
+                raise write_error(exc, self.path) from exc
             raise
         try:
             self._conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            self._conn.execute("ROLLBACK")
-            raise RegistryError("commit_failed", f"{self.path}: {exc}") from exc
+            self._rollback()
+            raise write_error(exc, self.path) from exc
+
+    def _rollback(self) -> None:
+        """Roll back what is left of a failed transaction (SQLite may have done it already:
+        ``cannot rollback - no transaction is active`` then hid the real cause)."""
+        if self._conn.in_transaction:
+            # The cause being raised says more; SQLite's journal undoes the rest on next use.
+            with suppress(sqlite3.Error):
+                self._conn.execute("ROLLBACK")
 
     def _begin(self) -> None:
         deadline = time.monotonic() + WRITE_WAIT_SECONDS
@@ -305,11 +344,16 @@ class Registry(DocumentLifecycle, PersonCorrections, DocumentSnapshots):
         """The status (``current``…) and QR payload text of one document, or ``None`` when
         :meth:`document` would find none: the narrow read a verifier makes on every scan
         (one primary-key look-up, no record built). ``RegistryError('bad_registry')`` when
-        the file cannot be read."""
+        the file cannot be read, ``registry_damaged`` when it is damaged: a document its
+        primary key does not find is looked for along two other paths
+        (:func:`.integrity.unseen_document`) before it is called absent."""
         try:
             row = self._conn.execute(DOCUMENT_STATUS_SELECT, (number, edition)).fetchone()
+            unseen = unseen_document(self._conn, number, edition) if row is None else None
         except sqlite3.DatabaseError as exc:
-            raise RegistryError("bad_registry", f"the registry file cannot be read: {exc}") from exc
+            raise read_error(exc, self.path) from exc
+        if unseen is not None:
+            raise damaged(self.path, [f"index disagrees with its table: {unseen}"])
         return (row[0], row[1]) if row else None
 
     def documents(
@@ -329,13 +373,12 @@ class Registry(DocumentLifecycle, PersonCorrections, DocumentSnapshots):
 
     # -- integrity ---------------------------------------------------------------------
 
-    def audit(self, *, certificates_dir: Path | None = None) -> AuditReport:
-        """Recompute the log, every row, every PDF and the serials (:mod:`.audit`)."""
-        return audit(self._conn, certificates_dir=certificates_dir)
-
     def event_hashes(self) -> list[str]:
         """The log's event hashes in order (the leaves of its Merkle tree)."""
-        return event_hashes(self._conn)
+        try:
+            return event_hashes(self._conn)
+        except sqlite3.DatabaseError as exc:
+            raise read_error(exc, self.path) from exc
 
     def add_checkpoint(self, tree_size: int, text: str) -> None:
         """Store a signed checkpoint (its text form); one per tree size."""
@@ -347,29 +390,15 @@ class Registry(DocumentLifecycle, PersonCorrections, DocumentSnapshots):
 
     def checkpoints(self) -> list[tuple[int, str]]:
         """Stored checkpoints, ``(tree_size, text)``, oldest first."""
-        return [
-            (int(r[0]), str(r[1]))
-            for r in self._conn.execute(
-                "SELECT tree_size, text FROM checkpoints ORDER BY tree_size"
-            )
-        ]
-
-    def backup(self, target: Path) -> None:
-        """A consistent copy of the registry while it is in use (SQLite's backup API).
-
-        Refuses to overwrite (``backup_exists``); the copy is readable by its owner only."""
-        if target.exists():
-            raise RegistryError("backup_exists", f"{target}: a file is already there")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        destination = sqlite3.connect(target)
         try:
-            self._conn.backup(destination)
-        except sqlite3.Error as exc:
-            destination.close()
-            target.unlink(missing_ok=True)
-            raise RegistryError("backup_failed", f"{target}: {exc}") from exc
-        destination.close()
+            return [
+                (int(r[0]), str(r[1]))
+                for r in self._conn.execute(
+                    "SELECT tree_size, text FROM checkpoints ORDER BY tree_size"
+                )
+            ]
+        except sqlite3.DatabaseError as exc:
+            raise read_error(exc, self.path) from exc
 
     def count(self, table: str) -> int:
         """Rows in one of the registry's tables."""

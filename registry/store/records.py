@@ -23,6 +23,7 @@ from registry.model import (
     SupersessionReason,
     TitleLevel,
 )
+from registry.store.integrity import damaged
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +154,16 @@ def summary_from_json(text: str) -> HoursSummary:
 
 
 def document_from_row(row: dict[str, Any]) -> DocumentRecord:
+    """The record of one ``documents`` row; ``registry_damaged`` when a stored value does not
+    fit (a flipped byte in a status: no verifier, history or revocation may crash on it)."""
+    try:
+        return _document(row)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        where = f"documents:{row.get('number')}/{row.get('edition')}"
+        raise damaged(where, [f"a stored value is not valid: {exc}"]) from exc
+
+
+def _document(row: dict[str, Any]) -> DocumentRecord:
     return DocumentRecord(
         number=row["number"],
         edition=row["edition"],

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from registry.errors import RegistryError
 from registry.snapshot import DocumentRow
+from registry.store.integrity import read_error
 
 _ROWS = (
     "SELECT CAST(payload AS BLOB), status, status_reason, superseded_by, status_changed_at"
@@ -77,9 +78,12 @@ class DocumentSnapshots:
             self._end()
 
     def _rows(self) -> Iterator[DocumentRow]:
-        cursor = self._conn.execute(_ROWS)
-        while batch := cursor.fetchmany(_FETCH):
-            yield from batch
+        try:
+            cursor = self._conn.execute(_ROWS)
+            while batch := cursor.fetchmany(_FETCH):
+                yield from batch
+        except sqlite3.DatabaseError as exc:  # a damaged page met half-way
+            raise read_error(exc) from exc
 
     def _end(self) -> None:
         if self._conn.in_transaction:
