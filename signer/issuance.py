@@ -19,6 +19,7 @@ caller keeps every record (``keep_records``).
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +30,8 @@ from registry.home import BureauConfig
 from registry.hours import Evaluation, Policy, Subject, evaluate, get_policy, refusal
 from registry.hours.reasons import cause_label_zh
 from registry.idnumber import mask_id_number
-from registry.model import HoursSummary, Person
-from registry.store import DocumentRecord, IssueSlot, Registry
+from registry.model import NAME_MAX_CHARS, UNPRINTABLE, HoursSummary, Person, check_text
+from registry.store import PERSONAL_REFUSALS, DocumentRecord, IssueSlot, Registry
 from signer.errors import IssuanceError
 from signer.layout import PageRenderer
 from signer.lifecycle import DocumentEditions
@@ -41,7 +42,7 @@ from signer.making import (
     sync_directories,
     write_atomically,
 )
-from signer.workers import WorkerPool
+from signer.workers import PERSON_FAULTS, Unmade, WorkerPool
 
 Progress = Callable[[int, int], None]
 """Called with (done, total) after each person (after each batch's commit with workers)."""
@@ -61,14 +62,74 @@ class Skipped:
 
     masked_id: str
     name: str
+    """The name as a report may print it (:func:`_shown`)."""
     reason: str
-    """``not_met``, ``already_issued``, ``unknown_series`` or a policy refusal
+    """``not_met``, ``already_issued``, ``number_revoked``, ``unknown_series`` or a policy refusal
     (``outside_jurisdiction``, ``series_not_covered``, ``level_not_covered``,
     ``series_own_policy``)."""
     detail: str
     """For people: Chinese first, with their figures (what was recorded, what counted, why)."""
     causes: tuple[tuple[str, str], ...] = ()
     """``(code, 中文)`` of why, without the person's figures: what a batch groups by."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", _shown(self.name))
+
+
+UNMAKEABLE_ZH = {
+    "bad_character": "姓名、工作单位或职称系列含控制或格式字符",
+    "text_too_long": "姓名过长，二维码将无法核验",
+    "glyph_missing": "有字符不在证书字体中",
+    "qr_too_long": "二维码内容过长",
+}
+"""Why one person's document cannot be made, in Chinese. A batch skips that person, reports
+them with this cause and issues everyone else. The first two are found before a number is
+drawn (stored before import refused such text: :func:`registry.model.check_text`), the
+others when the page is drawn (:data:`signer.workers.PERSON_FAULTS`)."""
+
+
+def _shown(name: str) -> str:
+    """``name`` as a report may print it: a character of :data:`registry.model.UNPRINTABLE`
+    as ``⟨U+202E⟩`` (printed raw, it could turn the line around or drive the terminal), and
+    cut with ``…`` after :data:`registry.model.NAME_MAX_CHARS` characters."""
+    shown = "".join(
+        f"⟨U+{ord(c):04X}⟩" if unicodedata.category(c) in UNPRINTABLE else c
+        for c in name[:NAME_MAX_CHARS]
+    )
+    return shown + ("…" if len(name) > NAME_MAX_CHARS else "")
+
+
+def _unmakeable(person: Person, reason: str, message: str) -> Skipped:
+    """The skip of a person whose document cannot be made (:data:`UNMAKEABLE_ZH`)."""
+    label = UNMAKEABLE_ZH[reason]
+    detail = f"无法制作此人的证书（{label}），已跳过，其余照常签发：{message}"
+    masked = mask_id_number(person.id_number)
+    return Skipped(masked, person.name, reason, detail, ((reason, label),))
+
+
+def _identity_fault(person: Person) -> RegistryError | None:
+    """Why the name, employer or series of ``person`` may not go on a certificate, or
+    ``None``: what import refuses now (:func:`registry.model.check_text`), for people stored
+    before it did. The name's limit keeps the QR payload within what verifiers accept."""
+    for field, text, limit in (
+        ("name", person.name, NAME_MAX_CHARS),
+        ("employer", person.employer, None),
+        ("series", person.series, None),
+    ):
+        try:
+            check_text(text, field=field, limit=limit)
+        except RegistryError as exc:
+            return exc
+    return None
+
+
+class _Remake(Exception):
+    """Raised inside a batch's transaction to roll it back: documents of the batch could not
+    be made (``unmade``: their indexes in the batch, and why)."""
+
+    def __init__(self, unmade: list[tuple[int, Unmade]]) -> None:
+        super().__init__(f"{len(unmade)} document(s) of the batch could not be made")
+        self.unmade = unmade
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +255,7 @@ class Issuer(DocumentEditions):
         if workers < 1:
             raise IssuanceError("bad_workers", f"workers must be at least 1, not {workers}")
         self._check_qr_key(at)
+        self._maker.remove_leftovers(year)  # temporary files of a killed run
         chosen = self._select(id_numbers) if id_numbers is not None else None
         total = len(chosen) if chosen is not None else self._registry.count("people")
         tally = _Tally(total, progress, keep_records, on_issued)
@@ -286,6 +348,8 @@ class Issuer(DocumentEditions):
                 tally.add(Skipped(masked, person.name, "not_met", detail, evaluation.causes()))
             elif person.id_number in holders:
                 tally.add(Skipped(masked, person.name, "already_issued", f"{year}年度证书已颁发"))
+            elif (fault := _identity_fault(person)) is not None:
+                tally.add(_unmakeable(person, fault.reason, fault.message))
             else:
                 eligible.append((person, evaluation))
         return eligible
@@ -298,10 +362,12 @@ class Issuer(DocumentEditions):
                 id_number=person.id_number, issuer=self._config.region, year=year, at=at
             ) as slot:
                 return self._make(slot, person, evaluation, at=at)
-        except RegistryError as exc:
-            if exc.reason == "already_issued":  # another process was faster
+        except (RegistryError, IssuanceError) as exc:
+            if exc.reason in PERSON_FAULTS:  # rolled back before any file was written
+                return _unmakeable(person, exc.reason, exc.message)
+            if exc.reason in PERSONAL_REFUSALS:  # issued meanwhile, or the number is revoked
                 masked = mask_id_number(person.id_number)
-                return Skipped(masked, person.name, "already_issued", str(exc))
+                return Skipped(masked, person.name, exc.reason, exc.message)
             raise
 
     def _issue_batch(
@@ -312,43 +378,83 @@ class Issuer(DocumentEditions):
         year: int,
         at: dt.datetime,
     ) -> list[DocumentRecord | Skipped]:
+        """Issue ``batch`` in one transaction (:meth:`_try_batch`). When documents of it
+        cannot be made (:data:`signer.workers.PERSON_FAULTS`), that transaction is rolled
+        back and the batch made again without those people, who are skipped: serials stay
+        gapless and in order, and one person never stops the others."""
+        skipped: list[DocumentRecord | Skipped] = []
+        while True:
+            try:
+                return skipped + self._try_batch(batch, pool, year=year, at=at)
+            except _Remake as remake:
+                left_out = {index for index, _unmade in remake.unmade}
+                for index, unmade in remake.unmade:
+                    skipped.append(_unmakeable(batch[index][0], unmade.reason, unmade.message))
+                batch = [item for index, item in enumerate(batch) if index not in left_out]
+
+    def _try_batch(
+        self,
+        batch: list[tuple[Person, Evaluation]],
+        pool: WorkerPool,
+        *,
+        year: int,
+        at: dt.datetime,
+    ) -> list[DocumentRecord | Skipped]:
         """One transaction: draw the batch's numbers, have the workers make and write the
-        documents, make the renames durable, record every row, commit."""
+        documents, make the renames durable, record every row, commit. Raises
+        :class:`_Remake`, rolled back and this attempt's files removed, when a document
+        could not be made."""
         ids = [person.id_number for person, _evaluation in batch]
         outcomes: list[DocumentRecord | Skipped] = []
         with self._registry.issuance_batch(
             ids, issuer=self._config.region, year=year, at=at
         ) as slots:
             drawn = [
-                (slot, person, evaluation)
-                for slot, (person, evaluation) in zip(slots, batch, strict=True)
+                (index, slot, evaluation)
+                for index, (slot, (_person, evaluation)) in enumerate(
+                    zip(slots, batch, strict=True)
+                )
                 if isinstance(slot, IssueSlot)
             ]
-            jobs = [DocumentJob.of(s, person, evaluation) for s, person, evaluation in drawn]
+            jobs = [DocumentJob.of(s, batch[i][0], evaluation) for i, s, evaluation in drawn]
             # Rows are written as the documents come back (in order), while the workers
             # make the rest; the commit waits for the folder's fsync, so no row is ever
             # committed before its file is durable.
             recorded: list[DocumentRecord] = []
             written: list[Path] = []
+            unmade: list[tuple[int, Unmade]] = []
             try:
-                for (drawn_slot, _person, evaluation), document in zip(
+                for (index, drawn_slot, evaluation), document in zip(
                     drawn, pool.imap(jobs), strict=True
                 ):
+                    if isinstance(document, Unmade):
+                        unmade.append((index, document))
+                        continue
                     written.append(Path(document.pdf_path))
-                    recorded.append(self._record(drawn_slot, evaluation.summary, document, at=at))
+                    if not unmade:  # else the batch is made again: nothing more to record
+                        recorded.append(
+                            self._record(drawn_slot, evaluation.summary, document, at=at)
+                        )
             except BaseException:
                 # Stop every worker before the batch is rolled back: none may put a file in
                 # place once its number is free again for another writer to draw.
                 pool.close(graceful=False)
                 raise
+            if unmade:
+                # Every file of this attempt is in place (imap waits for them) and its number
+                # still held by this transaction: remove them before it is rolled back, so
+                # that no file outlives its number.
+                for path in written:
+                    path.unlink(missing_ok=True)
+                raise _Remake(unmade)
             sync_directories(written)
         records = iter(recorded)
         for slot, (person, _evaluation) in zip(slots, batch, strict=True):
             if isinstance(slot, IssueSlot):
                 outcomes.append(next(records))
-            else:  # another process issued this person since the page was read
+            else:  # issued by another process since the page was read, or number revoked
                 masked = mask_id_number(person.id_number)
-                outcomes.append(Skipped(masked, person.name, "already_issued", str(slot)))
+                outcomes.append(Skipped(masked, person.name, slot.reason, slot.message))
         return outcomes
 
     def _make(

@@ -36,7 +36,7 @@ from registry.model import (
     SupersessionReason,
 )
 from registry.payload import decode_payload
-from registry.store import DocumentRecord, IssueSlot, Registry
+from registry.store import DocumentRecord, IssueSlot, Registry, number_revoked
 from signer.carrying import ReissuePlan, ReissueReason, plan_reissue
 from signer.errors import IssuanceError
 
@@ -240,6 +240,9 @@ class DocumentEditions:
                 f"{number} was issued by region {history[-1].issuer}, "
                 f"not by this bureau ({self._config.region})",
             )
+        revoked = next((d for d in history if d.status is DocumentStatus.REVOKED), None)
+        if revoked is not None:  # revocation is final for the number
+            raise IssuanceError("number_revoked", number_revoked(revoked).message)
         return history
 
     def _current(self, number: str) -> dict[int, DocumentRecord]:

@@ -198,7 +198,7 @@ def test_revoked_document_verifies_as_revoked_with_reason_and_note(bureau: Burea
     assert again.value.reason == "already_revoked"
     with pytest.raises(IssuanceError) as renewed:
         bureau.issuer.renew(old.number, at=LATER)
-    assert renewed.value.reason == "nothing_to_replace"
+    assert renewed.value.reason == "number_revoked"
 
 
 def test_revocation_is_final_even_behind_cecerts_back(bureau: Bureau) -> None:

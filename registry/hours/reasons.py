@@ -34,6 +34,7 @@ CAUSES_ZH: Mapping[str, str] = {
     "total_minimum": "合计学时不足",
     "not_met": "学时未达到要求",
     "already_issued": "本年度证书已颁发",
+    "number_revoked": "证书编号已撤销，不再签发",
     "unknown_series": "职称系列不在国家职称系列目录中",
     "policy_not_in_force": "政策不在施行期内",
     "outside_jurisdiction": "登记地不在政策适用地区",

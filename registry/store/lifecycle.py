@@ -7,7 +7,10 @@ Rules (``docs/lifecycle.md``):
 * one number per person and issuing bureau (一人一证); every document is an edition of it;
 * a renewal, reissue or correction for a year supersedes every current edition of that year
   (by which edition, when, why) — the old row is never edited otherwise;
-* revocation is final: a revoked row can no longer change (a trigger enforces it).
+* revocation is final: a revoked row can no longer change, and no new edition of any year
+  is drawn under a number that has a revoked edition (``number_revoked``; triggers enforce
+  both behind cecert's back). Only an explicit bureau decision could lift that, and cecert
+  has none.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from keys.trust import CHINA_TZ
 from registry.errors import RegistryError
 from registry.model import (
     DocumentKind,
@@ -30,12 +34,15 @@ from registry.model import (
 from registry.numbering import format_number, parse_number
 from registry.store.digests import digests_of
 from registry.store.events import append_event
+from registry.store.integrity import read_error
 from registry.store.paging import PagedReads
 from registry.store.records import DocumentRecord, document_from_row, summary_json
 
 DOCUMENT_SELECT = (
     "SELECT d.*, c.id_number, c.issuer FROM documents d JOIN certificates c ON c.number = d.number"
 )
+PERSONAL_REFUSALS = frozenset({"already_issued", "number_revoked"})
+"""Refusals of one person's slot in a batch: the batch skips that person and goes on."""
 _REASON_FOR_KIND = {
     DocumentKind.RENEWAL: {SupersessionReason.RENEWAL},
     DocumentKind.REISSUE: {SupersessionReason.REISSUE_LOST, SupersessionReason.REISSUE_DAMAGED},
@@ -56,8 +63,9 @@ class IssueSlot:
 
 
 def _unreadable(exc: sqlite3.DatabaseError) -> RegistryError:
-    """A registry file that SQLite cannot read (damaged, replaced, not a database)."""
-    return RegistryError("bad_registry", f"the registry file cannot be read: {exc}")
+    """A registry file that SQLite cannot read: damaged (``registry_damaged``), replaced or
+    not a database (``bad_registry``)."""
+    return read_error(exc)
 
 
 class DocumentLifecycle(PagedReads):
@@ -102,6 +110,13 @@ class DocumentLifecycle(PagedReads):
             raise _unreadable(exc) from exc
         return [document_from_row(dict(zip(names, r, strict=True))) for r in rows]
 
+    def revocation_of(self, number: str) -> DocumentRecord | None:
+        """The revoked edition of ``number`` (the first, if several), or ``None``: a number
+        with one takes no new edition (``number_revoked``)."""
+        return self._one_document(
+            "d.number = ? AND d.status = 'revoked' ORDER BY d.edition LIMIT 1", [number]
+        )
+
     @contextmanager
     def issuance(
         self,
@@ -142,9 +157,10 @@ class DocumentLifecycle(PagedReads):
         """Draw numbers and editions for the originals of many people in ONE transaction.
 
         Yields one entry per ID number, in order: an :class:`IssueSlot`, or the
-        ``already_issued`` :class:`RegistryError` of a person who holds a current document
-        for ``year`` (no slot drawn). New numbers are drawn in the order given, so serials
-        follow that order exactly as one :meth:`issuance` per person would.
+        :class:`RegistryError` of a person who may not have one (no slot drawn):
+        ``already_issued`` for a current document of ``year``, ``number_revoked``. New
+        numbers are drawn in the order given, so serials follow that order exactly as one
+        :meth:`issuance` per person would.
 
         The write lock is held until the block ends: the caller makes every document and
         calls :meth:`record` for each slot inside it. Leaving the block commits all numbers,
@@ -168,7 +184,7 @@ class DocumentLifecycle(PagedReads):
                 try:
                     slot = _draw_slot(conn, id_number, issuer=issuer, year=year, at=at)
                 except RegistryError as exc:
-                    if exc.reason != "already_issued":
+                    if exc.reason not in PERSONAL_REFUSALS:
                         raise
                     slots.append(exc)
                 else:
@@ -335,6 +351,13 @@ def _draw_slot(
         number = _new_number(conn, id_number=id_number, issuer=issuer, at=at)
         return IssueSlot(number, 1, year, kind)
     number = row[0]
+    cursor = conn.execute(
+        DOCUMENT_SELECT + " WHERE d.number = ? AND d.status = 'revoked' ORDER BY d.edition",
+        (number,),
+    )
+    if (revoked := cursor.fetchone()) is not None:
+        names = [d[0] for d in cursor.description]
+        raise number_revoked(document_from_row(dict(zip(names, revoked, strict=True))))
     existing = conn.execute(
         "SELECT edition FROM documents WHERE number = ? AND year = ? AND status = 'current'",
         (number, year),
@@ -349,6 +372,21 @@ def _draw_slot(
         "SELECT COALESCE(MAX(edition), 0) + 1 FROM documents WHERE number = ?", (number,)
     ).fetchone()[0]
     return IssueSlot(number, edition, year, kind)
+
+
+def number_revoked(revoked: DocumentRecord) -> RegistryError:
+    """The refusal to issue under the number of ``revoked``, a revoked edition."""
+    when = revoked.status_changed_at
+    day = when.astimezone(CHINA_TZ).date().isoformat() if when else "?"
+    reason = revoked.status_reason or ""
+    label = RevocationReason(reason).label_zh if reason in set(RevocationReason) else reason
+    number, edition = revoked.number, revoked.edition
+    return RegistryError(
+        "number_revoked",
+        f"证书编号 {number} 第{edition}版（{revoked.year}年度）已于 {day} 撤销（{label}），"
+        "撤销不可恢复：该编号不再签发新的证书版本"
+        f" ({number} edition {edition} was revoked on {day}: no new edition is issued under it)",
+    )
 
 
 def _new_number(conn: sqlite3.Connection, *, id_number: str, issuer: str, at: dt.datetime) -> str:

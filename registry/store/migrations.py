@@ -96,6 +96,14 @@ MIGRATIONS: tuple[str, ...] = (
         WHEN OLD.status = 'revoked'
         BEGIN SELECT RAISE(ABORT, 'a revoked document cannot change'); END;
     """,
+    # 4: revocation is final for the number: no new edition under a revoked one.
+    """
+    CREATE TRIGGER documents_no_edition_after_revocation BEFORE INSERT ON documents
+        WHEN EXISTS (
+            SELECT 1 FROM documents WHERE number = NEW.number AND status = 'revoked'
+        )
+        BEGIN SELECT RAISE(ABORT, 'number_revoked: the number has a revoked edition'); END;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
