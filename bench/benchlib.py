@@ -115,11 +115,17 @@ def _record(
         role=None,
         status=RecordStatus.CONFIRMED,
         # The industry authority confirms professional records, as the health and education
-        # series require (POLICIES.md §6); the rest is confirmed by the learning platform.
-        confirmed_by=(
-            Confirmer.INDUSTRY_AUTHORITY if category is Category.PROFESSIONAL else Confirmer.SYSTEM
-        ),
+        # series require (POLICIES.md §6); the learning platform confirms public courses,
+        # and the employer approves (认定) elective ones.
+        confirmed_by=_CONFIRMER[category],
     )
+
+
+_CONFIRMER = {
+    Category.PUBLIC: Confirmer.SYSTEM,
+    Category.PROFESSIONAL: Confirmer.INDUSTRY_AUTHORITY,
+    Category.ELECTIVE: Confirmer.EMPLOYER,
+}
 
 
 def synthetic_records(person: Person, index: int) -> list[Activity]:

@@ -43,9 +43,10 @@ from registry.payload.claims import Claims
 from registry.payload.cose import decode_sign1, loads_strict, sig_structure
 from registry.store import Registry
 from verifier import RegistryStatus, Verdict, Verifier, read_snapshot
+from verifier.hours import judge_hours
 from verifier.payload import authenticate
 from verifier.report import VerificationReport
-from verifier.status import hours_check, status_check
+from verifier.status import status_check
 
 CERTIFICATES = 20
 TARGET = 1.6
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                                                   .message.to_be_signed))),
             ("authenticate in all (decode, key, signature, dates)",
              per_call(m, lambda i: authenticate(text, trust, at=at))),
-            ("policy: hours_check", per_call(m, lambda i: hours_check(payload))),
+            ("policy: judge_hours", per_call(m, lambda i: judge_hours(payload.claims))),
             ("status: registry (narrow SQLite look-up)",
              per_call(m, lambda i: status_check(payload, online.status, at=at))),
             ("status: snapshot",

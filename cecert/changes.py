@@ -1,9 +1,10 @@
 """A change of the registry ends signed and published.
 
-Every command that changes what a certificate's status is — issue, renew, reissue,
-correct, revoke — opens the key ring, makes its change, then signs a checkpoint of the event
-log and publishes a fresh status snapshot (``signer.publishing``), so that a running server
-hands the phones the new status at once. The web processes never do this: they hold no key.
+Every command that changes the registry — import, issue, renew, reissue, correct, revoke —
+opens the key ring, makes its change, then signs a checkpoint of the event log; those that
+change what a certificate's status is also publish a fresh status snapshot
+(``signer.publishing``), so that a running server hands the phones the new status at once.
+The web processes never do this: they hold no key.
 """
 
 from __future__ import annotations
@@ -40,24 +41,29 @@ def _now() -> dt.datetime:
 
 
 @contextmanager
-def signed_change(home: Home) -> Iterator[Change]:
+def signed_change(home: Home, *, publish: bool = True) -> Iterator[Change]:
     """The home's registry and key ring (the passphrase is asked for first, before anything
-    changes). When the block succeeds, a checkpoint is signed and the status published; when
-    it fails, nothing is signed and the error goes on."""
+    changes). When the block succeeds, a checkpoint is signed (and kept in
+    ``published/checkpoint.txt``) and, with ``publish``, the status published; when it
+    fails, nothing is signed and the error goes on. A change that cannot alter any
+    certificate's status (an import) passes ``publish=False``."""
     from keys.private import open_key_ring
-    from signer.checkpointing import write_checkpoint
+    from signer.checkpointing import publish_checkpoint, write_checkpoint
     from signer.publishing import publish_status
 
     config = home.config()
     ring = open_key_ring(home.keys_dir, passphrase=passphrase())
     registry = Registry.open(home.registry_path)
+    published = None
     try:
         yield Change(home, config, ring, registry)
-        write_checkpoint(registry, ring, config, at=_now())
-        published = publish_status(home, registry, ring, at=_now())
+        publish_checkpoint(home, write_checkpoint(registry, ring, config, at=_now()))
+        if publish:
+            published = publish_status(home, registry, ring, at=_now())
     finally:
         registry.close()
-    _announce(published)
+    if published is not None:
+        _announce(published)
 
 
 def republish(home: Home, secret: bytes) -> None:

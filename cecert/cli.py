@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,9 +26,8 @@ from cecert.snapshot_commands import snapshot_group
 from cecert.verify_commands import serve, verify
 from keys import KeysError
 from registry.errors import RegistryError
-from registry.home import BureauConfig, Home
-from registry.intake import ImportKind, import_file
-from registry.store import Registry
+from registry.home import BureauConfig
+from registry.intake import ImportKind, load_file, store_file
 from verifier import (
     VerifierError,
 )
@@ -48,16 +46,6 @@ def _signer_errors() -> tuple[type[Exception], ...]:
     except ImportError:  # a verifier-only installation has no signer
         return ()
     return (IssuanceError,)
-
-
-@contextmanager
-def _open_registry(home: Home, *, read_only: bool = False) -> Iterator[Registry]:
-    home.config()
-    registry = Registry.open(home.registry_path, read_only=read_only)
-    try:
-        yield registry
-    finally:
-        registry.close()
 
 
 @click.group(cls=Group)
@@ -170,8 +158,12 @@ def import_() -> None:
 
 
 def _import(kind: ImportKind, home: Path | None, file: Path) -> None:
-    with _open_registry(resolve_home(home)) as registry:
-        result = import_file(registry, kind, file, at=_now())
+    target = resolve_home(home)
+    target.config()  # not a home: say so before anything else
+    at = _now()
+    loaded = load_file(kind, file, today=at.date())  # a bad row stops here, nothing asked
+    with signed_change(target, publish=False) as change:
+        result = store_file(change.registry, loaded, at=at)
     what = "人员名单" if kind is ImportKind.PEOPLE else "学时记录"
     click.echo(
         f"已导入{what}：新增 {result.added}，更新 {result.updated}，未变 {result.unchanged} "
@@ -186,9 +178,9 @@ def _import(kind: ImportKind, home: Path | None, file: Path) -> None:
 def import_people(home: Path | None, file: Path) -> None:
     """从 FILE 导入人员名单 (import people).
 
-    有一行出错则整个文件不导入。
+    有一行出错则整个文件不导入。导入后签署检查点，需要口令。
 
-    A file with any bad row is rejected whole.
+    A file with any bad row is rejected whole. Signs a checkpoint: needs the passphrase.
     """
     _import(ImportKind.PEOPLE, home, file)
 
@@ -199,9 +191,9 @@ def import_people(home: Path | None, file: Path) -> None:
 def import_activities(home: Path | None, file: Path) -> None:
     """从 FILE 导入学时记录 (import training records).
 
-    有一行出错则整个文件不导入。
+    有一行出错则整个文件不导入。导入后签署检查点，需要口令。
 
-    A file with any bad row is rejected whole.
+    A file with any bad row is rejected whole. Signs a checkpoint: needs the passphrase.
     """
     _import(ImportKind.ACTIVITIES, home, file)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,9 +21,11 @@ from cecert.options import fail, home_option, resolve_home
 from keys import KeysError, parse_trust_list
 from registry.errors import RegistryError
 from registry.home import CHINA_TZ
+from registry.log import Checkpoint, read_checkpoints
 from registry.store import Registry
 from verifier import (
     RegistryStatus,
+    StatusSource,
     Verdict,
     VerificationReport,
     Verifier,
@@ -31,6 +33,7 @@ from verifier import (
     read_snapshot,
 )
 from verifier.explanations import time_ago_zh
+from verifier.held import held_to_checkpoints
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ERRORS: tuple[type[Exception], ...] = (KeysError, RegistryError, VerifierError)
@@ -48,6 +51,7 @@ def _verifier(
     snapshot: Path | None = None,
     delta: Path | None = None,
     max_age: int = 30,
+    checkpoints: Sequence[Path] = (),
 ) -> tuple[Verifier, Registry | None]:
     target = resolve_home(home)
     trust_path = trust or target.trust_list_path
@@ -68,7 +72,23 @@ def _verifier(
     opened = None
     if registry_path is not None:
         opened = Registry.open(registry_path, read_only=True)
-    return Verifier(trust_list, status=RegistryStatus(opened) if opened else None), opened
+    if opened is None:
+        return Verifier(trust_list, status=None), None
+    live: StatusSource = RegistryStatus(opened)
+    if checkpoints:
+        kept = [c for file in checkpoints for c in _read_checkpoints(file)]
+        live = held_to_checkpoints(live, opened, kept, trust_list, at=_now())
+    return Verifier(trust_list, status=live), opened
+
+
+def _read_checkpoints(file: Path) -> list[Checkpoint]:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise VerifierError(
+            "bad_checkpoint", f"无法读取检查点文件 {file}：{exc} (cannot read {file})"
+        ) from exc
+    return read_checkpoints(text, str(file))
 
 
 def _is_file(path: Path) -> bool:
@@ -199,6 +219,13 @@ _PIN_HELP = "信任列表须由此 SHA-256 的根证书签名 (SHA-256 of the ro
     default=None,
     help="先套用于 --snapshot 的增量快照 (a delta snapshot to apply to --snapshot)",
 )
+@click.option(
+    "--checkpoint",
+    "checkpoint_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="保存的检查点，可重复，登记库须延续它 (checkpoints the registry must extend)",
+)
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 (print the report as JSON)")
 def verify(
     home: Path | None,
@@ -209,6 +236,7 @@ def verify(
     snapshot: Path | None,
     max_age: int,
     delta: Path | None,
+    checkpoint_files: tuple[Path, ...],
     as_json: bool,
 ) -> None:
     """验证证书：PDF、二维码照片或二维码内容 (verify a certificate).
@@ -223,10 +251,21 @@ def verify(
 
     Exit status: 0 valid, 1 invalid or could not verify, 2 usage error (a file that does
     not exist, a trust list or snapshot that cannot be used).
+
+    \b
+    --checkpoint：核验方保存的发证机关检查点；登记库的事件日志不延续它（记录被删除或改写）时，
+    不据以判定状态（无法核验）。
+    With --checkpoint, status is not taken from a registry whose log does not extend it.
     """
     _check_status_options(registry, snapshot, delta)
+    if checkpoint_files and snapshot is not None:
+        raise click.UsageError(
+            "--checkpoint 用于登记库，不用于 --snapshot (--checkpoint is for a registry)"
+        )
     try:
-        verifier, opened = _verifier(home, trust, registry, pin, snapshot, delta, max_age)
+        verifier, opened = _verifier(
+            home, trust, registry, pin, snapshot, delta, max_age, checkpoint_files
+        )
     except (*_ERRORS,) as exc:
         fail(exc, code=2)
     try:
@@ -267,6 +306,13 @@ def verify(
     type=click.IntRange(1, 64),
     help="工作进程数 (worker processes)",
 )
+@click.option(
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="每个工作进程的线程数 (threads per worker process)",
+)
 @click.option("--pin", default=None, help=_PIN_HELP)
 @_snapshot_options
 @instance_option
@@ -304,6 +350,7 @@ def serve(
     host: str,
     port: int,
     workers: int,
+    threads: int,
     pin: str | None,
     snapshot: Path | None,
     max_age: int,
@@ -353,4 +400,4 @@ def serve(
         instance_path=str(resolve_instance(home, instance).absolute()),
     )
     click.echo(f"验证服务：http://{host}:{port}/ (verifier on http://{host}:{port}/)")
-    run_server(app, host=host, port=port, workers=workers)
+    run_server(app, host=host, port=port, workers=workers, threads=threads)

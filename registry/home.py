@@ -127,6 +127,12 @@ class Home:
         """The newest published status snapshot (``cecert snapshot publish``)."""
         return self.root / "published" / "status.cecs"
 
+    @property
+    def published_checkpoint_path(self) -> Path:
+        """The newest signed checkpoint of the event log, for the bureau to publish and for
+        verifiers to keep (``cecert registry audit --checkpoint``)."""
+        return self.root / "published" / "checkpoint.txt"
+
     def exists(self) -> bool:
         return self.config_path.is_file()
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+from keys.durable import write_durably
 from keys.private import KeyRing
-from registry.home import BureauConfig
+from registry.home import BureauConfig, Home
 from registry.log import Checkpoint, make_checkpoint, origin_for
 from registry.store import Registry
+from signer.errors import write_failed
 
 
 def write_checkpoint(
@@ -27,3 +30,15 @@ def write_checkpoint(
     )
     registry.add_checkpoint(checkpoint.tree_size, checkpoint.to_text())
     return checkpoint
+
+
+def publish_checkpoint(home: Home, checkpoint: Checkpoint) -> Path:
+    """Put the checkpoint's text at :attr:`Home.published_checkpoint_path`, durably (the old
+    text or the new one, never part of one): the file a bureau publishes beside its status
+    snapshot, and that an auditor or a verifier keeps to hold the registry to later."""
+    path = home.published_checkpoint_path
+    try:
+        write_durably(path, checkpoint.to_text().encode("utf-8"))
+    except OSError as exc:
+        raise write_failed(path, exc) from exc
+    return path

@@ -27,6 +27,7 @@ from registry.home import BureauConfig, Home
 from registry.importing import load_activities, load_people
 from registry.store import DocumentRecord, Registry
 from signer import Issuer, init_home
+from signer.checkpointing import publish_checkpoint, write_checkpoint
 from tests.panelhome import PanelHome, make_panel_home
 from verifier import RegistryStatus, Verifier
 
@@ -85,6 +86,8 @@ def make_home(root: Path) -> IssuedHome:
         )
         issuer = Issuer(registry=registry, ring=ring, config=CONFIG, out_dir=home.certificates_dir)
         report = issuer.issue(year=2025, at=AT)
+        # As `cecert issue` does: every change ends with a signed checkpoint of the log.
+        publish_checkpoint(home, write_checkpoint(registry, ring, CONFIG, at=AT))
     return IssuedHome(home, report.issued, tuple(s.name for s in report.skipped))
 
 

@@ -8,29 +8,34 @@ the PDFs the child process wrote, and a crash is SIGKILL delivered to that proce
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
 import random
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from keys.private import open_key_ring
 from registry.home import BureauConfig, Home
 from registry.idnumber import mod11_2_check
 from registry.model import Activity, Category, Person, RecordStatus, TitleLevel
 from registry.numbering import SERIAL_DIGITS, parse_number
 from registry.store import DocumentRecord, Registry
 from signer import init_home
+from signer.checkpointing import write_checkpoint
 
 YEAR = 2025
 PASSPHRASE = "fault tests passphrase, not a secret"
@@ -129,9 +134,12 @@ def make_fault_home(root: Path, people: int, *, seed: int = 2025) -> FaultHome:
     rng = random.Random(seed)
     persons = [synthetic_person(i, rng) for i in range(people)]
     activities = [a for p in persons for a in qualifying_records(p)]
+    ring = open_key_ring(home.keys_dir, passphrase=PASSPHRASE.encode())
     with Registry.open(home.registry_path) as registry:
         registry.import_people(list(enumerate(persons, start=2)), source="faults", at=at)
         registry.import_activities(list(enumerate(activities, start=2)), source="faults", at=at)
+        # As `cecert import` does: a change ends with a signed checkpoint of the log.
+        write_checkpoint(registry, ring, CONFIG, at=at)
     return FaultHome(home, tuple(p.id_number for p in persons))
 
 
@@ -451,3 +459,78 @@ def registry_audit_available() -> bool:
     """Whether this cecert has ``cecert registry audit`` (being added concurrently)."""
     result = run_cecert("registry", "audit", "--help", timeout=60)
     return result.returncode == 0
+
+
+# -- disks that fill up, files that break --------------------------------------------------
+
+
+def is_root() -> bool:
+    return os.geteuid() == 0
+
+
+@contextmanager
+def small_disk(mount_point: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` (``"4m"``) mounted at ``mount_point`` for the block (root only):
+    a real file system that fills up."""
+    mount_point.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(mount_point)],
+        check=True,
+    )
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def fill_disk(folder: Path) -> Path:
+    """Fill the file system of ``folder`` to the last block with one file; return it (delete
+    it to free the space again)."""
+    filler = folder / "filler"
+    with filler.open("wb", buffering=0) as out:  # unbuffered: nothing left to flush
+        for chunk in (1 << 20, 1 << 16, 1 << 12, 1 << 9, 1):
+            block = b"\0" * chunk
+            while True:
+                try:
+                    out.write(block)
+                except OSError as exc:
+                    if exc.errno != errno.ENOSPC:
+                        raise
+                    break
+    return filler
+
+
+def table_pages(registry_path: Path, name: str) -> list[int]:
+    """The page numbers of table or index ``name`` (SQLite's ``dbstat``), its log folded
+    into the file first."""
+    with closing(sqlite3.connect(registry_path, isolation_level=None)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        rows = conn.execute("SELECT pageno FROM dbstat WHERE name = ? ORDER BY pageno", (name,))
+        return [int(r[0]) for r in rows]
+
+
+def page_size(registry_path: Path) -> int:
+    with closing(sqlite3.connect(registry_path)) as conn:
+        return int(conn.execute("PRAGMA page_size").fetchone()[0])
+
+
+def overwrite(path: Path, offset: int, data: bytes) -> None:
+    """Write ``data`` over ``path`` at ``offset`` (a damaged sector, a flipped byte)."""
+    with path.open("r+b") as handle:
+        handle.seek(offset)
+        handle.write(data)
+
+
+def copy_home(fault_home: FaultHome, root: Path) -> FaultHome:
+    """A copy of ``fault_home``'s folder at ``root`` (keys, registry, certificates,
+    published status). Recorded PDF paths still name the original's files; the audit and
+    the verifier look in the copy's own certificates folder first."""
+    shutil.copytree(fault_home.home.root, root, symlinks=True)
+    return FaultHome(Home(root), fault_home.people)
+
+
+def number_of(fault_home: FaultHome, id_number: str) -> str:
+    """The certificate number of one person in ``fault_home``."""
+    with closing(sqlite3.connect(fault_home.registry_path)) as conn:
+        row = conn.execute("SELECT number FROM certificates WHERE id_number = ?", (id_number,))
+        return str(row.fetchone()[0])

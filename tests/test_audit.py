@@ -135,11 +135,13 @@ def cli_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
-def test_issue_signs_a_checkpoint_and_audit_checks_it(cli_home: Path, tmp_path: Path) -> None:
+def test_every_change_signs_a_checkpoint_and_audit_checks_it(
+    cli_home: Path, tmp_path: Path
+) -> None:
     from tests.test_cli import PASSPHRASE
 
     with Registry.open(cli_home / "registry.sqlite", read_only=True) as registry:
-        (tree_size, text), *_ = registry.checkpoints()
+        *_, (tree_size, text) = registry.checkpoints()  # imports and the issue each signed one
         assert tree_size == len(registry.event_hashes())
     assert text.startswith("cecert-registry/440100\n")
     printed = run("registry", "checkpoint", env={"CECERT_PASSPHRASE": PASSPHRASE}, home=cli_home)

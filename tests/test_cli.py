@@ -20,6 +20,7 @@ from registry.model import RevocationReason, TitleLevel
 from tests.conftest import DEMO
 
 PASSPHRASE = "cli test passphrase"
+PASSPHRASE_ENV = {"CECERT_PASSPHRASE": PASSPHRASE}
 
 
 def run(
@@ -102,7 +103,9 @@ def test_export_trust_prints_the_root_fingerprint(cli_home: Path, tmp_path: Path
 
 
 def test_reimport_changes_nothing(cli_home: Path) -> None:
-    result = run("import", "activities", str(DEMO / "activities.csv"), home=cli_home)
+    result = run(
+        "import", "activities", str(DEMO / "activities.csv"), env=PASSPHRASE_ENV, home=cli_home
+    )
     assert result.returncode == 0
     assert "0 added" in result.stdout
 
@@ -362,8 +365,8 @@ def test_revoke_takes_the_chinese_reason(changed_home: Path) -> None:
 def test_success_lines_are_chinese_first(changed_home: Path, tmp_path: Path) -> None:
     env = {"CECERT_PASSPHRASE": PASSPHRASE}
     runs = [
-        run("import", "people", str(DEMO / "people.csv"), home=changed_home),
-        run("import", "activities", str(DEMO / "activities.csv"), home=changed_home),
+        run("import", "people", str(DEMO / "people.csv"), env=env, home=changed_home),
+        run("import", "activities", str(DEMO / "activities.csv"), env=env, home=changed_home),
         run("issue", "--year", "2025", env=env, home=changed_home),
         run("registry", "audit", home=changed_home),
         run("registry", "backup", str(tmp_path / "copy.sqlite"), home=changed_home),

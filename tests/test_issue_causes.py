@@ -52,8 +52,9 @@ def test_a_sheet_of_teachers_without_the_confirmer_column_is_one_grouped_line(
              "confirmed"],
         ]  # fmt: skip
     records = write_csv(tmp_path / "records.csv", rows)
-    assert run("import", "people", str(people), home=home).returncode == 0
-    assert run("import", "activities", str(records), home=home).returncode == 0
+    env = {"CECERT_PASSPHRASE": PASSPHRASE.decode()}
+    assert run("import", "people", str(people), env=env, home=home).returncode == 0
+    assert run("import", "activities", str(records), env=env, home=home).returncode == 0
 
     issued = run("issue", "--year", "2025", env=env, home=home)
     assert issued.returncode == 0, issued.stderr

@@ -6,7 +6,7 @@ event hashes (hex strings) they read from the store; nothing here imports SQLite
 """
 
 from registry.log.audit import check_checkpoint, event_leaves, make_checkpoint, root_for
-from registry.log.checkpoint import ORIGIN_PREFIX, Checkpoint, origin_for
+from registry.log.checkpoint import ORIGIN_PREFIX, Checkpoint, origin_for, read_checkpoints
 from registry.log.merkle import (
     EMPTY_ROOT,
     consistency_proof,
@@ -26,6 +26,7 @@ __all__ = [
     "inclusion_proof",
     "make_checkpoint",
     "origin_for",
+    "read_checkpoints",
     "root_for",
     "tree_hash",
     "verify_consistency",

@@ -182,6 +182,33 @@ class Checkpoint:
         return checkpoint
 
 
+def read_checkpoints(text: str, source: str) -> list[Checkpoint]:
+    """Every checkpoint in ``text``: one or more, each exactly as :meth:`Checkpoint.to_text`
+    writes it, one after the other (empty lines between them are allowed). ``source`` names
+    the file in errors: ``RegistryError('bad_checkpoint')`` says which checkpoint, from
+    which line, is not one."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    found: list[Checkpoint] = []
+    index = 0
+    while index < len(lines):
+        if lines[index] == "":
+            index += 1
+            continue
+        chunk = "\n".join(lines[index : index + 6]) + "\n"
+        try:
+            found.append(Checkpoint.from_text(chunk))
+        except RegistryError as exc:
+            raise _bad(
+                f"{source} 第 {index + 1} 行起的检查点无法读取 (line {index + 1}: {exc.message})"
+            ) from exc
+        index += 6
+    if not found:
+        raise _bad(f"{source} 中没有检查点 ({source}: no checkpoint)")
+    return found
+
+
 def body_bytes(*, origin: str, tree_size: int, root_hash: bytes, at: dt.datetime) -> bytes:
     """The body a checkpoint with these values signs (the values are not checked here)."""
     root = base64.b64encode(root_hash).decode("ascii")
