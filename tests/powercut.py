@@ -50,6 +50,7 @@ from tests.faultlib import (
     issue_args,
     make_fault_home,
     parse_issue_output,
+    run_cecert,
     serial_of,
 )
 
@@ -107,15 +108,7 @@ def kill_group(leader: subprocess.Popen[bytes]) -> None:
 
 
 def cecert(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cecert", *args],
-        env=cecert_env(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
+    return run_cecert(*args, timeout=1800)
 
 
 def printed_issued(log: Path) -> list[str]:

@@ -23,7 +23,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from keys.private import open_key_ring
+from keys.private import KeyRing, open_key_ring
 from signer.cms import OCTET_STRING, der
 from signer.layout import SEAL_BOX
 from signer.pades import Assembly, SealStamper
@@ -41,9 +41,8 @@ def _first_revision(data: bytes) -> bytes:
     return data[: end.end()]
 
 
-@pytest.fixture(scope="module")
-def stampers(issued_home: IssuedHome) -> dict[Assembly, SealStamper]:
-    ring = open_key_ring(issued_home.home.keys_dir, passphrase=PASSPHRASE)
+def stampers_of(ring: KeyRing) -> dict[Assembly, SealStamper]:
+    """One stamper per assembly (the fast parts and pyHanko's flow) with the bureau's seal."""
     artwork = seal_appearance_pdf(CONFIG.bureau)
     return {
         assembly: SealStamper(
@@ -51,6 +50,11 @@ def stampers(issued_home: IssuedHome) -> dict[Assembly, SealStamper]:
         )
         for assembly in Assembly
     }
+
+
+@pytest.fixture(scope="module")
+def stampers(issued_home: IssuedHome) -> dict[Assembly, SealStamper]:
+    return stampers_of(open_key_ring(issued_home.home.keys_dir, passphrase=PASSPHRASE))
 
 
 @pytest.fixture(scope="module")

@@ -33,12 +33,11 @@ from registry.log import make_checkpoint
 from registry.payload import PREFIX, decode_payload, encode_payload
 from registry.payload.base45 import b45decode, b45encode
 from signer.cms import OCTET_STRING, der
-from signer.layout import SEAL_BOX
 from signer.pades import Assembly, SealStamper
-from signer.seal import seal_appearance_pdf
 from signer.timestamping import TimeStampingUnit
 from tests.attacklog import record_attack
-from tests.conftest import AT, CONFIG, PASSPHRASE, IssuedHome
+from tests.conftest import AT, PASSPHRASE, IssuedHome
+from tests.test_seal_parts import stampers_of
 from verifier import Verifier
 from verifier.pdf import check_pdf
 from verifier.pdfstructure import containers_intact
@@ -149,13 +148,7 @@ def test_time_stamp_tokens_are_low_s(ring: KeyRing) -> None:
 
 @pytest.fixture(scope="module")
 def stampers(ring: KeyRing) -> dict[Assembly, SealStamper]:
-    artwork = seal_appearance_pdf(CONFIG.bureau)
-    return {
-        assembly: SealStamper(
-            ring, seal_pdf=artwork, box=SEAL_BOX, bureau=CONFIG.bureau, assembly=assembly
-        )
-        for assembly in Assembly
-    }
+    return stampers_of(ring)
 
 
 @pytest.fixture(scope="module")
