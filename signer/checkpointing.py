@@ -28,8 +28,9 @@ def write_checkpoint(
         kid=ring.qr.kid,
         sign=ring.qr.sign,
     )
-    registry.add_checkpoint(checkpoint.tree_size, checkpoint.to_text())
-    return checkpoint
+    stored = registry.add_checkpoint(checkpoint.tree_size, checkpoint.to_text())
+    # One checkpoint per size: when the log has not grown, the one stored is the one to give.
+    return checkpoint if stored == checkpoint.to_text() else Checkpoint.from_text(stored)
 
 
 def publish_checkpoint(home: Home, checkpoint: Checkpoint) -> Path:

@@ -193,3 +193,15 @@ def test_a_checkpoint_not_signed_by_the_bureau_is_a_usage_error(
     assert result.returncode == 2
     assert "[bad_checkpoint]" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_checkpoint_of_an_unchanged_log_is_the_one_stored(fresh_home: IssuedHome) -> None:
+    """Signing again without a change hands out the checkpoint already stored for that size,
+    never one the registry does not hold."""
+    first = run("registry", "checkpoint", "--home", str(fresh_home.home.root), env=ENV)
+    again = run("registry", "checkpoint", "--home", str(fresh_home.home.root), env=ENV)
+    assert first.returncode == again.returncode == 0, again.stderr
+    assert again.stdout == first.stdout
+    with Registry.open(fresh_home.home.registry_path, read_only=True) as registry:
+        assert registry.checkpoints()[-1][1] == again.stdout
+    assert fresh_home.home.published_checkpoint_path.read_text() == again.stdout

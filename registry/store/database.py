@@ -380,13 +380,19 @@ class Registry(DocumentLifecycle, PersonCorrections, DocumentSnapshots, Registry
         except sqlite3.DatabaseError as exc:
             raise read_error(exc, self.path) from exc
 
-    def add_checkpoint(self, tree_size: int, text: str) -> None:
-        """Store a signed checkpoint (its text form); one per tree size."""
+    def add_checkpoint(self, tree_size: int, text: str) -> str:
+        """Store a signed checkpoint (its text form); one per tree size. Returns the text
+        stored for ``tree_size``: ``text``, or the checkpoint already stored for that size
+        (the log has not grown since), which is the one to hand out."""
         with self.transaction() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO checkpoints (tree_size, text) VALUES (?, ?)",
                 (tree_size, text),
             )
+            row = conn.execute(
+                "SELECT text FROM checkpoints WHERE tree_size = ?", (tree_size,)
+            ).fetchone()
+        return str(row[0])
 
     def checkpoints(self) -> list[tuple[int, str]]:
         """Stored checkpoints, ``(tree_size, text)``, oldest first."""
