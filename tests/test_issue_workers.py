@@ -136,8 +136,8 @@ def test_records_not_kept_progress_and_callback(tmp_path: Path) -> None:
 
 
 def test_a_failing_document_rolls_its_batch_back(tmp_path: Path) -> None:
-    """A worker cannot write (the output folder is a file): ``worker_failed``, and the
-    registry holds nothing of the batch, not even a drawn serial."""
+    """A worker cannot write (the output folder is a file): ``write_failed``, naming the
+    file, and the registry holds nothing of the batch, not even a drawn serial."""
     fault_home = make_fault_home(tmp_path / "home", 4)
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the certificates folder should be")
@@ -145,8 +145,9 @@ def test_a_failing_document_rolls_its_batch_back(tmp_path: Path) -> None:
         issuer = _issuer(registry, fault_home.home.root, PASSPHRASE.encode(), blocked)
         with pytest.raises(IssuanceError) as caught:
             issuer.issue(year=YEAR, at=dt.datetime.now(dt.UTC), workers=2)
-    assert caught.value.reason == "worker_failed"
-    assert "FileExistsError" in str(caught.value) or "NotADirectoryError" in str(caught.value)
+    assert caught.value.reason == "write_failed"
+    assert "文件未能写入" in str(caught.value)
+    assert str(blocked) in str(caught.value)
     assert snapshot(fault_home).documents == 0
     with sqlite3.connect(fault_home.registry_path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM serials").fetchone()[0] == 0

@@ -399,12 +399,12 @@ def test_lifecycle_commands(bureau: Bureau, tmp_path: Path) -> None:
     assert audited.returncode == 0, audited.stdout + audited.stderr
     checkpoints = sqlite3.connect(bureau.home.home.registry_path)
     try:
-        # One per change: renewal, reissue, correction, revocation.
-        assert checkpoints.execute("SELECT COUNT(*) FROM checkpoints").fetchone()[0] == 4
+        # The issued home's, then one per change: renewal, reissue, correction, revocation.
+        assert checkpoints.execute("SELECT COUNT(*) FROM checkpoints").fetchone()[0] == 5
     finally:
         checkpoints.close()
 
-    assert_clean_failure(run("renew", number, env=env, home=home), "nothing_to_replace")
+    assert_clean_failure(run("renew", number, env=env, home=home), "number_revoked")
     assert_clean_failure(run("renew", number, home=home), "no_passphrase")
     mistyped = run("history", "440100999999999", home=home)
     assert_clean_failure(mistyped, "bad_number")
