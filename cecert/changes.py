@@ -9,7 +9,6 @@ The web processes never do this: they hold no key.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cecert.options import passphrase
+from cecert.options import now, passphrase
 from registry.home import CHINA_TZ, BureauConfig, Home
 from registry.store import DocumentRecord, Registry
 
@@ -34,10 +33,6 @@ class Change:
     config: BureauConfig
     ring: KeyRing
     registry: Registry
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @contextmanager
@@ -57,9 +52,9 @@ def signed_change(home: Home, *, publish: bool = True) -> Iterator[Change]:
     published = None
     try:
         yield Change(home, config, ring, registry)
-        publish_checkpoint(home, write_checkpoint(registry, ring, config, at=_now()))
+        publish_checkpoint(home, write_checkpoint(registry, ring, config, at=now()))
         if publish:
-            published = publish_status(home, registry, ring, at=_now())
+            published = publish_status(home, registry, ring, at=now())
     finally:
         registry.close()
     if published is not None:
@@ -75,7 +70,7 @@ def republish(home: Home, secret: bytes) -> None:
 
     ring = open_key_ring(home.keys_dir, passphrase=secret)
     with Registry.open(home.registry_path, read_only=True) as registry:
-        _announce(publish_status(home, registry, ring, at=_now()))
+        _announce(publish_status(home, registry, ring, at=now()))
 
 
 def _announce(published: Published) -> None:

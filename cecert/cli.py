@@ -7,7 +7,6 @@ and prints the result. Errors of every package end here and become one line ``er
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +18,7 @@ from cecert.account_commands import accounts_group
 from cecert.changes import print_issued, signed_change
 from cecert.command import Group
 from cecert.key_commands import keys_list, keys_revoke, keys_rotate
-from cecert.options import fail, home_option, passphrase, resolve_home
+from cecert.options import fail, home_option, now, passphrase, resolve_home
 from cecert.registry_commands import registry_group
 from cecert.rules_commands import hours, title
 from cecert.snapshot_commands import snapshot_group
@@ -34,10 +33,6 @@ from verifier import (
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ERRORS: tuple[type[Exception], ...] = (KeysError, RegistryError, VerifierError)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _signer_errors() -> tuple[type[Exception], ...]:
@@ -119,7 +114,7 @@ def init(
         default_policy=default_policy,
         verify_url=verify_url,
     )
-    init_home(target, config=config, passphrase=passphrase(confirm=True), at=_now())
+    init_home(target, config=config, passphrase=passphrase(confirm=True), at=now())
     click.echo(f"已建立主目录 {target.root}：{bureau}（{region}）(initialised)")
     click.echo(f"信任列表：{target.trust_list_path} (trust list)")
 
@@ -140,7 +135,7 @@ def export_trust(home: Path | None, file: Path) -> None:
     from signer import export_trust as export
     from signer.setup import describe_trust
 
-    data = export(resolve_home(home), passphrase=passphrase(), at=_now())
+    data = export(resolve_home(home), passphrase=passphrase(), at=now())
     file.write_bytes(data)
     summary = describe_trust(data)
     click.echo(
@@ -160,7 +155,7 @@ def import_() -> None:
 def _import(kind: ImportKind, home: Path | None, file: Path) -> None:
     target = resolve_home(home)
     target.config()  # not a home: say so before anything else
-    at = _now()
+    at = now()
     loaded = load_file(kind, file, today=at.date())  # a bad row stops here, nothing asked
     with signed_change(target, publish=False) as change:
         result = store_file(change.registry, loaded, at=at)
@@ -250,13 +245,14 @@ def issue(
         progress = ProgressLine("签发进度 issuing", sys.stderr, in_place=sys.stderr.isatty())
         report = issuer.issue(
             year=year,
-            at=_now(),
+            at=now(),
             policy_id=policy_id,
             id_numbers=list(id_numbers) or None,
             progress=progress,
             workers=workers or usable_cores(),
             keep_records=False,
             on_issued=print_issued,
+            clock=now,
         )
         progress.finish()
     for skipped in report.skipped:

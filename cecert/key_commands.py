@@ -10,15 +10,11 @@ import click
 from cecert.changes import republish
 from cecert.choices import BadValue
 from cecert.command import Command
-from cecert.options import home_option, passphrase, resolve_home
+from cecert.options import home_option, now, passphrase, resolve_home
 from registry.home import Home
 
 _KIND_ZH = {"seal": "印章", "qr": "二维码密钥"}
 _STATE_ZH = {"active": "使用中", "retired": "已停用", "revoked": "已吊销"}
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _moment(text: str) -> dt.datetime:
@@ -55,7 +51,7 @@ def keys_rotate(home: Path | None, seal: bool, qr: bool) -> None:
 
     target = resolve_home(home)
     secret = passphrase()
-    manifest = rotate(target, passphrase=secret, at=_now(), seal=seal, qr=qr)
+    manifest = rotate(target, passphrase=secret, at=now(), seal=seal, qr=qr)
     if seal:
         click.echo(f"新印章：{manifest['active_seal']} (new seal)")
     if qr:
@@ -109,7 +105,7 @@ def keys_revoke(home: Path | None, key: str, revoked_from: str, reason: str) -> 
         key=key,
         revoked_from=moment,
         reason=reason,
-        at=_now(),
+        at=now(),
     )
     click.echo(
         f"已吊销密钥 {key}：自 {moment.isoformat()} 起不再信任（{reason}）"

@@ -7,7 +7,6 @@ Renewal, reissue and correction make a new, sealed edition (passphrase needed, a
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ import click
 from cecert.changes import print_issued, signed_change
 from cecert.choices import REISSUE_REASON, REVOCATION_REASON
 from cecert.command import Command
-from cecert.options import home_option, resolve_home
+from cecert.options import home_option, now, resolve_home
 from registry.errors import RegistryError
 from registry.home import CHINA_TZ
 from registry.importing import load_activities
@@ -42,10 +41,6 @@ def _out_option(func: F) -> F:
         default=None,
         help="证书 PDF 的存放目录（默认 <home>/certificates）(where PDFs go)",
     )(func)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @contextmanager
@@ -92,7 +87,7 @@ def renew(home: Path | None, number: str, year: int | None, out_dir: Path | None
     A new edition of the same number, with the hours evaluated again.
     """
     with _issuer(home, out_dir) as issuer:
-        document = issuer.renew(number, year=year, at=_now())
+        document = issuer.renew(number, year=year, at=now())
     print_issued(document)
 
 
@@ -139,7 +134,7 @@ def reissue(
     refused until --accept-shortfall."""
     from signer import ReissueReason
 
-    today = _now().astimezone(CHINA_TZ).date()
+    today = now().astimezone(CHINA_TZ).date()
     records = [a for _line, a in load_activities(reproven, today=today)] if reproven else []
     with _issuer(home, out_dir) as issuer:
         document = issuer.reissue(
@@ -148,7 +143,7 @@ def reissue(
             year=year,
             reproven=records,
             accept_shortfall=accept_shortfall,
-            at=_now(),
+            at=now(),
         )
     print_issued(document)
 
@@ -182,7 +177,7 @@ def correct(
     """
     with _issuer(home, out_dir) as issuer:
         documents = issuer.correct(
-            number, name=name, id_number=id_number, reason_text=reason_text, at=_now()
+            number, name=name, id_number=id_number, reason_text=reason_text, at=now()
         )
     for document in documents:
         print_issued(document)
@@ -214,7 +209,7 @@ def revoke(home: Path | None, number: str, edition: int | None, reason: str, not
     Signs a checkpoint and publishes the status afterwards (needs the passphrase)."""
     with signed_change(resolve_home(home)) as change:
         document = change.registry.revoke(
-            number, reason=RevocationReason(reason), note=note, at=_now(), edition=edition
+            number, reason=RevocationReason(reason), note=note, at=now(), edition=edition
         )
     label = RevocationReason(reason).label_zh
     click.echo(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from collections.abc import Callable
@@ -14,6 +15,11 @@ from keys import KeysError
 from registry.home import Home
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def now() -> dt.datetime:
+    """The time now: the one clock of the commands, handed down as ``at`` or as a clock."""
+    return dt.datetime.now(dt.UTC)
 
 
 def home_option(func: F) -> F:

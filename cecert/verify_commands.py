@@ -17,7 +17,7 @@ import click
 
 from cecert.account_commands import instance_option, resolve_instance
 from cecert.command import Command
-from cecert.options import fail, home_option, resolve_home
+from cecert.options import fail, home_option, now, resolve_home
 from keys import KeysError, parse_trust_list
 from registry.errors import RegistryError
 from registry.home import CHINA_TZ
@@ -37,10 +37,6 @@ from verifier.held import held_to_checkpoints
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ERRORS: tuple[type[Exception], ...] = (KeysError, RegistryError, VerifierError)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _verifier(
@@ -77,7 +73,7 @@ def _verifier(
     live: StatusSource = RegistryStatus(opened)
     if checkpoints:
         kept = [c for file in checkpoints for c in _read_checkpoints(file)]
-        live = held_to_checkpoints(live, opened, kept, trust_list, at=_now())
+        live = held_to_checkpoints(live, opened, kept, trust_list, at=now())
     return Verifier(trust_list, status=live), opened
 
 
@@ -270,7 +266,7 @@ def verify(
         fail(exc, code=2)
     try:
         path = Path(input_)
-        at = _now()
+        at = now()
         if _is_file(path):
             report = verifier.verify_bytes(path.read_bytes(), at=at)
         elif _names_a_file(input_):

@@ -31,7 +31,7 @@ from registry.hours import Evaluation, Policy, Subject, evaluate, get_policy, re
 from registry.hours.reasons import cause_label_zh
 from registry.idnumber import mask_id_number
 from registry.model import NAME_MAX_CHARS, UNPRINTABLE, HoursSummary, Person, check_text
-from registry.store import PERSONAL_REFUSALS, DocumentRecord, IssueSlot, Registry
+from registry.store import PERSONAL_REFUSALS, Clock, DocumentRecord, IssueSlot, Registry, moment
 from signer.errors import IssuanceError
 from signer.layout import PageRenderer
 from signer.lifecycle import DocumentEditions
@@ -228,6 +228,7 @@ class Issuer(DocumentEditions):
         workers: int = 1,
         keep_records: bool = True,
         on_issued: Issued | None = None,
+        clock: Clock | None = None,
     ) -> IssueReport:
         """Issue the ``year`` certificate to every eligible person (or to ``id_numbers``).
 
@@ -245,6 +246,12 @@ class Issuer(DocumentEditions):
         the result is the same documents, numbers in the same order. ``keep_records=False``
         keeps only counts and skips in the report, for batches too large to hold every
         record in memory; ``on_issued`` sees each document once committed.
+
+        Documents state ``at``; with a ``clock`` each transaction (one person, or a batch
+        with workers) reads its own time from it once it holds the write lock, and its
+        documents state that: a run that crosses midnight dates what it issues after
+        midnight with the new day, as a snapshot taken then expects (``at`` is the run's
+        start, for the checks made before the first transaction).
         """
         policy = get_policy(policy_id or self._config.default_policy)
         if not policy.annual:
@@ -259,7 +266,8 @@ class Issuer(DocumentEditions):
         chosen = self._select(id_numbers) if id_numbers is not None else None
         total = len(chosen) if chosen is not None else self._registry.count("people")
         tally = _Tally(total, progress, keep_records, on_issued)
-        pool = WorkerPool(self._maker, workers, at=at) if workers > 1 else None
+        when: dt.datetime | Clock = clock or at
+        pool = WorkerPool(self._maker, workers) if workers > 1 else None
         try:
             for page in self._pages(chosen):
                 eligible = self._eligible(
@@ -267,11 +275,11 @@ class Issuer(DocumentEditions):
                 )
                 if pool is None:
                     for person, evaluation in eligible:
-                        tally.add(self._issue_one(person, evaluation, year=year, at=at))
+                        tally.add(self._issue_one(person, evaluation, year=year, at=when))
                     continue
                 for start in range(0, len(eligible), BATCH):
                     batch = eligible[start : start + BATCH]
-                    for outcome in self._issue_batch(batch, pool, year=year, at=at):
+                    for outcome in self._issue_batch(batch, pool, year=year, at=when):
                         tally.add(outcome)
         except BaseException:
             if pool is not None:
@@ -355,13 +363,14 @@ class Issuer(DocumentEditions):
         return eligible
 
     def _issue_one(
-        self, person: Person, evaluation: Evaluation, *, year: int, at: dt.datetime
+        self, person: Person, evaluation: Evaluation, *, year: int, at: dt.datetime | Clock
     ) -> DocumentRecord | Skipped:
         try:
             with self._registry.issuance(
                 id_number=person.id_number, issuer=self._config.region, year=year, at=at
             ) as slot:
-                return self._make(slot, person, evaluation, at=at)
+                self._check_qr_key(slot.at)
+                return self._make(slot, person, evaluation, at=slot.at)
         except (RegistryError, IssuanceError) as exc:
             if exc.reason in PERSON_FAULTS:  # rolled back before any file was written
                 return _unmakeable(person, exc.reason, exc.message)
@@ -376,7 +385,7 @@ class Issuer(DocumentEditions):
         pool: WorkerPool,
         *,
         year: int,
-        at: dt.datetime,
+        at: dt.datetime | Clock,
     ) -> list[DocumentRecord | Skipped]:
         """Issue ``batch`` in one transaction (:meth:`_try_batch`). When documents of it
         cannot be made (:data:`signer.workers.PERSON_FAULTS`), that transaction is rolled
@@ -398,7 +407,7 @@ class Issuer(DocumentEditions):
         pool: WorkerPool,
         *,
         year: int,
-        at: dt.datetime,
+        at: dt.datetime | Clock,
     ) -> list[DocumentRecord | Skipped]:
         """One transaction: draw the batch's numbers, have the workers make and write the
         documents, make the renames durable, record every row, commit. Raises
@@ -417,6 +426,8 @@ class Issuer(DocumentEditions):
                 if isinstance(slot, IssueSlot)
             ]
             jobs = [DocumentJob.of(s, batch[i][0], evaluation) for i, s, evaluation in drawn]
+            stamped = drawn[0][1].at if drawn else moment(at)  # one time for the batch
+            self._check_qr_key(stamped)
             # Rows are written as the documents come back (in order), while the workers
             # make the rest; the commit waits for the folder's fsync, so no row is ever
             # committed before its file is durable.
@@ -425,7 +436,7 @@ class Issuer(DocumentEditions):
             unmade: list[tuple[int, Unmade]] = []
             try:
                 for (index, drawn_slot, evaluation), document in zip(
-                    drawn, pool.imap(jobs), strict=True
+                    drawn, pool.imap(jobs, at=stamped), strict=True
                 ):
                     if isinstance(document, Unmade):
                         unmade.append((index, document))
@@ -433,7 +444,7 @@ class Issuer(DocumentEditions):
                     written.append(Path(document.pdf_path))
                     if not unmade:  # else the batch is made again: nothing more to record
                         recorded.append(
-                            self._record(drawn_slot, evaluation.summary, document, at=at)
+                            self._record(drawn_slot, evaluation.summary, document, at=drawn_slot.at)
                         )
             except BaseException:
                 # Stop every worker before the batch is rolled back: none may put a file in

@@ -89,7 +89,6 @@ def _finished(pending: _Pending) -> tuple[str, int, object]:
 
 def _serve(
     maker: DocumentMaker,
-    at: dt.datetime,
     conn: Connection,
     parent_pid: int,
     inherited: list[Connection],
@@ -122,7 +121,7 @@ def _serve(
                 parcel = conn.recv()
                 if parcel is None:
                     return
-                start, jobs = parcel
+                start, at, jobs = parcel
                 made: list[MadeDocument | Unmade] = []
                 writes: list[Future[None]] = []
                 try:
@@ -161,7 +160,7 @@ class WorkerPool:
     """``workers`` forked processes making documents for one batch run. Close it (or use it
     as a context manager) so that the processes end."""
 
-    def __init__(self, maker: DocumentMaker, workers: int, *, at: dt.datetime) -> None:
+    def __init__(self, maker: DocumentMaker, workers: int) -> None:
         if workers < 1:
             raise IssuanceError("bad_workers", f"workers must be at least 1, not {workers}")
         context = multiprocessing.get_context("fork")
@@ -176,7 +175,7 @@ class WorkerPool:
             parent_end, child_end = context.Pipe()
             process = context.Process(
                 target=_serve,
-                args=(maker, at, child_end, parent_pid, [*self._conns, parent_end]),
+                args=(maker, child_end, parent_pid, [*self._conns, parent_end]),
                 daemon=True,
                 name="cecert-issue-worker",
             )
@@ -192,17 +191,20 @@ class WorkerPool:
     def __exit__(self, *exc: object) -> None:
         self.close(graceful=exc[0] is None)
 
-    def imap(self, jobs: Sequence[DocumentJob]) -> Iterator[MadeDocument | Unmade]:
-        """Make every job; yield the results in the order of ``jobs``, each as soon as it
-        and all before it are made (so the caller records while the workers work on). A job
-        that cannot be made for one of :data:`PERSON_FAULTS` yields :class:`Unmade`.
+    def imap(
+        self, jobs: Sequence[DocumentJob], *, at: dt.datetime
+    ) -> Iterator[MadeDocument | Unmade]:
+        """Make every job, sealed at ``at`` (the batch's time); yield the results in the
+        order of ``jobs``, each as soon as it and all before it are made (so the caller
+        records while the workers work on). A job that cannot be made for one of
+        :data:`PERSON_FAULTS` yields :class:`Unmade`.
 
         Raises ``worker_failed`` (or the reason of the error a job raised) as soon as one
         parcel fails or a worker dies; parcels still out are then abandoned (close the
         pool: their files, if any, are never recorded)."""
         results: dict[int, MadeDocument | Unmade] = {}
         parcels = deque(
-            (start, list(jobs[start : start + PARCEL])) for start in range(0, len(jobs), PARCEL)
+            (start, at, list(jobs[start : start + PARCEL])) for start in range(0, len(jobs), PARCEL)
         )
         out: dict[Connection, int] = dict.fromkeys(self._conns, 0)
         for _round in range(2):  # two parcels each in flight: no idle gap between them

@@ -225,20 +225,27 @@ class Registry(DocumentLifecycle, PersonCorrections, DocumentSnapshots, Registry
                 self._conn.execute("ROLLBACK")
 
     def _begin(self) -> None:
-        deadline = time.monotonic() + WRITE_WAIT_SECONDS
-        self._conn.execute("PRAGMA busy_timeout = 1")
+        _lock(self._conn, self.path)
+
+    @contextmanager
+    def write_barrier(self) -> Iterator[None]:
+        """Hold the write lock on a connection of its own while the block runs: every
+        transaction begun before has committed (or rolled back), none begins until the
+        block ends. A read begun inside sees every change whose time was read under the
+        lock before, and any later change reads a later time (``docs/snapshots.md``)."""
         try:
-            while True:
-                try:
-                    self._conn.execute("BEGIN IMMEDIATE")
-                    return
-                except sqlite3.OperationalError as exc:
-                    busy = "locked" in str(exc) or "busy" in str(exc)
-                    if not busy or time.monotonic() > deadline:
-                        raise RegistryError("registry_busy", f"{self.path}: {exc}") from exc
-                time.sleep(_POLL.uniform(0.0005, 0.002))
+            barrier = sqlite3.connect(self.path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise RegistryError("registry_busy", f"{self.path}: {exc}") from exc
+        try:
+            _lock(barrier, self.path)
+            try:
+                yield
+            finally:
+                with suppress(sqlite3.Error):
+                    barrier.execute("ROLLBACK")
         finally:
-            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            barrier.close()
 
     # -- people and records --------------------------------------------------------------
 
@@ -411,3 +418,21 @@ class Registry(DocumentLifecycle, PersonCorrections, DocumentSnapshots, Registry
         if table not in {"people", "activities", "certificates", "documents", "events"}:
             raise RegistryError("bad_table", f"no table {table!r}")
         return int(self._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608
+
+
+def _lock(conn: sqlite3.Connection, path: Path) -> None:
+    """``BEGIN IMMEDIATE`` on ``conn``, polling for the write lock (see ``transaction``)."""
+    deadline = time.monotonic() + WRITE_WAIT_SECONDS
+    conn.execute("PRAGMA busy_timeout = 1")
+    try:
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or time.monotonic() > deadline:
+                    raise RegistryError("registry_busy", f"{path}: {exc}") from exc
+            time.sleep(_POLL.uniform(0.0005, 0.002))
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

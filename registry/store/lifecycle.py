@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +43,9 @@ DOCUMENT_SELECT = (
 )
 PERSONAL_REFUSALS = frozenset({"already_issued", "number_revoked"})
 """Refusals of one person's slot in a batch: the batch skips that person and goes on."""
+Clock = Callable[[], dt.datetime]
+"""Where a change reads the time when it should be the moment the change holds the write
+lock (a batch of hours stamps each transaction with its own time, not the run's start)."""
 _REASON_FOR_KIND = {
     DocumentKind.RENEWAL: {SupersessionReason.RENEWAL},
     DocumentKind.REISSUE: {SupersessionReason.REISSUE_LOST, SupersessionReason.REISSUE_DAMAGED},
@@ -58,8 +61,15 @@ class IssueSlot:
     edition: int
     year: int
     kind: DocumentKind
+    at: dt.datetime
+    """When the slot was drawn, the write lock held: the time its document states."""
     reason: SupersessionReason | None = None
     recorded: DocumentRecord | None = field(default=None)
+
+
+def moment(at: dt.datetime | Clock) -> dt.datetime:
+    """``at``, or the time a :data:`Clock` gives now."""
+    return at if isinstance(at, dt.datetime) else at()
 
 
 def _unreadable(exc: sqlite3.DatabaseError) -> RegistryError:
@@ -124,11 +134,15 @@ class DocumentLifecycle(PagedReads):
         id_number: str,
         issuer: str,
         year: int,
-        at: dt.datetime,
+        at: dt.datetime | Clock,
         kind: DocumentKind = DocumentKind.ORIGINAL,
         reason: SupersessionReason | None = None,
     ) -> Iterator[IssueSlot]:
         """Draw the number and edition for a new document and hold the write lock.
+
+        A :data:`Clock` for ``at`` is read once the lock is held: the slot's ``at``, the time
+        the document states, is then never earlier than a snapshot that could miss it
+        (:meth:`snapshot_read` waits for the write lock before it reads).
 
         Inside the ``with`` block the caller makes the document and calls :meth:`record`;
         leaving the block commits number, document row, supersession and event together.
@@ -142,7 +156,7 @@ class DocumentLifecycle(PagedReads):
         if kind is not DocumentKind.ORIGINAL and reason not in _REASON_FOR_KIND[kind]:
             raise RegistryError("bad_reason", f"a {kind.value} needs a reason of its kind")
         with self.transaction() as conn:
-            slot = _draw_slot(conn, id_number, issuer=issuer, year=year, at=at, kind=kind)
+            slot = _draw_slot(conn, id_number, issuer=issuer, year=year, at=moment(at), kind=kind)
             slot.reason = reason
             yield slot
             if slot.recorded is None:
@@ -152,7 +166,7 @@ class DocumentLifecycle(PagedReads):
 
     @contextmanager
     def issuance_batch(
-        self, id_numbers: Sequence[str], *, issuer: str, year: int, at: dt.datetime
+        self, id_numbers: Sequence[str], *, issuer: str, year: int, at: dt.datetime | Clock
     ) -> Iterator[list[IssueSlot | RegistryError]]:
         """Draw numbers and editions for the originals of many people in ONE transaction.
 
@@ -167,9 +181,11 @@ class DocumentLifecycle(PagedReads):
         rows and events together; any exception, or a slot left unrecorded
         (``not_recorded``), rolls the whole batch back, so a crash or a failure consumes no
         serial and leaves no row without its document. Other writers wait meanwhile (up to
-        ``WRITE_WAIT_SECONDS``): keep batches to what is made in a second or two.
+        ``WRITE_WAIT_SECONDS``): keep batches to what is made in a second or two. A
+        :data:`Clock` for ``at`` is read once, the lock held: every slot has that time.
         """
         with self.transaction() as conn:
+            now = moment(at)
             slots: list[IssueSlot | RegistryError] = []
             drawn: dict[str, IssueSlot] = {}
             for id_number in id_numbers:
@@ -182,7 +198,7 @@ class DocumentLifecycle(PagedReads):
                     )
                     continue
                 try:
-                    slot = _draw_slot(conn, id_number, issuer=issuer, year=year, at=at)
+                    slot = _draw_slot(conn, id_number, issuer=issuer, year=year, at=now)
                 except RegistryError as exc:
                     if exc.reason not in PERSONAL_REFUSALS:
                         raise
@@ -284,13 +300,15 @@ class DocumentLifecycle(PagedReads):
         *,
         reason: RevocationReason,
         note: str,
-        at: dt.datetime,
+        at: dt.datetime | Clock,
         edition: int | None = None,
     ) -> DocumentRecord:
         """Revoke one edition (default: the latest). Final; refuses a revoked edition, a
-        mistyped number (``bad_number``) and one the registry does not hold."""
+        mistyped number (``bad_number``) and one the registry does not hold. A
+        :data:`Clock` for ``at`` is read once the write lock is held."""
         number = parse_number(number)
         with self.transaction() as conn:
+            at = moment(at)
             if edition is None:
                 found = conn.execute(
                     "SELECT MAX(edition) FROM documents WHERE number = ?", (number,)
@@ -349,7 +367,7 @@ def _draw_slot(
         if kind is not DocumentKind.ORIGINAL:
             raise RegistryError("nothing_to_replace", "this person holds no certificate")
         number = _new_number(conn, id_number=id_number, issuer=issuer, at=at)
-        return IssueSlot(number, 1, year, kind)
+        return IssueSlot(number, 1, year, kind, at)
     number = row[0]
     cursor = conn.execute(
         DOCUMENT_SELECT + " WHERE d.number = ? AND d.status = 'revoked' ORDER BY d.edition",
@@ -371,7 +389,7 @@ def _draw_slot(
     edition = conn.execute(
         "SELECT COALESCE(MAX(edition), 0) + 1 FROM documents WHERE number = ?", (number,)
     ).fetchone()[0]
-    return IssueSlot(number, edition, year, kind)
+    return IssueSlot(number, edition, year, kind, at)
 
 
 def number_revoked(revoked: DocumentRecord) -> RegistryError:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 from registry.errors import RegistryError
@@ -40,6 +40,9 @@ class DocumentSnapshots:
 
     _conn: sqlite3.Connection
 
+    def write_barrier(self) -> AbstractContextManager[None]:
+        raise NotImplementedError
+
     def log_size(self) -> int:
         """Events in the log now: a snapshot whose ``log_size`` is smaller misses changes."""
         try:
@@ -51,9 +54,16 @@ class DocumentSnapshots:
     @contextmanager
     def snapshot_read(self) -> Iterator[SnapshotRead]:
         """A consistent view for a snapshot: everything is read inside one read
-        transaction, so writers (WAL) neither block it nor show through it."""
+        transaction, so writers (WAL) neither block it nor show through it.
+
+        The read begins behind a write barrier (:meth:`Registry.write_barrier`): a change in
+        progress when the snapshot's time was taken commits first and is read, and every
+        change after reads its time later. So no document stamped before a snapshot's day
+        is missing from it (a batch running over midnight would otherwise be)."""
         try:
-            self._conn.execute("BEGIN")
+            with self.write_barrier():
+                self._conn.execute("BEGIN")
+                last = self._conn.execute("SELECT MAX(seq) FROM events").fetchone()
             reasons = tuple(
                 sorted(
                     str(r[0])
@@ -66,7 +76,6 @@ class DocumentSnapshots:
             found = self._conn.execute(
                 "SELECT text FROM checkpoints ORDER BY tree_size DESC LIMIT 1"
             ).fetchone()
-            last = self._conn.execute("SELECT MAX(seq) FROM events").fetchone()
         except sqlite3.Error as exc:
             self._end()
             raise RegistryError("bad_registry", f"cannot read documents: {exc}") from exc
