@@ -119,6 +119,48 @@ def init(
     click.echo(f"信任列表：{target.trust_list_path} (trust list)")
 
 
+@cli.command()
+@home_option
+def upgrade(home: Path | None) -> None:
+    """把较早版本建立的主目录升级到本版本 (upgrade a home made by an earlier cecert).
+
+    \b
+    密钥环、登记库结构与信任列表就地升级：根证书、密钥、证书编号与已发证书不变；
+    登记库的更改记入日志（migrate 事件），随后签署检查点并发布状态。可重复运行。
+
+    Upgrades the key ring, the registry's schema (logged) and the trust list in place, then
+    signs a checkpoint and publishes the status. The root, keys, numbers and documents stay.
+    """
+    from signer import upgrade_home
+
+    target = resolve_home(home)
+    done = upgrade_home(target, passphrase=passphrase(), at=now())
+    if done.key_ring_from is not None:
+        click.echo(
+            f"密钥环：已从版本 {done.key_ring_from} 升级，新增时间戳服务证书 "
+            f"(key ring upgraded from version {done.key_ring_from})"
+        )
+    migrated = done.registry
+    if migrated is not None and migrated.changed:
+        click.echo(
+            f"登记库：结构版本 {migrated.from_version} → {migrated.to_version}，"
+            f"重新记录 {migrated.rerecorded} 行，按现状接收 {migrated.adopted} 行 "
+            f"(registry schema {migrated.from_version} → {migrated.to_version}: "
+            f"{migrated.rerecorded} rows re-recorded, {migrated.adopted} adopted as found)"
+        )
+    if done.trust_rewritten:
+        click.echo(
+            f"信任列表：已重新签发 {target.trust_list_path}，请交给所有核验方 "
+            "(trust list signed anew: hand it to every verifier)"
+        )
+    if done.key_ring_from is None and migrated is None and not done.trust_rewritten:
+        click.echo("主目录已是本版本，无需升级 (the home is up to date)")
+    click.echo(
+        f"检查点：覆盖 {done.checkpoint_size} 个事件，已发布 {target.published_checkpoint_path} "
+        f"(checkpoint of {done.checkpoint_size} events published)"
+    )
+
+
 @cli.group()
 def keys() -> None:
     """密钥与信任列表 (key ring and trust list)."""

@@ -60,7 +60,7 @@ def restore_registry(home: Home, backup: Path, *, at: dt.datetime) -> Restored:
     config = home.config()
     staged = stage_restore(backup, home.registry_path)
     try:
-        Registry.open(staged).close()  # an older backup is migrated to this cecert's schema
+        Registry.open(staged, migrate_at=at).close()  # an older backup: migrated, logged
         with Registry.open(staged, read_only=True) as candidate:
             report = run_audit(candidate, home, at=at)
         refused = [p for p in report.problems if p.kind not in TOLERATED]

@@ -3,9 +3,10 @@
 from signer.carrying import ReissuePlan, ReissueReason, match_reproven
 from signer.errors import IssuanceError
 from signer.issuance import Issuer, IssueReport, SkipGroup, Skipped
-from signer.setup import export_trust, init_home
+from signer.setup import HomeUpgrade, export_trust, init_home, upgrade_home
 
 __all__ = [
+    "HomeUpgrade",
     "IssuanceError",
     "IssueReport",
     "Issuer",
@@ -16,4 +17,5 @@ __all__ = [
     "export_trust",
     "init_home",
     "match_reproven",
+    "upgrade_home",
 ]

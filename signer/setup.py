@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from keys.durable import remove_temporaries, write_durably
@@ -15,11 +16,16 @@ from keys.private import (
     read_manifest,
     revoke_key,
     rotate_keys,
+    upgrade_key_ring,
 )
+from keys.trust import VERSION as TRUST_LIST_VERSION
 from registry.errors import RegistryError
 from registry.home import BureauConfig, Home
 from registry.hours import get_policy
 from registry.store import Registry
+from registry.store.upgrading import Migrated
+from signer.checkpointing import publish_checkpoint, write_checkpoint
+from signer.publishing import publish_status
 
 
 def init_home(home: Home, *, config: BureauConfig, passphrase: bytes, at: dt.datetime) -> Home:
@@ -38,6 +44,47 @@ def init_home(home: Home, *, config: BureauConfig, passphrase: bytes, at: dt.dat
     write_durably(home.trust_list_path, export_trust_list(home.keys_dir, ring, at=at))
     home.write_config(config)
     return home
+
+
+@dataclass(frozen=True, slots=True)
+class HomeUpgrade:
+    """What :func:`upgrade_home` changed."""
+
+    key_ring_from: int | None
+    """The key ring's earlier version, ``None`` when it was current."""
+    registry: Migrated | None
+    """The registry's migration, ``None`` when its schema was current."""
+    trust_rewritten: bool
+    """``trust.json`` was signed anew (hand it to every verifier)."""
+    checkpoint_size: int
+    """Events covered by the checkpoint signed at the end."""
+
+
+def upgrade_home(home: Home, *, passphrase: bytes, at: dt.datetime) -> HomeUpgrade:
+    """Bring a home made by an earlier cecert up to this one, in place: the key ring
+    (:func:`keys.private.upgrade_key_ring`), the registry's schema (one logged ``migrate``
+    event), the trust list, then a signed checkpoint and the published status. The root,
+    the keys, the numbers and the documents stay; running it again changes nothing but the
+    checkpoint's and the status's time (``docs/upgrading.md``)."""
+    config = home.config()
+    ring_from = upgrade_key_ring(home.keys_dir, passphrase=passphrase, at=at)
+    ring = open_key_ring(home.keys_dir, passphrase=passphrase)
+    rewrite = ring_from is not None or _trust_version(home) != TRUST_LIST_VERSION
+    if rewrite:
+        _rewrite_trust(home, passphrase=passphrase, at=at)
+    with Registry.open(home.registry_path, migrate_at=at) as registry:
+        checkpoint = write_checkpoint(registry, ring, config, at=at)
+        publish_checkpoint(home, checkpoint)
+        publish_status(home, registry, ring, at=at)
+        return HomeUpgrade(ring_from, registry.migrated, rewrite, checkpoint.tree_size)
+
+
+def _trust_version(home: Home) -> object:
+    try:
+        raw = json.loads(home.trust_list_path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    return raw.get("version") if isinstance(raw, dict) else None
 
 
 def export_trust(home: Home, *, passphrase: bytes, at: dt.datetime) -> bytes:

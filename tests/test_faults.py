@@ -422,24 +422,26 @@ def test_kill_during_first_document_consumes_nothing(tmp_path: Path, stage: str)
 # -- 4. processes opening a registry an older cecert left --------------------------------------
 
 _OPEN_ON_SIGNAL = """
+import datetime as dt
 import sys
 from pathlib import Path
 from registry.errors import RegistryError
 from registry.store import Registry
 registry, ready, go = (Path(a) for a in sys.argv[1:])
+at = dt.datetime(2026, 12, 5, 9, 0, tzinfo=dt.UTC)
 ready.touch()
 while not go.exists():
     pass
 try:
-    Registry.open(registry).close()
+    Registry.open(registry, migrate_at=at).close()
 except RegistryError as exc:
     sys.exit(f"{exc.reason}: {exc}")
 """
 
 
 def test_processes_opening_an_outdated_registry_together(tmp_path: Path) -> None:
-    """Two processes that open a schema-1 registry at the same moment (say two `cecert issue`
-    right after an upgrade) must both succeed, the registry migrated once.
+    """Two processes that upgrade a schema-1 registry at the same moment (say two `cecert
+    upgrade` started by mistake) must both succeed, the registry migrated once.
 
     (Regression: both read ``user_version`` before either took the write lock, so the second
     re-ran a migration the first had committed: ``migration_failed``, duplicate column.)
@@ -476,5 +478,7 @@ def test_processes_opening_an_outdated_registry_together(tmp_path: Path) -> None
         with closing(sqlite3.connect(path)) as check:
             assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
             assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            kinds = [k for (k,) in check.execute("SELECT kind FROM events")]
+            assert kinds == ["migrate"]  # logged once, by the process that migrated
     # Regression: the second process re-ran a migration the first had committed.
     assert failures == []

@@ -15,6 +15,7 @@ from keys.private.rotation import revoke_key, rotate_keys
 from keys.private.signing import Es256Signer, SealSigner
 from keys.private.store import check_passphrase
 from keys.private.trust_export import export_trust_list
+from keys.private.upgrade import upgrade_key_ring
 from keys.private.validation_data import issue_crl, issue_ocsp_response
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "read_manifest",
     "revoke_key",
     "rotate_keys",
+    "upgrade_key_ring",
 ]

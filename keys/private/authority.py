@@ -82,13 +82,13 @@ class KeyRing:
     """Every seal of the ring, oldest first, the active one included."""
 
 
-def _write_public(path: Path, data: bytes) -> None:
+def write_public(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
 
 
-def _pem(certificate: x509.Certificate) -> bytes:
+def pem(certificate: x509.Certificate) -> bytes:
     return certificate.public_bytes(serialization.Encoding.PEM)
 
 
@@ -124,10 +124,10 @@ def new_seal_entry(
 ) -> dict[str, Any]:
     key = ec.generate_private_key(ec.SECP256R1())
     certificate = seal_certificate(key, root_key, root, names, at)
-    info = load_certificate(_pem(certificate))
+    info = load_certificate(pem(certificate))
     stem = f"seal-{info.sha256[:16]}"
     write_private_key(directory / f"{stem}.key.pem", key, password)
-    _write_public(directory / f"{stem}.crt.pem", _pem(certificate))
+    write_public(directory / f"{stem}.crt.pem", pem(certificate))
     return {"sha256": info.sha256, "key": f"{stem}.key.pem", "certificate": f"{stem}.crt.pem"}
 
 
@@ -153,8 +153,8 @@ def create_key_ring(
     password = derive_key_password(passphrase, kdf)
     write_private_key(directory / "root.key.pem", root_key, password)
     write_private_key(directory / "tsa.key.pem", tsa_key, password)
-    _write_public(directory / "root.crt.pem", _pem(root))
-    _write_public(directory / "tsa.crt.pem", _pem(tsa))
+    write_public(directory / "root.crt.pem", pem(root))
+    write_public(directory / "tsa.crt.pem", pem(tsa))
     seal = new_seal_entry(directory, password, root_key, root, names, at)
     qr = new_qr_entry(directory, password, at, root.not_valid_after_utc)
     manifest: dict[str, Any] = {
@@ -172,8 +172,9 @@ def create_key_ring(
     return manifest
 
 
-def read_manifest(directory: Path) -> dict[str, Any]:
-    """The public manifest of a key ring (no passphrase needed)."""
+def load_manifest(directory: Path) -> dict[str, Any]:
+    """The manifest as stored, of whatever version (:func:`read_manifest` insists on this
+    cecert's)."""
     path = directory / MANIFEST
     try:
         manifest: dict[str, Any] = json.loads(path.read_text("utf-8"))
@@ -183,11 +184,27 @@ def read_manifest(directory: Path) -> dict[str, Any]:
         ) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise KeysError("bad_key_ring", f"{path}: not a readable key ring manifest") from exc
-    if not isinstance(manifest, dict) or manifest.get("version") != MANIFEST_VERSION:
+    if not isinstance(manifest, dict):
+        raise KeysError("bad_key_ring", f"{path}: not a key ring manifest")
+    return manifest
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    """The public manifest of a key ring (no passphrase needed). A ring made by an earlier
+    cecert is ``key_ring_outdated`` (``cecert upgrade`` brings it up to date in place)."""
+    manifest = load_manifest(directory)
+    version = manifest.get("version")
+    if isinstance(version, int) and 0 < version < MANIFEST_VERSION:
+        raise KeysError(
+            "key_ring_outdated",
+            f"{directory / MANIFEST}：密钥环由较早版本的 cecert 建立（版本 {version}），请运行 "
+            f"cecert upgrade (a version {version} key ring, made by an earlier cecert: run "
+            "`cecert upgrade`; the keys and numbering stay)",
+        )
+    if version != MANIFEST_VERSION:
         raise KeysError(
             "bad_key_ring",
-            f"{path}: not a version {MANIFEST_VERSION} key ring (made by an older cecert; "
-            "create a new home)",
+            f"{directory / MANIFEST}: not a version {MANIFEST_VERSION} key ring",
         )
     return manifest
 

@@ -32,7 +32,7 @@ from registry.store.digests import digests_of
 from registry.store.events import append_event
 from registry.store.integrity import damaged, read_error, unseen_document, write_error
 from registry.store.lifecycle import DOCUMENT_SELECT, DocumentLifecycle
-from registry.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from registry.store.migrations import SCHEMA_VERSION
 from registry.store.records import (
     DocumentRecord,
     activity_from_row,
@@ -42,6 +42,7 @@ from registry.store.records import (
     person_row,
 )
 from registry.store.snapshots import DocumentSnapshots
+from registry.store.upgrading import Migrated, migrate, outdated
 
 BUSY_TIMEOUT_MS = 30_000
 SYNCHRONOUS = "FULL"
@@ -57,20 +58,6 @@ DOCUMENT_STATUS_SELECT = (
 WRITE_WAIT_SECONDS = 300.0
 """How long a writer waits for another to finish before ``registry_busy``."""
 _POLL = random.Random()  # noqa: S311 - jitter between lock attempts, not secrecy
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration script into complete SQL statements (triggers hold semicolons)."""
-    statements: list[str] = []
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements
 
 
 def _unopenable(path: Path, exc: sqlite3.DatabaseError) -> RegistryError:
@@ -114,6 +101,8 @@ class Registry(DocumentLifecycle, PersonCorrections, DocumentSnapshots, Registry
         self.path = path
         self._conn = conn
         self.db = sqlite_utils.Database(conn)
+        self.migrated: Migrated | None = None
+        """What opening it migrated (``None``: nothing was pending)."""
 
     # -- opening -------------------------------------------------------------------------
 
@@ -125,17 +114,29 @@ class Registry(DocumentLifecycle, PersonCorrections, DocumentSnapshots, Registry
         path.parent.mkdir(parents=True, exist_ok=True)
         # Personal data: readable by the owner only, from the first byte.
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        return cls._connect(path, migrate=True)
+        return cls._connect(path, new=True)
 
     @classmethod
-    def open(cls, path: Path, *, read_only: bool = False) -> Registry:
-        """Open an existing registry; apply pending migrations unless ``read_only``."""
+    def open(
+        cls, path: Path, *, read_only: bool = False, migrate_at: dt.datetime | None = None
+    ) -> Registry:
+        """Open an existing registry. One made by an earlier cecert is refused
+        (``registry_outdated``) unless ``migrate_at`` is given: then the pending migrations
+        run, logged as one ``migrate`` event at that time (:mod:`registry.store.upgrading`);
+        :attr:`migrated` says what they did."""
         if not path.is_file():
             raise RegistryError("no_registry", f"{path}: no registry file here")
-        return cls._connect(path, migrate=not read_only, read_only=read_only)
+        return cls._connect(path, read_only=read_only, migrate_at=migrate_at)
 
     @classmethod
-    def _connect(cls, path: Path, *, migrate: bool, read_only: bool = False) -> Registry:
+    def _connect(
+        cls,
+        path: Path,
+        *,
+        read_only: bool = False,
+        migrate_at: dt.datetime | None = None,
+        new: bool = False,
+    ) -> Registry:
         try:
             if read_only:
                 conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
@@ -151,34 +152,23 @@ class Registry(DocumentLifecycle, PersonCorrections, DocumentSnapshots, Registry
             raise _unopenable(path, exc) from exc
         registry = cls(path, conn)
         if version > SCHEMA_VERSION:
+            conn.close()
             raise RegistryError(
                 "registry_too_new", f"{path}: schema {version} is newer than this cecert"
             )
         if version < SCHEMA_VERSION:
-            if not migrate:
-                raise RegistryError(
-                    "registry_outdated", f"{path}: schema {version} needs migrating"
-                )
-            registry._migrate(version)
+            if read_only or (migrate_at is None and not new):
+                conn.close()
+                raise outdated(path, version)
+            try:
+                # The version is read again under the write lock: another process may have
+                # migrated meanwhile.
+                with registry.transaction() as locked:
+                    registry.migrated = migrate(locked, path, at=migrate_at)
+            except BaseException:
+                conn.close()
+                raise
         return registry
-
-    def _migrate(self, version: int) -> None:
-        # Each migration runs in one write transaction with its version bump. The version is
-        # read again under the write lock: another process may have migrated meanwhile.
-        del version
-        for number in range(SCHEMA_VERSION):
-            with self.transaction() as conn:
-                current = conn.execute("PRAGMA user_version").fetchone()[0]
-                if current > number:
-                    continue
-                try:
-                    for statement in _statements(MIGRATIONS[number]):
-                        conn.execute(statement)
-                except sqlite3.Error as exc:
-                    raise RegistryError(
-                        "migration_failed", f"{self.path}: migration {number + 1} failed: {exc}"
-                    ) from exc
-                conn.execute(f"PRAGMA user_version = {number + 1}")
 
     def close(self) -> None:
         self._conn.close()

@@ -5,6 +5,8 @@ Append a new script to :data:`MIGRATIONS` to change the schema; never edit a shi
 
 from __future__ import annotations
 
+import sqlite3
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: people, training records, certificate numbers, documents, event log.
     """
@@ -107,3 +109,17 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def statements(script: str) -> list[str]:
+    """Split a migration script into complete SQL statements (triggers hold semicolons)."""
+    found: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            found.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        found.append(buffer.strip())
+    return found
