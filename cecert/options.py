@@ -12,7 +12,9 @@ from typing import Any, TypeVar
 import click
 
 from keys import KeysError
+from registry.errors import RegistryError
 from registry.home import Home
+from registry.log import Checkpoint, read_checkpoints
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,3 +62,15 @@ def fail(exc: Exception, *, code: int = 1) -> None:
     reason = getattr(exc, "reason", "error")
     click.echo(f"error [{reason}]: {exc}", err=True)
     sys.exit(code)
+
+
+def checkpoints_in(file: Path) -> list[Checkpoint]:
+    """Every checkpoint in a file a bureau published or a verifier kept (``--checkpoint``);
+    ``bad_checkpoint`` naming the file when it cannot be read or holds none."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RegistryError(
+            "bad_checkpoint", f"无法读取检查点文件 {file}：{exc} (cannot read {file})"
+        ) from exc
+    return read_checkpoints(text, str(file))

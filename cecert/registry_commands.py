@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING
 import click
 
 from cecert.command import Group
-from cecert.options import home_option, passphrase, resolve_home
+from cecert.options import checkpoints_in, home_option, passphrase, resolve_home
 from registry.errors import RegistryError
-from registry.log import read_checkpoints
 from registry.store import Registry
 
 if TYPE_CHECKING:
@@ -110,13 +109,7 @@ def _outside_checkpoints(files: tuple[Path, ...]) -> list[OutsideCheckpoint]:
     found: list[OutsideCheckpoint] = []
     for file in files:
         try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise click.BadParameter(
-                f"无法读取检查点文件 {file}：{exc} (cannot read {file})", param_hint="--checkpoint"
-            ) from exc
-        try:
-            checkpoints = read_checkpoints(text, str(file))
+            checkpoints = checkpoints_in(file)
         except RegistryError as exc:
             raise click.BadParameter(exc.message, param_hint="--checkpoint") from exc
         found += [OutsideCheckpoint(str(file), c) for c in checkpoints]

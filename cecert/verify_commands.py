@@ -17,11 +17,10 @@ import click
 
 from cecert.account_commands import instance_option, resolve_instance
 from cecert.command import Command
-from cecert.options import fail, home_option, now, resolve_home
+from cecert.options import checkpoints_in, fail, home_option, now, resolve_home
 from keys import KeysError, parse_trust_list
 from registry.errors import RegistryError
 from registry.home import CHINA_TZ
-from registry.log import Checkpoint, read_checkpoints
 from registry.store import Registry
 from verifier import (
     RegistryStatus,
@@ -72,19 +71,9 @@ def _verifier(
         return Verifier(trust_list, status=None), None
     live: StatusSource = RegistryStatus(opened)
     if checkpoints:
-        kept = [c for file in checkpoints for c in _read_checkpoints(file)]
+        kept = [c for file in checkpoints for c in checkpoints_in(file)]
         live = held_to_checkpoints(live, opened, kept, trust_list, at=now())
     return Verifier(trust_list, status=live), opened
-
-
-def _read_checkpoints(file: Path) -> list[Checkpoint]:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise VerifierError(
-            "bad_checkpoint", f"无法读取检查点文件 {file}：{exc} (cannot read {file})"
-        ) from exc
-    return read_checkpoints(text, str(file))
 
 
 def _is_file(path: Path) -> bool:

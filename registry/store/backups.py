@@ -19,6 +19,7 @@ import datetime as dt
 import errno
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from keys.durable import (
@@ -45,12 +46,7 @@ def backup_registry(conn: sqlite3.Connection, source: Path, target: Path) -> Non
     checked, synced, renamed (:meth:`Registry.backup`)."""
     if target.exists():
         raise RegistryError("backup_exists", f"{target}: a file is already there")
-    try:
-        remove_temporaries(target.parent, of=target.name)
-        make_folder(target.parent)
-    except OSError as exc:
-        raise _failed(target, exc) from exc
-    temporary = temporary_path(target)
+    temporary = _aside(target, _failed)
     try:
         _copy(conn, temporary)
         problems = _check(temporary)
@@ -81,12 +77,7 @@ def stage_restore(backup: Path, registry_path: Path) -> Path:
     ``restore_failed`` when the copy cannot be written."""
     if not backup.is_file():
         raise RegistryError("no_registry", f"{backup}: no such file")
-    try:
-        remove_temporaries(registry_path.parent, of=registry_path.name)
-        make_folder(registry_path.parent)
-    except OSError as exc:
-        raise _restore_failed(registry_path, exc) from exc
-    staged = temporary_path(registry_path)
+    staged = _aside(registry_path, _restore_failed)
     try:
         try:
             source = sqlite3.connect(f"file:{backup}?mode=ro", uri=True, isolation_level=None)
@@ -151,6 +142,17 @@ def discard(path: Path) -> None:
     """Remove a temporary database and its companions (``-wal``, ``-shm``, ``-journal``)."""
     for suffix in ("", *COMPANIONS):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+def _aside(target: Path, failed: Callable[[Path, Exception], RegistryError]) -> Path:
+    """The temporary path to write ``target`` aside at, once the temporaries a killed run
+    left beside it are removed and its folder exists (``failed`` names a failure)."""
+    try:
+        remove_temporaries(target.parent, of=target.name)
+        make_folder(target.parent)
+    except OSError as exc:
+        raise failed(target, exc) from exc
+    return temporary_path(target)
 
 
 def _copy(conn: sqlite3.Connection, temporary: Path) -> None:
