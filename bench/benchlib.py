@@ -27,7 +27,7 @@ from registry.model import Activity, Category, Confirmer, Person, RecordStatus, 
 from registry.numbering import mod11_2
 from registry.store import Registry
 from signer import Issuer, IssueReport, init_home
-from signer.snapshotting import export_snapshot
+from signer.status.snapshots import export_snapshot
 
 YEAR = 2025
 """The year every synthetic record counts for, and the year certificates are issued for."""

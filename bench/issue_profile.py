@@ -26,9 +26,9 @@ from benchlib import create_home, issue_all, print_header, timed
 
 # Stages of one certificate, measured as the cumulative time of their entry points
 # (path suffix, function name). Page render excludes the QR code drawn inside it.
-_QR = (("signer/qr_symbol.py", "qr_rows"), ("signer/qr.py", "draw_qr"))
-_RENDER = (("signer/layout.py", "render"),)
-_SEAL = (("signer/pades.py", "seal"),)
+_QR = (("signer/document/qr_symbol.py", "qr_rows"), ("signer/document/qr_code.py", "draw_qr"))
+_RENDER = (("signer/document/page.py", "render"),)
+_SEAL = (("signer/pades/signature.py", "seal"),)
 _PAYLOAD = (("registry/payload/text.py", "encode_payload"),)
 _REGISTRY = (
     ("registry/store/paging.py", "people_page"),
@@ -38,18 +38,18 @@ _REGISTRY = (
     ("registry/store/lifecycle.py", "record"),
     ("registry/hours/engine.py", "evaluate"),
 )
-_WRITE = (("signer/making.py", "write_atomically"),)
-_TOTAL = (("signer/issuance.py", "issue"),)
+_WRITE = (("signer/issuance/maker.py", "write_atomically"),)
+_TOTAL = (("signer/issuance/issuer.py", "issue"),)
 
 # Module groups, for labelling single functions: first match wins.
 _GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("QR", ("signer/qr.py", "signer/qr_symbol.py", "/qrcode/")),
-    ("page render", ("signer/layout.py", "registry/typesetting/", "/reportlab/")),
+    ("QR", ("signer/document/qr_code.py", "signer/document/qr_symbol.py", "/qrcode/")),
+    ("page render", ("signer/document/page.py", "registry/typesetting/", "/reportlab/")),
     ("QR payload", ("registry/payload/", "/cbor2/", "keys/private/signing.py")),
     (
         "seal signature",
         (
-            "signer/pades.py",
+            "signer/pades/signature.py",
             "/pyhanko/",
             "/pyhanko_certvalidator/",
             "/asn1crypto/",
@@ -58,11 +58,17 @@ _GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("registry", ("registry/", "/sqlite_utils/", "/sqlite3/")),
-    ("issuance", ("signer/issuance.py", "signer/making.py")),
+    ("issuance", ("signer/issuance/issuer.py", "signer/issuance/maker.py")),
 )
 
 # Frames that only pass control on (event loop, context managers, the orchestration).
-_PLUMBING = ("/asyncio/", "/contextlib.py", "signer/issuance.py", "signer/making.py", "bench/")
+_PLUMBING = (
+    "/asyncio/",
+    "/contextlib.py",
+    "signer/issuance/issuer.py",
+    "signer/issuance/maker.py",
+    "bench/",
+)
 _PLUMBING_BUILTINS = (
     "<method 'run' of '_contextvars.Context' objects>",
     "<method 'disable' of '_lsprof.Profiler' objects>",
@@ -120,14 +126,14 @@ _INCREMENTAL = "pyhanko/pdf_utils/incremental_writer.py"
 _SEAL_STEPS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
     (
         "parse the unsigned page (incremental writer)",
-        ((_INCREMENTAL, "__init__", "signer/pades.py", "seal"),),
+        ((_INCREMENTAL, "__init__", "signer/pades/signature.py", "seal"),),
     ),
-    ("daily validation context (cached)", (("signer/pades.py", "validation_context"),)),
+    ("daily validation context (cached)", (("signer/pades/signature.py", "validation_context"),)),
     ("PdfSigner set-up (metadata, stamp style)", ((_PDF_SIGNER, "__init__"),)),
     ("signing session set-up", ((_PDF_SIGNER, "init_signing_session"),)),
     ("pre-sign validation (chain, OCSP, CRL)", ((_PDF_SIGNER, "perform_presign_validation"),)),
     ("field, appearance, size estimate", ((_PDF_SIGNER, "prepare_tbs_document"),)),
-    ("  of which seal artwork import", (("signer/pades.py", "render"),)),
+    ("  of which seal artwork import", (("signer/pades/signature.py", "render"),)),
     ("write revision + document digest", ((_PDF_SIGNER, "digest_tbs_document"),)),
     ("CMS SignedData, ECDSA, signature TST", ((_PDF_SIGNER, "perform_signature"),)),
     ("DSS + document timestamp", ((_PDF_SIGNER, "post_signature_processing"),)),
@@ -143,7 +149,7 @@ _SEAL_STEPS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
 )
 # Cross-cutting costs, spread over the steps above.
 _SEAL_ACROSS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
-    ("RFC 3161 tokens (all, ours)", (("signer/timestamping.py", "token"),)),
+    ("RFC 3161 tokens (all, ours)", (("signer/pades/timestamps.py", "token"),)),
     ("ECDSA signatures (seal, TSA, QR)", (("keys/private/signing.py", "sign_der"),)),
     (
         "PDF writer output (all revisions)",
@@ -267,32 +273,36 @@ def profile(count: int) -> None:
 def _timer_targets() -> list[tuple[str, Any, str]]:
     from pyhanko.sign.signers import pdf_signer
 
-    import signer.issuance
-    import signer.layout
-    import signer.making
-    import signer.pades
-    import signer.timestamping
+    import signer.document.page
+    import signer.issuance.issuer
+    import signer.issuance.maker
+    import signer.pades.signature
+    import signer.pades.timestamps
     from registry.store import Registry
 
     return [
         ("eligibility: records of a page of people", Registry, "activities_of"),
-        ("eligibility: hours evaluate", signer.issuance, "evaluate"),
+        ("eligibility: hours evaluate", signer.issuance.issuer, "evaluate"),
         ("already issued? (a page of people)", Registry, "holders"),
-        ("QR payload (CBOR, COSE ES256, Base45)", signer.making, "encode_payload"),
-        ("page render, QR included", signer.layout.PageRenderer, "render"),
-        ("  of which QR matrix", signer.layout, "qr_rows"),
-        ("  of which QR drawing", signer.layout, "draw_qr"),
-        ("seal (SealStamper.seal)", signer.pades.SealStamper, "seal"),
+        ("QR payload (CBOR, COSE ES256, Base45)", signer.issuance.maker, "encode_payload"),
+        ("page render, QR included", signer.document.page.PageRenderer, "render"),
+        ("  of which QR matrix", signer.document.page, "qr_rows"),
+        ("  of which QR drawing", signer.document.page, "draw_qr"),
+        ("seal (SealStamper.seal)", signer.pades.signature.SealStamper, "seal"),
         ("  signing session set-up", pdf_signer.PdfSigner, "init_signing_session"),
         ("  pre-sign validation", pdf_signer.PdfSigningSession, "perform_presign_validation"),
         ("  field, appearance, sizing", pdf_signer.PdfSigningSession, "prepare_tbs_document"),
-        ("    of which seal artwork import", getattr(signer.pades, "_SealArtwork", None), "render"),
+        (
+            "    of which seal artwork import",
+            getattr(signer.pades.signature, "_SealArtwork", None),
+            "render",
+        ),
         ("  write revision + digest", pdf_signer.PdfTBSDocument, "digest_tbs_document"),
         ("  CMS, ECDSA, signature TST", pdf_signer.PdfTBSDocument, "perform_signature"),
         ("  DSS + doc timestamp", pdf_signer.PdfPostSignatureDocument, "post_signature_processing"),
         ("    of which document timestamp", pdf_signer.PdfTimeStamper, "async_timestamp_pdf"),
-        ("  RFC 3161 tokens (all)", signer.timestamping.TimeStampingUnit, "token"),
-        ("file write (fsync, rename)", signer.making, "write_atomically"),
+        ("  RFC 3161 tokens (all)", signer.pades.timestamps.TimeStampingUnit, "token"),
+        ("file write (fsync, rename)", signer.issuance.maker, "write_atomically"),
         ("registry record (row, event, commit)", Registry, "record"),
     ]  # fmt: skip
 

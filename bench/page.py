@@ -31,9 +31,9 @@ from benchlib import print_header, synthetic_person, synthetic_records, timed
 from qrcode.constants import ERROR_CORRECT_M
 
 from registry.model import Category, CategoryHours, DocumentKind, HoursSummary
-from signer.layout import CertificatePage, PageRenderer
-from signer.qr import qr_path
-from signer.qr_symbol import MASK_PATTERN, qr_rows
+from signer.document.page import CertificatePage, PageRenderer
+from signer.document.qr_code import qr_path
+from signer.document.qr_symbol import MASK_PATTERN, qr_rows
 
 BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 

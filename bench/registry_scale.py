@@ -53,7 +53,7 @@ from registry.home import Home
 from registry.snapshot import china_day, decode_snapshot, snapshot_key, snapshot_reasons
 from registry.store import Registry
 from signer import init_home
-from signer.snapshotting import export_snapshot
+from signer.status.snapshots import export_snapshot
 from verifier.snapshot import load_snapshot
 
 

@@ -3,10 +3,11 @@
     .venv/bin/python bench/seal.py --count 300 --reference-count 30
 
 Creates a fresh home, issues one certificate and takes its page (the file's first revision,
-exactly as ``signer.layout.PageRenderer`` made it) and QR text. Then, in one process and
+exactly as ``signer.document.page.PageRenderer`` made it) and QR text. Then, in one process and
 one run, times ``SealStamper.seal(page, payload=…, at=…)``:
 
-- N seals with ``Assembly.PARTS`` (the production path: ``signer.revisions`` + ``signer.cms``),
+- N seals with ``Assembly.PARTS`` (the production path: ``signer.pades.revisions`` +
+``signer.pades.cms``),
 - M seals with ``Assembly.PYHANKO`` (pyHanko's general signing flow, the reference),
 
 each seal's CPU time (``time.process_time``) and wall time; medians and the ratio. Both
@@ -32,10 +33,10 @@ from pathlib import Path
 from benchlib import CONFIG, create_home, issue_all, print_header
 
 from keys import parse_trust_list
-from signer.layout import SEAL_BOX
-from signer.pades import Assembly, SealStamper
-from signer.pdfobjects import read_unsigned
-from signer.seal import seal_appearance_pdf
+from signer.document.page import SEAL_BOX
+from signer.document.seal_artwork import seal_appearance_pdf
+from signer.pades.pdfobjects import read_unsigned
+from signer.pades.signature import Assembly, SealStamper
 from verifier.pdf import check_pdf
 
 

@@ -39,8 +39,8 @@ from keys.private import open_key_ring
 from registry.home import Home
 from registry.store import Registry
 from signer import init_home
-from signer.checkpointing import write_checkpoint
-from signer.snapshotting import export_snapshot
+from signer.status.checkpoints import write_checkpoint
+from signer.status.snapshots import export_snapshot
 from verifier.snapshot import load_snapshot
 
 SUPERSEDED = ("renewal", "reissue_lost", "reissue_damaged", "correction")

@@ -3,7 +3,7 @@
 Every command that changes the registry — import, issue, renew, reissue, correct, revoke —
 opens the key ring, makes its change, then signs a checkpoint of the event log; those that
 change what a certificate's status is also publish a fresh status snapshot
-(``signer.publishing``), so that a running server hands the phones the new status at once.
+(``signer.status.publication``), so that a running server hands the phones the new status at once.
 The web processes never do this: they hold no key.
 """
 
@@ -22,7 +22,7 @@ from registry.store import DocumentRecord, Registry
 
 if TYPE_CHECKING:  # a verifier-only installation has no private-key code
     from keys.private import KeyRing
-    from signer.publishing import Published
+    from signer.status.publication import Published
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +43,8 @@ def signed_change(home: Home, *, publish: bool = True) -> Iterator[Change]:
     fails, nothing is signed and the error goes on. A change that cannot alter any
     certificate's status (an import) passes ``publish=False``."""
     from keys.private import open_key_ring
-    from signer.checkpointing import publish_checkpoint, write_checkpoint
-    from signer.publishing import publish_status
+    from signer.status.checkpoints import publish_checkpoint, write_checkpoint
+    from signer.status.publication import publish_status
 
     config = home.config()
     ring = open_key_ring(home.keys_dir, passphrase=passphrase())
@@ -66,7 +66,7 @@ def republish(home: Home, secret: bytes) -> None:
     so that the published snapshot is signed by a key the new trust list trusts at its
     time."""
     from keys.private import open_key_ring
-    from signer.publishing import publish_status
+    from signer.status.publication import publish_status
 
     ring = open_key_ring(home.keys_dir, passphrase=secret)
     with Registry.open(home.registry_path, read_only=True) as registry:

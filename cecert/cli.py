@@ -175,7 +175,7 @@ def export_trust(home: Path | None, file: Path) -> None:
     Write the signed trust list a verifier needs to FILE and print the root's fingerprint.
     """
     from signer import export_trust as export
-    from signer.setup import describe_trust
+    from signer.home import describe_trust
 
     data = export(resolve_home(home), passphrase=passphrase(), at=now())
     file.write_bytes(data)
@@ -274,7 +274,7 @@ def issue(
     """
     from cecert.progress import ProgressLine
     from signer import Issuer
-    from signer.workers import usable_cores
+    from signer.issuance.workers import usable_cores
 
     target = resolve_home(home)
     with signed_change(target) as change:

@@ -47,7 +47,7 @@ def keys_rotate(home: Path | None, seal: bool, qr: bool) -> None:
 
     The old ones are retired now and keep verifying what they signed. Rewrites the home's
     trust.json: give it to every verifier."""
-    from signer.setup import rotate
+    from signer.home import rotate
 
     target = resolve_home(home)
     secret = passphrase()
@@ -94,7 +94,7 @@ def keys_revoke(home: Path | None, key: str, revoked_from: str, reason: str) -> 
     KEY is a QR key's kid or a seal's SHA-256 prefix. Documents it signed before stay valid;
     anything signed with it from then on is refused. Rewrites the home's trust.json.
     """
-    from signer.setup import revoke
+    from signer.home import revoke
 
     target = resolve_home(home)
     moment = _moment(revoked_from)
@@ -123,7 +123,7 @@ def keys_list(home: Path | None) -> None:
 
     No passphrase needed.
     """
-    from signer.setup import key_inventory
+    from signer.home import key_inventory
 
     for row in key_inventory(resolve_home(home)):
         state = row["state"]

@@ -40,7 +40,7 @@ def export(home: Path | None, file: Path, base: Path | None) -> None:
     Signed by the bureau's QR key.
     """
     from keys.private import open_key_ring
-    from signer.snapshotting import export_snapshot, write_snapshot
+    from signer.status.snapshots import export_snapshot, write_snapshot
 
     target = resolve_home(home)
     config = target.config()
@@ -94,7 +94,7 @@ def publish(home: Path | None, watch: float | None, refresh: float) -> None:
     import time
 
     from keys.private import open_key_ring
-    from signer.publishing import publish_status, published_age, published_log_size
+    from signer.status.publication import publish_status, published_age, published_log_size
 
     target = resolve_home(home)
     target.config()

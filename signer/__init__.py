@@ -1,9 +1,9 @@
 """Issuance: runs where the bureau's private keys live."""
 
-from signer.carrying import ReissuePlan, ReissueReason, match_reproven
 from signer.errors import IssuanceError
-from signer.issuance import Issuer, IssueReport, SkipGroup, Skipped
-from signer.setup import HomeUpgrade, export_trust, init_home, upgrade_home
+from signer.home import HomeUpgrade, export_trust, init_home, upgrade_home
+from signer.issuance.carry_over import ReissuePlan, ReissueReason, match_reproven
+from signer.issuance.issuer import Issuer, IssueReport, SkipGroup, Skipped
 
 __all__ = [
     "HomeUpgrade",

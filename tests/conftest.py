@@ -27,7 +27,7 @@ from registry.home import BureauConfig, Home
 from registry.importing import load_activities, load_people
 from registry.store import DocumentRecord, Registry
 from signer import Issuer, init_home
-from signer.checkpointing import publish_checkpoint, write_checkpoint
+from signer.status.checkpoints import publish_checkpoint, write_checkpoint
 from tests.panelhome import PanelHome, make_panel_home
 from verifier import RegistryStatus, Verifier
 

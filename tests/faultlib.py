@@ -35,7 +35,7 @@ from registry.model import Activity, Category, Person, RecordStatus, TitleLevel
 from registry.numbering import SERIAL_DIGITS, parse_number
 from registry.store import DocumentRecord, Registry
 from signer import init_home
-from signer.checkpointing import write_checkpoint
+from signer.status.checkpoints import write_checkpoint
 
 YEAR = 2025
 PASSPHRASE = "fault tests passphrase, not a secret"

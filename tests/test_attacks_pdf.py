@@ -38,7 +38,7 @@ from keys.private import (
     issue_ocsp_response,
     open_key_ring,
 )
-from signer.timestamping import TimeStampingUnit
+from signer.pades.timestamps import TimeStampingUnit
 from tests import pdfattacks as attacks
 from tests.attacklog import record_attack
 from tests.conftest import AT, CONFIG, LATER, PASSPHRASE, IssuedHome

@@ -42,9 +42,9 @@ from registry.payload.cose import COSE_SIGN1_TAG, sig_structure
 from registry.store import DocumentRecord, Registry
 from registry.typesetting.fonts import FontSet
 from signer import Issuer
-from signer.qr import qr_matrix
-from signer.setup import revoke, rotate
-from signer.snapshotting import export_snapshot
+from signer.document.qr_code import qr_matrix
+from signer.home import revoke, rotate
+from signer.status.snapshots import export_snapshot
 from tests.attacklog import record_attack
 from tests.conftest import AT, CONFIG, PASSPHRASE, IssuedHome
 from verifier import RegistryStatus, Verdict, VerificationReport, Verifier, load_snapshot

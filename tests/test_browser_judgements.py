@@ -20,7 +20,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from keys.private import open_key_ring
 from registry.store import DocumentRecord, Registry
 from signer import ReissueReason
-from signer.snapshotting import export_snapshot
+from signer.status.snapshots import export_snapshot
 from tests.conftest import PASSPHRASE, IssuedHome, needs_browser, page_replaced, serving
 from tests.pagecheck import keep, overflow
 from tests.test_reissue_rules import CHANGED, make_guangde_bureau

@@ -39,8 +39,8 @@ from registry.payload.base45 import ALPHABET, b45decode, b45encode
 from registry.payload.cose import COSE_SIGN1_TAG
 from registry.payload.text import MAX_TEXT
 from registry.store import Registry
-from signer.qr import qr_matrix
-from signer.snapshotting import export_snapshot
+from signer.document.qr_code import qr_matrix
+from signer.status.snapshots import export_snapshot
 from tests.conftest import PASSPHRASE, IssuedHome, chromium, needs_browser, serving
 from tests.test_status_vectors import VECTORS, VECTORS_DIR, utc, vector_snapshot, vector_trust
 from verifier import Verifier

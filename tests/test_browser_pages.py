@@ -28,7 +28,7 @@ from registry.home import Home
 from registry.model import RevocationReason
 from registry.store import DocumentRecord, Registry
 from signer import Issuer, ReissueReason
-from signer.publishing import publish_status
+from signer.status.publication import publish_status
 from tests.conftest import CONFIG, PASSPHRASE, IssuedHome, needs_browser, page_replaced, serving
 from tests.logins import PASSWORD, make_instance
 from tests.pagecheck import AXE, SCREENS, axe_sha256, check_page, screen

@@ -13,7 +13,7 @@ file, real PDFs, real signals.
 * Two processes opening a registry an older cecert left, at the same moment (a known bug,
   reported as an expected failure).
 
-What a kill may leave behind, by design (``signer/issuance.py``): a temporary file
+What a kill may leave behind, by design (``signer/issuance/issuer.py``): a temporary file
 ``.<number>-<edition>.pdf.<pid>.tmp`` when it lands while the PDF is being written (the next
 run removes it), and a complete PDF with no registry row when it lands between the rename and the
 commit (an *orphan*; the next run draws the same serial and overwrites it). Neither is ever

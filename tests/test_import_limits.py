@@ -34,7 +34,7 @@ from registry.payload import Claims, decode_payload, encode_payload
 from registry.payload.text import MAX_TEXT
 from registry.store import Registry
 from signer import Issuer, init_home
-from signer.qr_symbol import qr_rows
+from signer.document.qr_symbol import qr_rows
 from tests.conftest import CONFIG
 from tests.conftest import PASSPHRASE as HOME_PASSPHRASE
 from tests.faultlib import (

@@ -22,7 +22,7 @@ from registry.importing import load_activities, load_people
 from registry.payload import decode_payload
 from registry.store import DocumentRecord, Registry
 from signer import IssuanceError, Issuer, init_home
-from signer.issuance import BATCH
+from signer.issuance.issuer import BATCH
 from tests.conftest import AT, CONFIG, DEMO, LATER, IssuedHome
 from tests.conftest import PASSPHRASE as DEMO_PASSPHRASE
 from tests.faultlib import (

@@ -36,8 +36,7 @@ from registry.model import (
 )
 from registry.payload import decode_payload
 from registry.typesetting import DEBIAN_PACKAGES, FontSet, FontsMissing, FontStack, GlyphMissing
-from signer.errors import IssuanceError
-from signer.layout import (
+from signer.document.page import (
     MAX_ACTIVITY_ROWS,
     PAGE_HEIGHT,
     PAGE_WIDTH,
@@ -49,10 +48,11 @@ from signer.layout import (
     CertificatePage,
     PageRenderer,
 )
-from signer.making import DocumentJob, DocumentMaker
-from signer.qr import MASK_PATTERN, MODULE, QUIET_ZONE, dark_runs, qr_matrix
-from signer.qr_symbol import qr_rows
-from signer.seal import SEAL_PURPOSE, seal_appearance_pdf
+from signer.document.qr_code import MASK_PATTERN, MODULE, QUIET_ZONE, dark_runs, qr_matrix
+from signer.document.qr_symbol import qr_rows
+from signer.document.seal_artwork import SEAL_PURPOSE, seal_appearance_pdf
+from signer.errors import IssuanceError
+from signer.issuance.maker import DocumentJob, DocumentMaker
 from tests.conftest import AT, CONFIG, PASSPHRASE, IssuedHome
 
 RARE_NAME = "李𠈌䶮堃"

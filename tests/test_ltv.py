@@ -47,10 +47,10 @@ from keys.private import (
 )
 from registry.store import Registry
 from signer import IssuanceError
-from signer.layout import SEAL_BOX
-from signer.pades import FIELD_NAME, PAYLOAD_KEY, TIMESTAMP_FIELD_NAME, SealStamper
-from signer.seal import seal_appearance_pdf
-from signer.timestamping import TSA_POLICY, TimeStampingUnit
+from signer.document.page import SEAL_BOX
+from signer.document.seal_artwork import seal_appearance_pdf
+from signer.pades.signature import FIELD_NAME, PAYLOAD_KEY, TIMESTAMP_FIELD_NAME, SealStamper
+from signer.pades.timestamps import TSA_POLICY, TimeStampingUnit
 from tests.conftest import AT, CONFIG, PASSPHRASE, IssuedHome
 from verifier import RegistryStatus, Verdict, Verifier
 from verifier.pdf import check_pdf

@@ -25,8 +25,8 @@ from registry.importing import load_activities, load_people
 from registry.payload import decode_payload
 from registry.store import Registry
 from signer import Issuer, init_home
-from signer import issuance as issuance_module
-from signer.snapshotting import export_snapshot
+from signer.issuance import issuer as issuer_module
+from signer.status.snapshots import export_snapshot
 from tests.conftest import AT, CONFIG, DEMO, PASSPHRASE
 from verifier import Verdict, Verifier
 from verifier.snapshot import load_snapshot
@@ -82,7 +82,7 @@ def test_a_batch_run_over_midnight_dates_each_transaction_by_its_own_time(
     """Two batches of workers (three documents per transaction here): the first reads
     23:59:59, the second 00:00:01. What the second committed states the new day, in its
     payload, its record and its seal, and verifies against a snapshot taken at 00:00:05."""
-    monkeypatch.setattr(issuance_module, "BATCH", 3)
+    monkeypatch.setattr(issuer_module, "BATCH", 3)
     home = _home(tmp_path / "home")
     clock, readings = _ticking(MIDNIGHT - dt.timedelta(seconds=1), dt.timedelta(seconds=2))
     with Registry.open(home.registry_path) as registry:

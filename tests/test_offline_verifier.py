@@ -24,7 +24,7 @@ from registry.model import RevocationReason
 from registry.snapshot import decode_snapshot
 from registry.store import DocumentRecord, Registry
 from signer import Issuer
-from signer.snapshotting import export_snapshot
+from signer.status.snapshots import export_snapshot
 from tests.conftest import AT, CONFIG, PASSPHRASE, IssuedHome
 from verifier import VerifierError
 from verifier.web import create_app

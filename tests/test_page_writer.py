@@ -20,8 +20,8 @@ import pikepdf
 import pytest
 from fontTools.ttLib import TTFont
 
-from signer.layout import PageRenderer
-from signer.pdfobjects import read_unsigned
+from signer.document.page import PageRenderer
+from signer.pades.pdfobjects import read_unsigned
 from tests.test_layout import ONLY_IN_HANAMIN_B, RARE_NAME, make_page, pdftotext
 
 COMPOSITES = "‖℅"

@@ -33,7 +33,7 @@ from keys.private import open_key_ring
 from registry.home import CHINA_TZ
 from registry.store import Registry
 from registry.titles.model import YearVerdict
-from signer.snapshotting import export_snapshot
+from signer.status.snapshots import export_snapshot
 from tests.conftest import needs_browser, page_replaced, serving
 from tests.logins import PASSWORD, LoginClient, log_in, make_instance
 from tests.panelhome import (

@@ -44,7 +44,7 @@ from registry.payload.cose import COSE_SIGN1_TAG
 from registry.snapshot import decode_snapshot
 from registry.snapshot.codec import MAGIC, VERSION_BYTE
 from registry.store import Registry
-from signer.snapshotting import export_snapshot
+from signer.status.snapshots import export_snapshot
 from tests.conftest import AT, CONFIG, DEMO, PASSPHRASE, IssuedHome
 from verifier import Verdict, VerificationReport, Verifier, VerifierError, load_snapshot
 

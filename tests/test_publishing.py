@@ -1,4 +1,4 @@
-"""Publishing the status (signer.publishing, `cecert snapshot publish`): a fresh signed
+"""Publishing the status (signer.status.publication, `cecert snapshot publish`): a fresh signed
 snapshot after every change and on a schedule, and a server that says when the snapshot it
 serves misses changes of its registry (``X-Cecert-Log-Behind``)."""
 
@@ -18,7 +18,7 @@ from registry.home import CHINA_TZ
 from registry.model import RevocationReason
 from registry.snapshot import read_header
 from registry.store import Registry
-from signer.publishing import publish_status, published_log_size
+from signer.status.publication import publish_status, published_log_size
 from tests.conftest import AT, PASSPHRASE, IssuedHome
 from tests.test_cli import run
 from verifier.web import create_app

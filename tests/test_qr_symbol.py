@@ -1,7 +1,7 @@
 """The QR encoder of our own against the ``qrcode`` library: the same modules, exactly.
 
-``signer.qr_symbol`` precomputes per version what ``qrcode`` recomputes per text; these tests
-hold it to the library's symbol for the same text, level M and mask, in every version from 1
+``signer.document.qr_symbol`` precomputes per version what ``qrcode`` recomputes per text; these
+tests hold it to the library's symbol for the same text, level M and mask, in every version from 1
 to 40 and in all three modes, so readers decode our codes exactly as before.
 """
 
@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from qrcode.constants import ERROR_CORRECT_M
 from qrcode.exceptions import DataOverflowError
 
+from signer.document.qr_code import MASK_PATTERN, dark_runs, qr_matrix, qr_path
+from signer.document.qr_symbol import qr_rows
 from signer.errors import IssuanceError
-from signer.qr import MASK_PATTERN, dark_runs, qr_matrix, qr_path
-from signer.qr_symbol import qr_rows
 
 BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 DIGITS = "0123456789"

@@ -24,7 +24,7 @@ from registry.home import CHINA_TZ
 from registry.payload import decode_payload, encode_payload
 from registry.store import Registry
 from signer import Issuer
-from signer.setup import key_inventory, revoke, rotate
+from signer.home import key_inventory, revoke, rotate
 from tests.conftest import AT, CONFIG, PASSPHRASE, IssuedHome
 from tests.test_cli import assert_clean_failure, run
 from verifier import Check, RegistryStatus, Verdict, VerificationReport, Verifier

@@ -1,7 +1,7 @@
 """The seal from precomputed parts against pyHanko's own signing flow, on the same page.
 
 Both stampers seal the first revision of an issued certificate (the page exactly as
-:class:`signer.layout.PageRenderer` made it). Both results must pass the verifier's full PDF
+:class:`signer.document.page.PageRenderer` made it). Both results must pass the verifier's full PDF
 check and ``pdfsig``; their CMS containers must have the same structure; their revisions must
 hold the same kinds of objects.
 """
@@ -24,11 +24,11 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from keys.private import KeyRing, open_key_ring
-from signer.cms import OCTET_STRING, der
-from signer.layout import SEAL_BOX
-from signer.pades import Assembly, SealStamper
-from signer.pdfobjects import read_unsigned
-from signer.seal import seal_appearance_pdf
+from signer.document.page import SEAL_BOX
+from signer.document.seal_artwork import seal_appearance_pdf
+from signer.pades.cms import OCTET_STRING, der
+from signer.pades.pdfobjects import read_unsigned
+from signer.pades.signature import Assembly, SealStamper
 from tests.conftest import AT, CONFIG, LATER, PASSPHRASE, IssuedHome
 from verifier.pdf import check_pdf
 

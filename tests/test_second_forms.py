@@ -32,9 +32,9 @@ from registry.home import CHINA_TZ
 from registry.log import make_checkpoint
 from registry.payload import PREFIX, decode_payload, encode_payload
 from registry.payload.base45 import b45decode, b45encode
-from signer.cms import OCTET_STRING, der
-from signer.pades import Assembly, SealStamper
-from signer.timestamping import TimeStampingUnit
+from signer.pades.cms import OCTET_STRING, der
+from signer.pades.signature import Assembly, SealStamper
+from signer.pades.timestamps import TimeStampingUnit
 from tests.attacklog import record_attack
 from tests.conftest import AT, PASSPHRASE, IssuedHome
 from tests.test_seal_parts import stampers_of

@@ -13,8 +13,8 @@ import pytest
 from keys.private import open_key_ring
 from registry.store import Registry
 from signer import Issuer
-from signer.publishing import publish_status
-from signer.setup import rotate
+from signer.home import rotate
+from signer.status.publication import publish_status
 from tests.conftest import AT, CONFIG, PASSPHRASE, IssuedHome
 from verifier import Verdict
 from verifier.sources import LiveSources

@@ -18,7 +18,7 @@ import pytest
 
 from keys.private import open_key_ring
 from registry.store import Registry
-from signer.snapshotting import export_snapshot
+from signer.status.snapshots import export_snapshot
 from tests.conftest import CONFIG, PASSPHRASE, ROOT, IssuedHome
 
 ISSUER_ONLY = ("qrcode", "openpyxl", "pikepdf", "defusedxml")

@@ -3,7 +3,7 @@
 Nothing is ever deleted: a rotation retires the previous key at the rotation moment and a
 revocation marks a retired key untrusted from a moment on, so documents signed before keep
 verifying (``docs/key-rotation.md``). Both rewrite ``keyring.json`` atomically; export a new
-trust list afterwards (``signer.setup`` does both).
+trust list afterwards (``signer.home`` does both).
 """
 
 from __future__ import annotations

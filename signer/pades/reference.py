@@ -1,10 +1,10 @@
 """The seal through pyHanko's general signing flow: the reference for the fast path.
 
-:class:`signer.pades.SealStamper` writes its revisions from precomputed parts
-(:mod:`signer.revisions`, :mod:`signer.cms`). This module seals the same page the way pyHanko's
-:class:`~pyhanko.sign.signers.PdfSigner` does it, with library defaults except where cecert
-needs otherwise (time as a parameter, the document timestamp last): the tests seal one page
-both ways and compare, and a page the byte templates do not fit is sealed here.
+:class:`signer.pades.signature.SealStamper` writes its revisions from precomputed parts
+(:mod:`signer.pades.revisions`, :mod:`signer.pades.cms`). This module seals the same page the
+way pyHanko's :class:`~pyhanko.sign.signers.PdfSigner` does it, with library defaults except
+where cecert needs otherwise (time as a parameter, the document timestamp last): the tests
+seal one page both ways and compare, and a page the byte templates do not fit is sealed here.
 It costs ≈ 30 ms a document (``docs/performance.md``).
 """
 
@@ -31,7 +31,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from keys.private import SealSigner
-from signer.timestamping import TimeStampingUnit
+from signer.pades.timestamps import TimeStampingUnit
 
 _ECDSA_DER_MAX = 72
 
@@ -92,7 +92,7 @@ class _SealArtwork(PdfContent):  # type: ignore[misc]
 @dataclass(frozen=True, slots=True)
 class PyHankoSeal:
     """What the pyHanko flow needs besides the page: the signer, the time-stamping unit,
-    the appearance and the names and sizes :mod:`signer.pades` fixes."""
+    the appearance and the names and sizes :mod:`signer.pades.signature` fixes."""
 
     signer: DelegatingSigner
     tsa: TimeStampingUnit

@@ -1,6 +1,6 @@
 """Worker processes that make certificates while the parent keeps the registry.
 
-A :class:`WorkerPool` forks its workers once, after the :class:`~signer.issuance.Issuer` is
+A :class:`WorkerPool` forks its workers once, after the :class:`~signer.issuance.issuer.Issuer` is
 built, so the fonts, page templates, seal artwork and keys are shared copy-on-write instead
 of loaded again. A worker receives parcels of :class:`DocumentJob` (number and edition
 already drawn by the parent), and for each renders the page and QR code, seals it and writes
@@ -13,7 +13,7 @@ makes :meth:`WorkerPool.map` raise :class:`IssuanceError` (``worker_failed``), a
 rolls its open batch back. Not so a document that cannot be made for what it says about its
 holder (:data:`PERSON_FAULTS`: a character in none of the fonts): that job comes back
 :class:`Unmade`, the others are made, and the parent makes the batch again without that
-person (:meth:`signer.issuance.Issuer.issue` skips and reports them).
+person (:meth:`signer.issuance.issuer.Issuer.issue` skips and reports them).
 
 When the parent dies, every worker stops at its next job or next file, whichever comes
 first: before renaming a file into place a worker checks that its parent is still the one
@@ -38,7 +38,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from signer.errors import IssuanceError
-from signer.making import DocumentJob, DocumentMaker, MadeDocument, write_atomically
+from signer.issuance.maker import DocumentJob, DocumentMaker, MadeDocument, write_atomically
 
 PARCEL = 4
 """Documents per message to a worker: enough to make the pipe's cost negligible, few enough

@@ -5,8 +5,8 @@ With one worker (``workers=1``) one document is one registry transaction
 written (temporary file, fsync, rename), and the document row is recorded, all before the
 commit. With more, the process that called :meth:`Issuer.issue` is the one writer: it draws
 the numbers of a batch of documents in one transaction (``Registry.issuance_batch``), forked
-workers (:mod:`signer.workers`) make and write the batch's files, and the writer records every
-row and commits. Either way a failure or a crash rolls back every number not committed, and a
+workers (:mod:`signer.issuance.workers`) make and write the batch's files, and the writer records
+every row and commits. Either way a failure or a crash rolls back every number not committed, and a
 crash after a rename but before the commit leaves a file that the next run overwrites with
 the same number, so no file is ever counted as issued without its row
 (``docs/performance.md``, *Issuance pipeline: workers and one writer*).
@@ -32,17 +32,17 @@ from registry.hours.reasons import cause_label_zh
 from registry.idnumber import mask_id_number
 from registry.model import NAME_MAX_CHARS, UNPRINTABLE, HoursSummary, Person, check_text
 from registry.store import PERSONAL_REFUSALS, Clock, DocumentRecord, IssueSlot, Registry, moment
+from signer.document.page import PageRenderer
 from signer.errors import IssuanceError
-from signer.layout import PageRenderer
-from signer.lifecycle import DocumentEditions
-from signer.making import (
+from signer.issuance.editions import DocumentEditions
+from signer.issuance.maker import (
     DocumentJob,
     DocumentMaker,
     MadeDocument,
     sync_directories,
     write_atomically,
 )
-from signer.workers import PERSON_FAULTS, Unmade, WorkerPool
+from signer.issuance.workers import PERSON_FAULTS, Unmade, WorkerPool
 
 Progress = Callable[[int, int], None]
 """Called with (done, total) after each person (after each batch's commit with workers)."""
@@ -85,7 +85,7 @@ UNMAKEABLE_ZH = {
 """Why one person's document cannot be made, in Chinese. A batch skips that person, reports
 them with this cause and issues everyone else. The first two are found before a number is
 drawn (stored before import refused such text: :func:`registry.model.check_text`), the
-others when the page is drawn (:data:`signer.workers.PERSON_FAULTS`)."""
+others when the page is drawn (:data:`signer.issuance.workers.PERSON_FAULTS`)."""
 
 
 def _shown(name: str) -> str:
@@ -200,7 +200,7 @@ class Issuer(DocumentEditions):
 
     The first edition of each year comes from :meth:`issue`; renewals, reissues and
     corrections from :meth:`renew`, :meth:`reissue` and :meth:`correct`
-    (:class:`signer.lifecycle.DocumentEditions`).
+    (:class:`signer.issuance.editions.DocumentEditions`).
     """
 
     def __init__(
@@ -388,7 +388,7 @@ class Issuer(DocumentEditions):
         at: dt.datetime | Clock,
     ) -> list[DocumentRecord | Skipped]:
         """Issue ``batch`` in one transaction (:meth:`_try_batch`). When documents of it
-        cannot be made (:data:`signer.workers.PERSON_FAULTS`), that transaction is rolled
+        cannot be made (:data:`signer.issuance.workers.PERSON_FAULTS`), that transaction is rolled
         back and the batch made again without those people, who are skipped: serials stay
         gapless and in order, and one person never stops the others."""
         skipped: list[DocumentRecord | Skipped] = []

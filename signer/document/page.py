@@ -1,7 +1,8 @@
 """The certificate page: one A4 portrait page, unsigned, written as PDF operators directly.
 
 What is on the page and where is described in ``docs/certificate-layout.md``. The visible seal
-is *not* drawn here: the signature's appearance (see :mod:`signer.seal`) is stamped into
+is *not* drawn here: the signature's appearance (see :mod:`signer.document.seal_artwork`) is
+stamped into
 :data:`SEAL_BOX` when the page is signed, over the issuer's name like a real stamp; the date
 sits just below its ring, where no seal ink crosses it.
 
@@ -9,7 +10,7 @@ Speed: a :class:`PageRenderer` parses the fonts once and prepares what every pag
 frame's operators, the glyphs of the labels, compressed once); a page then costs about 2–3 ms
 of CPU, QR code included (``docs/certificate-layout.md``). The file is written by
 :mod:`registry.typesetting.pdfpage` (one page, classic cross-reference table, no object
-streams), the shape the seal's fast path (:mod:`signer.pdfobjects`) reads.
+streams), the shape the seal's fast path (:mod:`signer.pades.pdfobjects`) reads.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from reportlab.lib.pagesizes import A4
 
 from registry.model import Activity, Category, DocumentKind, HoursSummary, TitleLevel, format_hours
 from registry.typesetting import Align, FontSet, FontStack, Graphics, PageCanvas, PageFonts
-from signer.qr import draw_qr
-from signer.qr_symbol import qr_rows
-from signer.wording import (
+from signer.document.qr_code import draw_qr
+from signer.document.qr_symbol import qr_rows
+from signer.document.texts import (
     ACTIVITY_FORMS,
     PAGE_COUNT,
     QR_CAPTION,
@@ -53,8 +54,8 @@ certificate is stamped; the issue date is printed just below the ring (see
 """
 SEAL_RING_OUTER = SEAL_DIAMETER / 2 - 1.0
 """Radius of the seal ring's outer edge, in points from :data:`SEAL_CENTRE` (59): the ring
-keeps 1 pt from the edge of :data:`SEAL_BOX`. :mod:`signer.seal` draws the ring from it; the
-page keeps the date clear of it."""
+keeps 1 pt from the edge of :data:`SEAL_BOX`. :mod:`signer.document.seal_artwork` draws the ring
+from it; the page keeps the date clear of it."""
 SEAL_RING_WIDTH = 3.2
 """Width of the seal ring's stroke, in points: the ring is ink from ``SEAL_RING_OUTER -
 SEAL_RING_WIDTH`` to ``SEAL_RING_OUTER`` from the centre."""
@@ -134,7 +135,8 @@ class PageRenderer:
 
     def __init__(self, fonts: FontSet | None = None) -> None:
         self.fonts = FontStack(fonts)
-        """The loaded fonts; pass them to :func:`signer.seal.seal_appearance_pdf` too."""
+        """The loaded fonts; pass them to :func:`signer.document.seal_artwork.seal_appearance_pdf`
+        too."""
         self._page_fonts = PageFonts(self.fonts, _template_characters())
         self._frame = _frame_operators()
 

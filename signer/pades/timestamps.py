@@ -25,8 +25,8 @@ from pyhanko.sign.general import as_signing_certificate_v2
 from pyhanko.sign.timestamps import TimeStamper
 
 from keys.private import SealSigner
-from signer.cms import attribute, der, message_digest_attribute
 from signer.errors import IssuanceError
+from signer.pades.cms import attribute, der, message_digest_attribute
 
 TSA_POLICY = "2.25.153431084210117607064044160590551990491"
 """The unit's time-stamping policy (``TSTInfo.policy``): an OID of the UUID arc (ITU-T X.667,

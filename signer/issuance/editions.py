@@ -10,8 +10,8 @@ the registry's (``Registry.revoke``): it makes no new document.
 * **reissue** carries the replaced edition's hours, except where its policy requires the
   hours of some categories to be proven again (Guangde 2020, notice 003 四(三): professional
   hours only for the records whose proof was provided again, ``reproven``;
-  :mod:`signer.carrying`). When the new edition would then fall short of the policy, it is
-  refused (``reissue_falls_short``, saying what it would state) unless the clerk confirms
+  :mod:`signer.issuance.carry_over`). When the new edition would then fall short of the policy, it
+  is refused (``reissue_falls_short``, saying what it would state) unless the clerk confirms
   (``accept_shortfall``): it then states what was proven.
 * **correct** fixes the holder's name or ID number in the registry
   (``Registry.correct_person``), then issues a correction edition, with the hours of the
@@ -37,8 +37,8 @@ from registry.model import (
 )
 from registry.payload import decode_payload
 from registry.store import DocumentRecord, IssueSlot, Registry, number_revoked
-from signer.carrying import ReissuePlan, ReissueReason, plan_reissue
 from signer.errors import IssuanceError
+from signer.issuance.carry_over import ReissuePlan, ReissueReason, plan_reissue
 
 _Build = Callable[[IssueSlot, DocumentRecord, Person], DocumentRecord]
 
@@ -126,8 +126,8 @@ class DocumentEditions:
         current document), because the holder's copy was lost or damaged.
 
         The hours are carried as the replaced edition states them, except the categories its
-        policy requires to be proven again (:func:`signer.carrying.plan_reissue`): those count
-        only the records in ``reproven``. When the new edition would then fall short of the
+        policy requires to be proven again (:func:`signer.issuance.carry_over.plan_reissue`): those
+        count only the records in ``reproven``. When the new edition would then fall short of the
         policy, nothing is issued (``IssuanceError('reissue_falls_short')``, its message says
         what the edition would state) unless ``accept_shortfall``: then it is issued stating
         what was proven, and its ``carried`` text, printed on the page, says so. Raises

@@ -24,8 +24,8 @@ from registry.home import BureauConfig, Home
 from registry.hours import get_policy
 from registry.store import Registry
 from registry.store.upgrading import Migrated
-from signer.checkpointing import publish_checkpoint, write_checkpoint
-from signer.publishing import publish_status
+from signer.status.checkpoints import publish_checkpoint, write_checkpoint
+from signer.status.publication import publish_status
 
 
 def init_home(home: Home, *, config: BureauConfig, passphrase: bytes, at: dt.datetime) -> Home:

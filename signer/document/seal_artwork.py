@@ -15,8 +15,8 @@ from reportlab.lib.colors import Color
 from reportlab.pdfgen.canvas import Canvas
 
 from registry.typesetting import FontStack
+from signer.document.page import SEAL_BOX, SEAL_RING_OUTER, SEAL_RING_WIDTH
 from signer.errors import IssuanceError
-from signer.layout import SEAL_BOX, SEAL_RING_OUTER, SEAL_RING_WIDTH
 
 SEAL_RED = Color(0xD7 / 255, 0x00 / 255, 0x0F / 255)
 """Seal ink, #D7000F."""
@@ -36,13 +36,13 @@ _GLYPH_MIDDLE = 0.37
 
 
 def seal_appearance_pdf(issuer_name: str, *, fonts: FontStack | None = None) -> bytes:
-    """Return a one-page PDF, exactly :data:`signer.layout.SEAL_BOX` in size, of the seal.
+    """Return a one-page PDF, exactly :data:`signer.document.page.SEAL_BOX` in size, of the seal.
 
     Red ring, ``issuer_name`` along the upper arc with each character turned to face outward,
     a five-pointed star in the centre and :data:`SEAL_PURPOSE` under it. All text is drawn
     with the certificate fonts, embedded as subsets; there is no background, so the page text
     under the stamp stays visible. ``fonts`` defaults to the discovered fonts; faces already
-    loaded in this process (by a :class:`~signer.layout.PageRenderer`) are reused, otherwise
+    loaded in this process (by a :class:`~signer.document.page.PageRenderer`) are reused, otherwise
     loading them takes about 0.4 s.
 
     Raises :class:`registry.typesetting.GlyphMissing` for a character no font has and

@@ -1,7 +1,7 @@
 """PDF objects as bytes: the unsigned page read back, and object templates renumbered per file.
 
-The seal's fast path (:mod:`signer.revisions`) appends incremental updates to the one-page
-PDF :class:`signer.layout.PageRenderer` makes. This module holds the two things it needs
+The seal's fast path (:mod:`signer.pades.revisions`) appends incremental updates to the one-page
+PDF :class:`signer.document.page.PageRenderer` makes. This module holds the two things it needs
 from the PDF syntax: :func:`read_unsigned`, which reads that page's trailer, catalog and
 page dictionaries without a general parser, and :class:`ObjectTemplate`, a run of indirect
 objects serialised once (by pyHanko's object model, so strings, names and streams are

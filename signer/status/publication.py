@@ -21,7 +21,7 @@ from registry.home import Home
 from registry.snapshot import read_header
 from registry.store import Registry
 from signer.errors import IssuanceError
-from signer.snapshotting import export_snapshot, write_snapshot
+from signer.status.snapshots import export_snapshot, write_snapshot
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,8 @@
 The symbol uses error correction level M and a *fixed* mask pattern. Choosing the mask
 automatically scores all eight candidates and is about 85 % of the cost of a QR code; every
 mask is equally valid to a reader, and level M with 0.5 mm modules reads well on paper. The
-encoder is :mod:`signer.qr_symbol` (module for module the symbol the ``qrcode`` library makes
-for the same text, version, level and mask, at about a fifteenth of its cost).
+encoder is :mod:`signer.document.qr_symbol` (module for module the symbol the ``qrcode`` library
+makes for the same text, version, level and mask, at about a fifteenth of its cost).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from operator import sub
 
 from registry.typesetting import Graphics
 from registry.typesetting.pdfsyntax import number
-from signer.qr_symbol import MASK_PATTERN, qr_rows
+from signer.document.qr_symbol import MASK_PATTERN, qr_rows
 
 __all__ = ["MASK_PATTERN", "MODULE", "QUIET_ZONE", "dark_runs", "draw_qr", "qr_matrix", "qr_path"]
 
@@ -54,7 +54,7 @@ def dark_runs(matrix: Matrix | tuple[bytes, ...]) -> list[tuple[int, int, int]]:
 
 
 def qr_path(rows: tuple[bytes, ...]) -> bytes:
-    """The dark modules of ``rows`` (see :func:`signer.qr_symbol.qr_rows`) as one filled
+    """The dark modules of ``rows`` (see :func:`signer.document.qr_symbol.qr_rows`) as one filled
     path, in module units with the origin at the lower-left module: content-stream bytes.
 
     Each horizontal run of dark modules is one rectangle (``column row length 1 re``), so
@@ -94,8 +94,8 @@ def _path_tables(count: int) -> tuple[list[bytes], int, list[int]]:
 def draw_qr(
     canvas: Graphics, rows: tuple[bytes, ...], x: float, y: float, module: float = MODULE
 ) -> float:
-    """Draw ``rows`` (see :func:`signer.qr_symbol.qr_rows`) with its quiet zone's lower-left
-    corner at (x, y); return the side.
+    """Draw ``rows`` (see :func:`signer.document.qr_symbol.qr_rows`) with its quiet zone's
+    lower-left corner at (x, y); return the side.
 
     The square of ``(len(rows) + 2 * QUIET_ZONE) * module`` points includes the quiet zone,
     which is painted white so that nothing underneath can touch the symbol. The dark

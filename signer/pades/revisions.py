@@ -32,8 +32,8 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import PdfFileWriter
 
-from signer.byterange import Prepared, set_byte_range, signature_placeholder
-from signer.pdfobjects import External, Local, ObjectTemplate, UnsignedPage, cross_reference
+from signer.pades.byterange import Prepared, set_byte_range, signature_placeholder
+from signer.pades.pdfobjects import External, Local, ObjectTemplate, UnsignedPage, cross_reference
 
 _STAMP_PADDING = 5.0
 """Margin around the seal artwork inside the widget, in points (pyHanko's stamp default)."""

@@ -3,7 +3,7 @@
 A *certification* signature with DocMDP "no changes allowed" (so a later visible signature or
 stamp cannot pass) by the bureau's seal certificate, with the certificate chain embedded.
 The private keys never leave :mod:`keys.private`: this module only calls the seal key's
-``sign_der`` and the bureau's own time-stamping unit (:mod:`signer.timestamping`).
+``sign_der`` and the bureau's own time-stamping unit (:mod:`signer.pades.timestamps`).
 
 Long-term validation (``docs/long-term-validation.md``): the seal signature carries a
 signature timestamp; a DSS (document security store) then holds the seal and time-stamping
@@ -13,8 +13,8 @@ updates and document timestamps are allowed under DocMDP "no changes". A verifie
 judge the seal decades later, offline, after the seal certificate has expired.
 
 The file is written from parts made once (:attr:`Assembly.PARTS`): the revisions by
-:mod:`signer.revisions`, the CMS container by :mod:`signer.cms`, ≈ 1 ms a document.
-pyHanko's general signing flow (:mod:`signer.pyhanko_seal`, ≈ 30 ms) is the reference the
+:mod:`signer.pades.revisions`, the CMS container by :mod:`signer.pades.cms`, ≈ 1 ms a document.
+pyHanko's general signing flow (:mod:`signer.pades.reference`, ≈ 30 ms) is the reference the
 tests compare with, and seals a page the byte templates do not fit.
 """
 
@@ -32,12 +32,12 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 
 from keys.private import KeyRing, issue_crl, issue_ocsp_response
-from signer.cms import SealSignedData
 from signer.errors import IssuanceError
-from signer.pdfobjects import read_unsigned
-from signer.pyhanko_seal import DelegatingSigner, PyHankoSeal
-from signer.revisions import SignatureRevision, TimestampRevision
-from signer.timestamping import TimeStampingUnit
+from signer.pades.cms import SealSignedData
+from signer.pades.pdfobjects import read_unsigned
+from signer.pades.reference import DelegatingSigner, PyHankoSeal
+from signer.pades.revisions import SignatureRevision, TimestampRevision
+from signer.pades.timestamps import TimeStampingUnit
 
 FIELD_NAME = "Seal"
 PAYLOAD_KEY = "/CECert"
@@ -62,9 +62,9 @@ class Assembly(enum.Enum):
 
     PARTS = "parts"
     """Revisions and CMS container from parts made once per stamper, per day and per seal
-    key (:mod:`signer.revisions`, :mod:`signer.cms`): the production path."""
+    key (:mod:`signer.pades.revisions`, :mod:`signer.pades.cms`): the production path."""
     PYHANKO = "pyhanko"
-    """pyHanko's general signing flow (:mod:`signer.pyhanko_seal`): the reference the tests
+    """pyHanko's general signing flow (:mod:`signer.pades.reference`): the reference the tests
     compare the production path with."""
 
 

@@ -1,7 +1,7 @@
 """Making one certificate: QR payload, page, seal, and the file written durably.
 
 :class:`DocumentMaker` touches no registry, so the same object runs in the issuing process
-and in forked worker processes (:mod:`signer.workers`); the caller draws the number and
+and in forked worker processes (:mod:`signer.issuance.workers`); the caller draws the number and
 edition before and records the row after.
 """
 
@@ -22,10 +22,10 @@ from registry.idnumber import mask_id_number
 from registry.model import Activity, Category, DocumentKind, HoursSummary, Person
 from registry.payload import ID_SALT_BYTES, Claims, encode_payload, id_digest
 from registry.store import IssueSlot
+from signer.document.page import SEAL_BOX, CertificatePage, PageRenderer
+from signer.document.seal_artwork import seal_appearance_pdf
 from signer.errors import IssuanceError, write_failed
-from signer.layout import SEAL_BOX, CertificatePage, PageRenderer
-from signer.pades import SealStamper
-from signer.seal import seal_appearance_pdf
+from signer.pades.signature import SealStamper
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""What the signer publishes about the registry: signed checkpoints and status snapshots."""
