@@ -36,7 +36,7 @@ _REGISTRY = (
     ("registry/store/paging.py", "holders"),
     ("registry/store/lifecycle.py", "issuance"),
     ("registry/store/lifecycle.py", "record"),
-    ("registry/hours/engine.py", "evaluate"),
+    ("registry/hours/evaluation.py", "evaluate"),
 )
 _WRITE = (("signer/issuance/maker.py", "write_atomically"),)
 _TOTAL = (("signer/issuance/issuer.py", "issue"),)
@@ -44,7 +44,15 @@ _TOTAL = (("signer/issuance/issuer.py", "issue"),)
 # Module groups, for labelling single functions: first match wins.
 _GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("QR", ("signer/document/qr_code.py", "signer/document/qr_symbol.py", "/qrcode/")),
-    ("page render", ("signer/document/page.py", "registry/typesetting/", "/reportlab/")),
+    (
+        "page render",
+        (
+            "signer/document/page.py",
+            "signer/document/drawing.py",
+            "registry/typesetting/",
+            "/reportlab/",
+        ),
+    ),
     ("QR payload", ("registry/payload/", "/cbor2/", "keys/private/signing.py")),
     (
         "seal signature",
@@ -58,7 +66,15 @@ _GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("registry", ("registry/", "/sqlite_utils/", "/sqlite3/")),
-    ("issuance", ("signer/issuance/issuer.py", "signer/issuance/maker.py")),
+    (
+        "issuance",
+        (
+            "signer/issuance/issuer.py",
+            "signer/issuance/eligibility.py",
+            "signer/issuance/report.py",
+            "signer/issuance/maker.py",
+        ),
+    ),
 )
 
 # Frames that only pass control on (event loop, context managers, the orchestration).
@@ -66,6 +82,8 @@ _PLUMBING = (
     "/asyncio/",
     "/contextlib.py",
     "signer/issuance/issuer.py",
+    "signer/issuance/eligibility.py",
+    "signer/issuance/report.py",
     "signer/issuance/maker.py",
     "bench/",
 )
@@ -273,8 +291,9 @@ def profile(count: int) -> None:
 def _timer_targets() -> list[tuple[str, Any, str]]:
     from pyhanko.sign.signers import pdf_signer
 
+    import signer.document.drawing
     import signer.document.page
-    import signer.issuance.issuer
+    import signer.issuance.eligibility
     import signer.issuance.maker
     import signer.pades.signature
     import signer.pades.timestamps
@@ -282,12 +301,12 @@ def _timer_targets() -> list[tuple[str, Any, str]]:
 
     return [
         ("eligibility: records of a page of people", Registry, "activities_of"),
-        ("eligibility: hours evaluate", signer.issuance.issuer, "evaluate"),
+        ("eligibility: hours evaluate", signer.issuance.eligibility, "evaluate"),
         ("already issued? (a page of people)", Registry, "holders"),
         ("QR payload (CBOR, COSE ES256, Base45)", signer.issuance.maker, "encode_payload"),
         ("page render, QR included", signer.document.page.PageRenderer, "render"),
-        ("  of which QR matrix", signer.document.page, "qr_rows"),
-        ("  of which QR drawing", signer.document.page, "draw_qr"),
+        ("  of which QR matrix", signer.document.drawing, "qr_rows"),
+        ("  of which QR drawing", signer.document.drawing, "draw_qr"),
         ("seal (SealStamper.seal)", signer.pades.signature.SealStamper, "seal"),
         ("  signing session set-up", pdf_signer.PdfSigner, "init_signing_session"),
         ("  pre-sign validation", pdf_signer.PdfSigningSession, "perform_presign_validation"),

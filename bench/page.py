@@ -31,7 +31,8 @@ from benchlib import print_header, synthetic_person, synthetic_records, timed
 from qrcode.constants import ERROR_CORRECT_M
 
 from registry.model import Category, CategoryHours, DocumentKind, HoursSummary
-from signer.document.page import CertificatePage, PageRenderer
+from signer.document.content import CertificatePage
+from signer.document.page import PageRenderer
 from signer.document.qr_code import qr_path
 from signer.document.qr_symbol import MASK_PATTERN, qr_rows
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from benchlib import CONFIG, create_home, issue_all, print_header
 
 from keys import parse_trust_list
-from signer.document.page import SEAL_BOX
+from signer.document.geometry import SEAL_BOX
 from signer.document.seal_artwork import seal_appearance_pdf
 from signer.pades.pdfobjects import read_unsigned
 from signer.pades.signature import Assembly, SealStamper

@@ -48,7 +48,7 @@ from signer.status.snapshots import export_snapshot
 from tests.attacklog import record_attack
 from tests.conftest import AT, CONFIG, PASSPHRASE, IssuedHome
 from verifier import RegistryStatus, Verdict, VerificationReport, Verifier, load_snapshot
-from verifier.panel import Presented, gather_presented
+from verifier.panel_evidence import Presented, gather_presented
 
 LEAKED = AT + dt.timedelta(days=5)
 """The old QR key is revoked from here on (it was stolen)."""

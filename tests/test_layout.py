@@ -36,7 +36,8 @@ from registry.model import (
 )
 from registry.payload import decode_payload
 from registry.typesetting import DEBIAN_PACKAGES, FontSet, FontsMissing, FontStack, GlyphMissing
-from signer.document.page import (
+from signer.document.content import CertificatePage
+from signer.document.geometry import (
     MAX_ACTIVITY_ROWS,
     PAGE_HEIGHT,
     PAGE_WIDTH,
@@ -45,9 +46,8 @@ from signer.document.page import (
     SEAL_CENTRE,
     SEAL_RING_OUTER,
     SEAL_RING_WIDTH,
-    CertificatePage,
-    PageRenderer,
 )
+from signer.document.page import PageRenderer
 from signer.document.qr_code import MASK_PATTERN, MODULE, QUIET_ZONE, dark_runs, qr_matrix
 from signer.document.qr_symbol import qr_rows
 from signer.document.seal_artwork import SEAL_PURPOSE, seal_appearance_pdf

@@ -47,7 +47,7 @@ from keys.private import (
 )
 from registry.store import Registry
 from signer import IssuanceError
-from signer.document.page import SEAL_BOX
+from signer.document.geometry import SEAL_BOX
 from signer.document.seal_artwork import seal_appearance_pdf
 from signer.pades.signature import FIELD_NAME, PAYLOAD_KEY, TIMESTAMP_FIELD_NAME, SealStamper
 from signer.pades.timestamps import TSA_POLICY, TimeStampingUnit

@@ -34,17 +34,16 @@ from tests.panelhome import (
 from verifier import Check, HoursStatus, RegistryStatus, Verdict, VerificationReport, Verifier
 from verifier.errors import PanelInputError, VerifierError
 from verifier.hours import judge_hours
-from verifier.panel import (
+from verifier.panel import panel_check
+from verifier.panel_evidence import (
     Presented,
-    ReportSources,
-    StatusSourceKind,
     evidence_from_registry,
     evidence_from_reports,
     gather_presented,
-    panel_check,
     verify_inputs,
 )
 from verifier.panel_pdf import PanelReportPdf, wrap
+from verifier.panel_sources import ReportSources, StatusSourceKind
 from verifier.panel_table import (
     ReportStamp,
     conclusion,

@@ -8,7 +8,7 @@ table. Four kinds, one file each:
 ``annual.toml``
     ``registry.hours.evaluate(policy, records, year=, subject=)``.
 ``year.toml``
-    ``registry.hours.engine.assess_year`` without a requirement: the Guangzhou conversions,
+    ``registry.hours.assessment.assess_year`` without a requirement: the Guangzhou conversions,
     caps and the one-count public course rule of one year, judged on ``on`` (the
     application date), before any minimum is applied.
 ``cycle.toml``
@@ -45,8 +45,9 @@ import pytest
 
 from registry.errors import RegistryError
 from registry.hours import Subject, builtin_policies, evaluate, evaluate_cycle, get_policy
+from registry.hours.assessment import assess_year
 from registry.hours.catalog import COMMAND, rules_markdown
-from registry.hours.engine import Contribution, applied_clauses, assess_year
+from registry.hours.contributions import Contribution, applied_clauses
 from registry.hours.schema import CLAUSE_KEYS, RULE_KEYS, TOP_KEYS
 from registry.importing import ACTIVITY_COLUMNS
 from registry.importing.readers import RawRow

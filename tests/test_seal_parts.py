@@ -24,7 +24,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from keys.private import KeyRing, open_key_ring
-from signer.document.page import SEAL_BOX
+from signer.document.geometry import SEAL_BOX
 from signer.document.seal_artwork import seal_appearance_pdf
 from signer.pades.cms import OCTET_STRING, der
 from signer.pades.pdfobjects import read_unsigned

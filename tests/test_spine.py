@@ -170,7 +170,9 @@ def test_reissuing_issues_nothing_new(fresh_home: IssuedHome) -> None:
 def test_seal_and_payload_must_agree(issued_home: IssuedHome, verifier: Verifier) -> None:
     """A genuine seal applied to a payload of another day (or bureau) is not a certificate."""
     from keys.private import open_key_ring
-    from signer.document.page import SEAL_BOX, CertificatePage, PageRenderer
+    from signer.document.content import CertificatePage
+    from signer.document.geometry import SEAL_BOX
+    from signer.document.page import PageRenderer
     from signer.document.seal_artwork import seal_appearance_pdf
     from signer.pades.signature import SealStamper
     from tests.conftest import AT, CONFIG, PASSPHRASE

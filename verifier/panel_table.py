@@ -20,7 +20,7 @@ from registry.model import DocumentStatus, format_hours
 from registry.titles.model import CertificateEvidence, TitleReport, YearCheck, YearVerdict
 from registry.titles.reporting import title_json
 from verifier.errors import VerifierError
-from verifier.panel import ReportSources, StatusSourceKind
+from verifier.panel_sources import ReportSources, StatusSourceKind
 
 HOURS_HEADINGS = (
     ("公需", "public"),

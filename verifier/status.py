@@ -113,7 +113,7 @@ def _current(claims: Claims) -> Check:
 
 class RegistryStatus(_RegistryLookups):
     """Status straight from a registry file, opened read-only; also a panel's view of one
-    person's records (:class:`verifier.panel.CandidateRecords`)."""
+    person's records (:class:`verifier.panel_evidence.CandidateRecords`)."""
 
     def __init__(self, registry: Registry) -> None:
         self._registry = registry

@@ -1,10 +1,12 @@
 """The hours-rules engine and the jurisdiction policies it evaluates."""
 
 from registry.hours.clauses import Clause, Rule
+from registry.hours.contributions import Contribution
 from registry.hours.cycle import CycleEvaluation, CycleYear, cycle_years, evaluate_cycle
-from registry.hours.engine import Contribution, Evaluation, Shortfall, evaluate
+from registry.hours.evaluation import Evaluation, evaluate
 from registry.hours.policy import Policy
-from registry.hours.reading import builtin_policies, get_policy, policy_from_mapping
+from registry.hours.policy_files import builtin_policies, get_policy, policy_from_mapping
+from registry.hours.shortfalls import Shortfall
 from registry.hours.subject import Refusal, Subject, check_applies, refusal
 
 __all__ = [

@@ -29,7 +29,7 @@ from registry.hours.clauses import (
     TitleRule,
 )
 from registry.hours.policy import Policy
-from registry.hours.reading import builtin_policies
+from registry.hours.policy_files import builtin_policies
 from registry.model import Category, format_hours
 from registry.series import sector_names
 

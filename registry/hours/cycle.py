@@ -21,9 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from registry.errors import RegistryError
+from registry.hours.assessment import assess_year
 from registry.hours.clauses import CycleRule
-from registry.hours.engine import Contribution, Shortfall, applied_clauses, assess_year
+from registry.hours.contributions import Contribution, applied_clauses
 from registry.hours.policy import Policy
+from registry.hours.shortfalls import Shortfall
 from registry.hours.subject import Subject, check_applies
 from registry.model import Activity, Category, format_hours
 

@@ -1,6 +1,6 @@
 """A policy: one jurisdiction's rules from one or more notices, as dated clauses.
 
-A policy file (``registry/hours/policies/<id>.toml``, read by :mod:`registry.hours.reading`)
+A policy file (``registry/hours/policies/<id>.toml``, read by :mod:`registry.hours.policy_files`)
 states where and when the policy is in force and lists its clauses
 (:mod:`registry.hours.clauses`). This module answers, for a year, a date and a place, which
 clauses hold: the one question every evaluation asks first. Pure.

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from registry.hours.contributions import Contribution
 from registry.hours.cycle import CycleEvaluation
-from registry.hours.engine import Contribution, Evaluation, Shortfall
+from registry.hours.evaluation import Evaluation
+from registry.hours.shortfalls import Shortfall
 from registry.model import Category, format_hours
 
 

@@ -4,11 +4,10 @@ cryptography; signing is the caller's ``sign``, checking is the verifier's, thro
 
 from registry.snapshot.codec import SignedSnapshot, decode_snapshot, encode_snapshot, read_header
 from registry.snapshot.delta import apply_delta, check_delta_base, delta_records
+from registry.snapshot.header import SnapshotHeader
 from registry.snapshot.model import (
     RECORD_SIZE,
     RecordStatus,
-    RecordTable,
-    SnapshotHeader,
     SnapshotKind,
     SnapshotRecord,
     china_day,
@@ -16,6 +15,7 @@ from registry.snapshot.model import (
     snapshot_key,
 )
 from registry.snapshot.rows import DocumentRow, build_records, snapshot_reasons
+from registry.snapshot.table import RecordTable
 
 __all__ = [
     "RECORD_SIZE",

@@ -18,14 +18,9 @@ from typing import Any
 
 from keys.trust import canonical_json
 from registry.errors import RegistryError
-from registry.snapshot.model import (
-    MAX_RECORDS,
-    RECORD_SIZE,
-    RecordTable,
-    SnapshotHeader,
-    SnapshotKind,
-    bad_snapshot,
-)
+from registry.snapshot.header import SnapshotHeader
+from registry.snapshot.model import MAX_RECORDS, RECORD_SIZE, SnapshotKind, bad_snapshot
+from registry.snapshot.table import RecordTable
 
 MAGIC = b"CECS"
 VERSION_BYTE = 1

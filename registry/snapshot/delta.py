@@ -12,7 +12,9 @@ so the base's records keep their meaning after the merge.
 from __future__ import annotations
 
 from registry.errors import RegistryError
-from registry.snapshot.model import KEY_SIZE, RecordTable, SnapshotHeader, SnapshotKind
+from registry.snapshot.header import SnapshotHeader
+from registry.snapshot.model import KEY_SIZE, SnapshotKind
+from registry.snapshot.table import RecordTable
 
 
 def _mismatch(message: str) -> RegistryError:

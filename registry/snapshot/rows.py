@@ -17,14 +17,8 @@ from collections.abc import Iterable
 from itertools import islice, pairwise
 
 from registry.errors import RegistryError
-from registry.snapshot.model import (
-    KEY_DOMAIN,
-    KEY_SIZE,
-    RecordStatus,
-    RecordTable,
-    china_day,
-    snapshot_key,
-)
+from registry.snapshot.model import KEY_DOMAIN, KEY_SIZE, RecordStatus, china_day, snapshot_key
+from registry.snapshot.table import RecordTable
 
 DocumentRow = tuple[str | bytes, str, str | None, int | None, str | None]
 """``(payload, status, status_reason, superseded_by, status_changed_at)`` of one document

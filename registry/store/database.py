@@ -17,29 +17,26 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from registry.errors import ImportRejected, RegistryError
+from registry.errors import RegistryError
 from registry.model import Activity, Person
 from registry.store.audit import event_hashes
 from registry.store.care import RegistryCare
 from registry.store.corrections import PersonCorrections
-from registry.store.digests import digests_of
-from registry.store.events import append_event
+from registry.store.imports import RecordImports
 from registry.store.integrity import damaged, read_error, unseen_document, write_error
-from registry.store.lifecycle import DOCUMENT_SELECT, DocumentLifecycle
+from registry.store.lifecycle import DocumentLifecycle
 from registry.store.migrations import SCHEMA_VERSION
 from registry.store.records import (
+    DOCUMENT_SELECT,
     DocumentRecord,
     activity_from_row,
-    activity_row,
     document_from_row,
     person_from_row,
-    person_row,
 )
 from registry.store.snapshots import DocumentSnapshots
 from registry.store.upgrading import Migrated, migrate, outdated
@@ -74,27 +71,9 @@ def _unopenable(path: Path, exc: sqlite3.DatabaseError) -> RegistryError:
     return RegistryError("bad_registry", f"{path}: not a readable registry ({exc})")
 
 
-@dataclass(frozen=True, slots=True)
-class ImportResult:
-    """What an import changed. Re-importing the same file gives all zeros but ``unchanged``."""
-
-    added: int
-    updated: int
-    unchanged: int
-
-
-def _insert(
-    conn: sqlite3.Connection, table: str, row: dict[str, Any], *, or_ignore: bool = False
-) -> bool:
-    """Insert ``row`` (column names are ours, never user input); return whether it was new."""
-    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
-    columns = ", ".join(row)
-    marks = ", ".join("?" * len(row))
-    sql = f"{verb} INTO {table} ({columns}) VALUES ({marks})"
-    return conn.execute(sql, tuple(row.values())).rowcount > 0
-
-
-class Registry(DocumentLifecycle, PersonCorrections, DocumentSnapshots, RegistryCare):
+class Registry(
+    DocumentLifecycle, PersonCorrections, DocumentSnapshots, RegistryCare, RecordImports
+):
     """An open registry file. Create with :meth:`create`, open with :meth:`open`."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
@@ -238,79 +217,6 @@ class Registry(DocumentLifecycle, PersonCorrections, DocumentSnapshots, Registry
             barrier.close()
 
     # -- people and records --------------------------------------------------------------
-
-    def import_people(
-        self, records: list[tuple[int, Person]], *, source: str, at: dt.datetime
-    ) -> ImportResult:
-        """Add or update people, all or nothing. Identical rows change nothing."""
-        added = updated = unchanged = 0
-        rows: dict[str, str] = {}
-        with self.transaction() as conn:
-            for _line, person in records:
-                row = person_row(person)
-                current = conn.execute(
-                    "SELECT * FROM people WHERE id_number = ?", (person.id_number,)
-                ).fetchone()
-                if current is None:
-                    _insert(conn, "people", row)
-                    added += 1
-                elif tuple(current) != tuple(row.values()):
-                    sets = ", ".join(f"{k} = ?" for k in row if k != "id_number")
-                    values = [v for k, v in row.items() if k != "id_number"]
-                    conn.execute(
-                        f"UPDATE people SET {sets} WHERE id_number = ?",  # noqa: S608 - fixed names
-                        (*values, person.id_number),
-                    )
-                    updated += 1
-                else:
-                    unchanged += 1
-                    continue
-                rows |= digests_of(conn, "people", "id_number = ?", (person.id_number,))
-            if added or updated:
-                append_event(
-                    conn,
-                    kind="import_people",
-                    subject=source,
-                    data={"added": added, "updated": updated, "rows": rows},
-                    at=at,
-                )
-        return ImportResult(added, updated, unchanged)
-
-    def import_activities(
-        self, records: list[tuple[int, Activity]], *, source: str, at: dt.datetime
-    ) -> ImportResult:
-        """Add training records, all or nothing; a record already present is left alone.
-
-        Every record's person must be in the registry, or the whole file is rejected
-        (:class:`ImportRejected` listing the lines).
-        """
-        added = unchanged = 0
-        rows: dict[str, str] = {}
-        with self.transaction() as conn:
-            known = {r[0] for r in conn.execute("SELECT id_number FROM people")}
-            problems = [
-                (line, f"id_number: {a.id_number[:4]}… is not in the registry; import people first")
-                for line, a in records
-                if a.id_number not in known
-            ]
-            if problems:
-                raise ImportRejected(source, problems)
-            for _line, activity in records:
-                row = activity_row(activity)
-                if _insert(conn, "activities", row, or_ignore=True):
-                    added += 1
-                    rows |= digests_of(conn, "activities", "fingerprint = ?", (row["fingerprint"],))
-                else:
-                    unchanged += 1
-            if added:
-                append_event(
-                    conn,
-                    kind="import_activities",
-                    subject=source,
-                    data={"added": added, "rows": rows},
-                    at=at,
-                )
-        return ImportResult(added, 0, unchanged)
 
     def person(self, id_number: str) -> Person | None:
         rows = list(self.db.query("SELECT * FROM people WHERE id_number = ?", [id_number]))

@@ -19,10 +19,8 @@ import datetime as dt
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
-from keys.trust import CHINA_TZ
 from registry.errors import RegistryError
 from registry.model import (
     DocumentKind,
@@ -31,16 +29,14 @@ from registry.model import (
     RevocationReason,
     SupersessionReason,
 )
-from registry.numbering import format_number, parse_number
+from registry.numbering import parse_number
 from registry.store.digests import digests_of
 from registry.store.events import append_event
 from registry.store.integrity import read_error
 from registry.store.paging import PagedReads
-from registry.store.records import DocumentRecord, document_from_row, summary_json
+from registry.store.records import DOCUMENT_SELECT, DocumentRecord, document_from_row, summary_json
+from registry.store.slots import IssueSlot, draw_slot
 
-DOCUMENT_SELECT = (
-    "SELECT d.*, c.id_number, c.issuer FROM documents d JOIN certificates c ON c.number = d.number"
-)
 PERSONAL_REFUSALS = frozenset({"already_issued", "number_revoked"})
 """Refusals of one person's slot in a batch: the batch skips that person and goes on."""
 Clock = Callable[[], dt.datetime]
@@ -51,20 +47,6 @@ _REASON_FOR_KIND = {
     DocumentKind.REISSUE: {SupersessionReason.REISSUE_LOST, SupersessionReason.REISSUE_DAMAGED},
     DocumentKind.CORRECTION: {SupersessionReason.CORRECTION},
 }
-
-
-@dataclass(slots=True)
-class IssueSlot:
-    """The number and edition drawn for one document, inside an open transaction."""
-
-    number: str
-    edition: int
-    year: int
-    kind: DocumentKind
-    at: dt.datetime
-    """When the slot was drawn, the write lock held: the time its document states."""
-    reason: SupersessionReason | None = None
-    recorded: DocumentRecord | None = field(default=None)
 
 
 def moment(at: dt.datetime | Clock) -> dt.datetime:
@@ -156,7 +138,7 @@ class DocumentLifecycle(PagedReads):
         if kind is not DocumentKind.ORIGINAL and reason not in _REASON_FOR_KIND[kind]:
             raise RegistryError("bad_reason", f"a {kind.value} needs a reason of its kind")
         with self.transaction() as conn:
-            slot = _draw_slot(conn, id_number, issuer=issuer, year=year, at=moment(at), kind=kind)
+            slot = draw_slot(conn, id_number, issuer=issuer, year=year, at=moment(at), kind=kind)
             slot.reason = reason
             yield slot
             if slot.recorded is None:
@@ -198,7 +180,7 @@ class DocumentLifecycle(PagedReads):
                     )
                     continue
                 try:
-                    slot = _draw_slot(conn, id_number, issuer=issuer, year=year, at=now)
+                    slot = draw_slot(conn, id_number, issuer=issuer, year=year, at=now)
                 except RegistryError as exc:
                     if exc.reason not in PERSONAL_REFUSALS:
                         raise
@@ -345,78 +327,3 @@ class DocumentLifecycle(PagedReads):
         revoked = self.document(number, edition)
         assert revoked is not None
         return revoked
-
-
-def _draw_slot(
-    conn: sqlite3.Connection,
-    id_number: str,
-    *,
-    issuer: str,
-    year: int,
-    at: dt.datetime,
-    kind: DocumentKind = DocumentKind.ORIGINAL,
-) -> IssueSlot:
-    """The person's number (drawn if new) and next edition, inside an open transaction;
-    ``already_issued`` for an original when a current document covers ``year``,
-    ``nothing_to_replace`` for a replacement without one."""
-    row = conn.execute(
-        "SELECT number FROM certificates WHERE id_number = ? AND issuer = ?",
-        (id_number, issuer),
-    ).fetchone()
-    if row is None:
-        if kind is not DocumentKind.ORIGINAL:
-            raise RegistryError("nothing_to_replace", "this person holds no certificate")
-        number = _new_number(conn, id_number=id_number, issuer=issuer, at=at)
-        return IssueSlot(number, 1, year, kind, at)
-    number = row[0]
-    cursor = conn.execute(
-        DOCUMENT_SELECT + " WHERE d.number = ? AND d.status = 'revoked' ORDER BY d.edition",
-        (number,),
-    )
-    if (revoked := cursor.fetchone()) is not None:
-        names = [d[0] for d in cursor.description]
-        raise number_revoked(document_from_row(dict(zip(names, revoked, strict=True))))
-    existing = conn.execute(
-        "SELECT edition FROM documents WHERE number = ? AND year = ? AND status = 'current'",
-        (number, year),
-    ).fetchone()
-    if existing is not None and kind is DocumentKind.ORIGINAL:
-        raise RegistryError(
-            "already_issued", f"{number} edition {existing[0]} already covers {year}"
-        )
-    if existing is None and kind is not DocumentKind.ORIGINAL:
-        raise RegistryError("nothing_to_replace", f"{number} has no current document for {year}")
-    edition = conn.execute(
-        "SELECT COALESCE(MAX(edition), 0) + 1 FROM documents WHERE number = ?", (number,)
-    ).fetchone()[0]
-    return IssueSlot(number, edition, year, kind, at)
-
-
-def number_revoked(revoked: DocumentRecord) -> RegistryError:
-    """The refusal to issue under the number of ``revoked``, a revoked edition."""
-    when = revoked.status_changed_at
-    day = when.astimezone(CHINA_TZ).date().isoformat() if when else "?"
-    reason = revoked.status_reason or ""
-    label = RevocationReason(reason).label_zh if reason in set(RevocationReason) else reason
-    number, edition = revoked.number, revoked.edition
-    return RegistryError(
-        "number_revoked",
-        f"证书编号 {number} 第{edition}版（{revoked.year}年度）已于 {day} 撤销（{label}），"
-        "撤销不可恢复：该编号不再签发新的证书版本"
-        f" ({number} edition {edition} was revoked on {day}: no new edition is issued under it)",
-    )
-
-
-def _new_number(conn: sqlite3.Connection, *, id_number: str, issuer: str, at: dt.datetime) -> str:
-    serial = conn.execute(
-        "INSERT INTO serials (region, last_serial) VALUES (?, 1)"
-        " ON CONFLICT (region) DO UPDATE SET last_serial = last_serial + 1"
-        " RETURNING last_serial",
-        (issuer,),
-    ).fetchone()[0]
-    number = format_number(issuer, serial)
-    conn.execute(
-        "INSERT INTO certificates (number, id_number, issuer, created_at) VALUES (?, ?, ?, ?)",
-        (number, id_number, issuer, at.isoformat(timespec="seconds")),
-    )
-    return number

@@ -25,6 +25,12 @@ from registry.model import (
 )
 from registry.store.integrity import damaged
 
+DOCUMENT_SELECT = (
+    "SELECT d.*, c.id_number, c.issuer FROM documents d JOIN certificates c ON c.number = d.number"
+)
+"""The ``documents`` rows with their certificate's holder and issuer: what
+:func:`document_from_row` reads."""
+
 
 @dataclass(frozen=True, slots=True)
 class DocumentRecord:

@@ -15,7 +15,7 @@ from reportlab.lib.colors import Color
 from reportlab.pdfgen.canvas import Canvas
 
 from registry.typesetting import FontStack
-from signer.document.page import SEAL_BOX, SEAL_RING_OUTER, SEAL_RING_WIDTH
+from signer.document.geometry import SEAL_BOX, SEAL_RING_OUTER, SEAL_RING_WIDTH
 from signer.errors import IssuanceError
 
 SEAL_RED = Color(0xD7 / 255, 0x00 / 255, 0x0F / 255)
@@ -36,7 +36,8 @@ _GLYPH_MIDDLE = 0.37
 
 
 def seal_appearance_pdf(issuer_name: str, *, fonts: FontStack | None = None) -> bytes:
-    """Return a one-page PDF, exactly :data:`signer.document.page.SEAL_BOX` in size, of the seal.
+    """Return a one-page PDF, exactly :data:`signer.document.geometry.SEAL_BOX` in size, of the
+    seal.
 
     Red ring, ``issuer_name`` along the upper arc with each character turned to face outward,
     a five-pointed star in the centre and :data:`SEAL_PURPOSE` under it. All text is drawn

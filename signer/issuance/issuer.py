@@ -13,28 +13,27 @@ the same number, so no file is ever counted as issued without its row
 
 People are read a page at a time (:data:`PAGE` people, one query each for the people, their
 records and who already holds a document), so memory does not grow with the batch unless the
-caller keeps every record (``keep_records``).
+caller keeps every record (``keep_records``). Who of them gets a certificate is decided in
+:mod:`signer.issuance.eligibility`; what the run returns is :mod:`signer.issuance.report`'s.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from keys.private import KeyRing
 from registry.errors import RegistryError
 from registry.home import BureauConfig
-from registry.hours import Evaluation, Policy, Subject, evaluate, get_policy, refusal
-from registry.hours.reasons import cause_label_zh
+from registry.hours import Evaluation, get_policy
 from registry.idnumber import mask_id_number
-from registry.model import NAME_MAX_CHARS, UNPRINTABLE, HoursSummary, Person, check_text
+from registry.model import HoursSummary, Person
 from registry.store import PERSONAL_REFUSALS, Clock, DocumentRecord, IssueSlot, Registry, moment
 from signer.document.page import PageRenderer
 from signer.errors import IssuanceError
 from signer.issuance.editions import DocumentEditions
+from signer.issuance.eligibility import eligible_people
 from signer.issuance.maker import (
     DocumentJob,
     DocumentMaker,
@@ -42,85 +41,14 @@ from signer.issuance.maker import (
     sync_directories,
     write_atomically,
 )
+from signer.issuance.report import Issued, IssueReport, Progress, Skipped, Tally, unmakeable
 from signer.issuance.workers import PERSON_FAULTS, Unmade, WorkerPool
-
-Progress = Callable[[int, int], None]
-"""Called with (done, total) after each person (after each batch's commit with workers)."""
-Issued = Callable[[DocumentRecord], None]
-"""Called with each document once it is committed."""
 
 PAGE = 1_000
 """People read per query."""
 BATCH = 64
 """Documents per transaction with workers: the write lock is held while they are made, so
 other writers wait at most one batch (≈ 2 s at 30 certificates/s, 0.2 s at 300/s)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    """A person who got no certificate, and why."""
-
-    masked_id: str
-    name: str
-    """The name as a report may print it (:func:`_shown`)."""
-    reason: str
-    """``not_met``, ``already_issued``, ``number_revoked``, ``unknown_series`` or a policy refusal
-    (``outside_jurisdiction``, ``series_not_covered``, ``level_not_covered``,
-    ``series_own_policy``)."""
-    detail: str
-    """For people: Chinese first, with their figures (what was recorded, what counted, why)."""
-    causes: tuple[tuple[str, str], ...] = ()
-    """``(code, 中文)`` of why, without the person's figures: what a batch groups by."""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "name", _shown(self.name))
-
-
-UNMAKEABLE_ZH = {
-    "bad_character": "姓名、工作单位或职称系列含控制或格式字符",
-    "text_too_long": "姓名过长，二维码将无法核验",
-    "glyph_missing": "有字符不在证书字体中",
-    "qr_too_long": "二维码内容过长",
-}
-"""Why one person's document cannot be made, in Chinese. A batch skips that person, reports
-them with this cause and issues everyone else. The first two are found before a number is
-drawn (stored before import refused such text: :func:`registry.model.check_text`), the
-others when the page is drawn (:data:`signer.issuance.workers.PERSON_FAULTS`)."""
-
-
-def _shown(name: str) -> str:
-    """``name`` as a report may print it: a character of :data:`registry.model.UNPRINTABLE`
-    as ``⟨U+202E⟩`` (printed raw, it could turn the line around or drive the terminal), and
-    cut with ``…`` after :data:`registry.model.NAME_MAX_CHARS` characters."""
-    shown = "".join(
-        f"⟨U+{ord(c):04X}⟩" if unicodedata.category(c) in UNPRINTABLE else c
-        for c in name[:NAME_MAX_CHARS]
-    )
-    return shown + ("…" if len(name) > NAME_MAX_CHARS else "")
-
-
-def _unmakeable(person: Person, reason: str, message: str) -> Skipped:
-    """The skip of a person whose document cannot be made (:data:`UNMAKEABLE_ZH`)."""
-    label = UNMAKEABLE_ZH[reason]
-    detail = f"无法制作此人的证书（{label}），已跳过，其余照常签发：{message}"
-    masked = mask_id_number(person.id_number)
-    return Skipped(masked, person.name, reason, detail, ((reason, label),))
-
-
-def _identity_fault(person: Person) -> RegistryError | None:
-    """Why the name, employer or series of ``person`` may not go on a certificate, or
-    ``None``: what import refuses now (:func:`registry.model.check_text`), for people stored
-    before it did. The name's limit keeps the QR payload within what verifiers accept."""
-    for field, text, limit in (
-        ("name", person.name, NAME_MAX_CHARS),
-        ("employer", person.employer, None),
-        ("series", person.series, None),
-    ):
-        try:
-            check_text(text, field=field, limit=limit)
-        except RegistryError as exc:
-            return exc
-    return None
 
 
 class _Remake(Exception):
@@ -130,69 +58,6 @@ class _Remake(Exception):
     def __init__(self, unmade: list[tuple[int, Unmade]]) -> None:
         super().__init__(f"{len(unmade)} document(s) of the batch could not be made")
         self.unmade = unmade
-
-
-@dataclass(frozen=True, slots=True)
-class SkipGroup:
-    """The people a batch skipped for the same causes."""
-
-    codes: tuple[str, ...]
-    label_zh: str
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class IssueReport:
-    issued: tuple[DocumentRecord, ...]
-    """The documents issued, in the order they were committed; empty when the batch ran
-    with ``keep_records=False`` (then count with :attr:`issued_count`)."""
-    skipped: tuple[Skipped, ...]
-    issued_count: int
-    """How many documents were issued."""
-
-    def skipped_by_cause(self) -> tuple[SkipGroup, ...]:
-        """The skipped people grouped by their causes, the largest group first, so that a
-        bureau whose whole sheet lacks a column sees that in one line."""
-        groups: dict[tuple[str, ...], tuple[str, int]] = {}
-        for item in self.skipped:
-            causes = item.causes or ((item.reason, cause_label_zh(item.reason)),)
-            codes = tuple(code for code, _label in causes)
-            label = "；".join(label for _code, label in causes)
-            groups[codes] = (label, groups.get(codes, (label, 0))[1] + 1)
-        ordered = sorted(groups.items(), key=lambda item: (-item[1][1], item[0]))
-        return tuple(SkipGroup(codes, label, count) for codes, (label, count) in ordered)
-
-
-class _Tally:
-    """What a batch did so far: counts, skips, the records if kept; reports progress."""
-
-    def __init__(
-        self, total: int, progress: Progress | None, keep: bool, on_issued: Issued | None
-    ) -> None:
-        self.total = total
-        self.done = 0
-        self.count = 0
-        self.issued: list[DocumentRecord] = []
-        self.skipped: list[Skipped] = []
-        self._progress = progress
-        self._keep = keep
-        self._on_issued = on_issued
-
-    def add(self, outcome: DocumentRecord | Skipped) -> None:
-        if isinstance(outcome, Skipped):
-            self.skipped.append(outcome)
-        else:
-            self.count += 1
-            if self._keep:
-                self.issued.append(outcome)
-            if self._on_issued is not None:
-                self._on_issued(outcome)
-        self.done += 1
-        if self._progress is not None:
-            self._progress(self.done, self.total)
-
-    def report(self) -> IssueReport:
-        return IssueReport(tuple(self.issued), tuple(self.skipped), self.count)
 
 
 class Issuer(DocumentEditions):
@@ -265,13 +130,19 @@ class Issuer(DocumentEditions):
         self._maker.remove_leftovers(year)  # temporary files of a killed run
         chosen = self._select(id_numbers) if id_numbers is not None else None
         total = len(chosen) if chosen is not None else self._registry.count("people")
-        tally = _Tally(total, progress, keep_records, on_issued)
+        tally = Tally(total, progress, keep_records, on_issued)
         when: dt.datetime | Clock = clock or at
         pool = WorkerPool(self._maker, workers) if workers > 1 else None
         try:
             for page in self._pages(chosen):
-                eligible = self._eligible(
-                    page, policy, year=year, tally=tally, follow_series=policy_id is None
+                eligible = eligible_people(
+                    self._registry,
+                    page,
+                    policy,
+                    issuer=self._config.region,
+                    year=year,
+                    tally=tally,
+                    follow_series=policy_id is None,
                 )
                 if pool is None:
                     for person, evaluation in eligible:
@@ -316,52 +187,6 @@ class Issuer(DocumentEditions):
             yield page
             after = page[-1].id_number
 
-    def _eligible(
-        self,
-        page: list[Person],
-        policy: Policy,
-        *,
-        year: int,
-        tally: _Tally,
-        follow_series: bool,
-    ) -> list[tuple[Person, Evaluation]]:
-        """The people of ``page`` whom ``policy`` (or, with ``follow_series``, the policy their
-        series has instead) may judge, whose hours meet it and who hold no document of
-        ``year`` yet; the others go to ``tally`` as skipped."""
-        ids = [p.id_number for p in page]
-        records = self._registry.activities_of(ids, year=year)
-        holders = self._registry.holders(ids, issuer=self._config.region, year=year)
-        eligible: list[tuple[Person, Evaluation]] = []
-        for person in page:
-            masked = mask_id_number(person.id_number)
-            try:
-                subject = Subject.of(person)
-            except RegistryError as exc:
-                tally.add(Skipped(masked, person.name, exc.reason, exc.message))
-                continue
-            chosen = policy
-            refused = refusal(policy, subject, year)
-            if refused is not None and refused.instead is not None and follow_series:
-                chosen = get_policy(refused.instead)
-                refused = refusal(chosen, subject, year)
-            if refused is not None:
-                causes = ((refused.reason, cause_label_zh(refused.reason)),)
-                tally.add(Skipped(masked, person.name, refused.reason, refused.message_zh, causes))
-                continue
-            evaluation = evaluate(
-                chosen, records.get(person.id_number, []), year=year, subject=subject
-            )
-            if not evaluation.met:
-                detail = "；".join(s.message_zh for s in evaluation.shortfalls)
-                tally.add(Skipped(masked, person.name, "not_met", detail, evaluation.causes()))
-            elif person.id_number in holders:
-                tally.add(Skipped(masked, person.name, "already_issued", f"{year}年度证书已颁发"))
-            elif (fault := _identity_fault(person)) is not None:
-                tally.add(_unmakeable(person, fault.reason, fault.message))
-            else:
-                eligible.append((person, evaluation))
-        return eligible
-
     def _issue_one(
         self, person: Person, evaluation: Evaluation, *, year: int, at: dt.datetime | Clock
     ) -> DocumentRecord | Skipped:
@@ -373,7 +198,7 @@ class Issuer(DocumentEditions):
                 return self._make(slot, person, evaluation, at=slot.at)
         except (RegistryError, IssuanceError) as exc:
             if exc.reason in PERSON_FAULTS:  # rolled back before any file was written
-                return _unmakeable(person, exc.reason, exc.message)
+                return unmakeable(person, exc.reason, exc.message)
             if exc.reason in PERSONAL_REFUSALS:  # issued meanwhile, or the number is revoked
                 masked = mask_id_number(person.id_number)
                 return Skipped(masked, person.name, exc.reason, exc.message)
@@ -398,7 +223,7 @@ class Issuer(DocumentEditions):
             except _Remake as remake:
                 left_out = {index for index, _unmade in remake.unmade}
                 for index, unmade in remake.unmade:
-                    skipped.append(_unmakeable(batch[index][0], unmade.reason, unmade.message))
+                    skipped.append(unmakeable(batch[index][0], unmade.reason, unmade.message))
                 batch = [item for index, item in enumerate(batch) if index not in left_out]
 
     def _try_batch(
@@ -518,4 +343,4 @@ class Issuer(DocumentEditions):
         )
 
 
-__all__ = ["IssueReport", "Issuer", "SkipGroup", "Skipped", "write_atomically"]
+__all__ = ["Issuer", "write_atomically"]

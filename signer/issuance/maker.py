@@ -22,7 +22,9 @@ from registry.idnumber import mask_id_number
 from registry.model import Activity, Category, DocumentKind, HoursSummary, Person
 from registry.payload import ID_SALT_BYTES, Claims, encode_payload, id_digest
 from registry.store import IssueSlot
-from signer.document.page import SEAL_BOX, CertificatePage, PageRenderer
+from signer.document.content import CertificatePage
+from signer.document.geometry import SEAL_BOX
+from signer.document.page import PageRenderer
 from signer.document.seal_artwork import seal_appearance_pdf
 from signer.errors import IssuanceError, write_failed
 from signer.pades.signature import SealStamper

@@ -36,8 +36,10 @@ from registry.model import TitleLevel
 from registry.titles import title_rules
 from registry.titles.model import TitleReport
 from verifier.errors import PanelInputError
-from verifier.panel import CandidateRecords, panel_check, report_sources, verify_inputs
+from verifier.panel import panel_check
+from verifier.panel_evidence import CandidateRecords, verify_inputs
 from verifier.panel_pdf import PanelReportPdf
+from verifier.panel_sources import report_sources
 from verifier.panel_table import (
     HOURS_HEADINGS,
     ReportStamp,

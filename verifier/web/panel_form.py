@@ -21,7 +21,7 @@ from registry.errors import RegistryError
 from registry.idnumber import parse_id_number
 from registry.model import TitleLevel
 from registry.titles import title_rule_refusal, title_rules
-from verifier.panel import CandidateRecords
+from verifier.panel_evidence import CandidateRecords
 
 MAX_CERTIFICATES = 100
 """Most certificates (QR lines plus files) one check verifies."""
