@@ -17,6 +17,13 @@ class IssuanceError(Exception):
         self.message = message
 
 
+class SlowPathWarning(UserWarning):
+    """A fast path could not take its input and the library's reference path did the work,
+    correctly but many times slower; the message says why. Production shows it once per
+    cause; the test suite turns every warning into an error, so a change that sends the
+    common case down the slow path fails the tests instead of quietly costing speed."""
+
+
 def write_failed(path: Path, exc: OSError) -> IssuanceError:
     """The error of a file that could not be written (disk full, no permission); the
     durable write left nothing half-written behind (:mod:`keys.durable`)."""

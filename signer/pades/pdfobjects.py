@@ -48,20 +48,28 @@ class UnsignedPage:
 
 
 def read_unsigned(data: bytes) -> UnsignedPage | None:
-    """Read ``data`` as a one-page PDF with a classic cross-reference table, or ``None``.
+    """Read ``data`` as a one-page PDF with a classic cross-reference table, or ``None``
+    (:func:`fit_page` says why)."""
+    fitted = fit_page(data)
+    return fitted if isinstance(fitted, UnsignedPage) else None
 
-    ``None`` means the file is not of the simple shape the byte templates are made for
-    (an xref stream, earlier updates, encryption, object streams holding the catalog or the
-    page, a catalog that already has a form, permissions or a payload, a page that already
-    has annotations, several pages); the caller then seals through pyHanko's general writer.
-    Nothing here is trusted for verification: the verifier parses the result on its own.
+
+def fit_page(data: bytes) -> UnsignedPage | str:
+    """Read ``data`` as a one-page PDF with a classic cross-reference table, or say why not.
+
+    A reason (a short English phrase) means the file is not of the simple shape the byte
+    templates are made for (an xref stream, earlier updates, encryption, object streams
+    holding the catalog or the page, a catalog that already has a form, permissions or a
+    payload, a page that already has annotations, several pages); the caller then seals
+    through pyHanko's general writer, and says so. Nothing here is trusted for verification:
+    the verifier parses the result on its own.
     """
     tail = _STARTXREF.search(data, max(0, len(data) - 64))
     if tail is None:
-        return None
+        return "no startxref at the end of the file"
     xref = int(tail.group(1))
     if data[xref : xref + 4] != b"xref":
-        return None
+        return "the cross-reference is not a classic table (an xref stream?)"
     offsets: dict[int, int] = {}
     position = data.index(b"\n", xref) + 1
     while True:
@@ -77,27 +85,32 @@ def read_unsigned(data: bytes) -> UnsignedPage | None:
             position += 20
     trailer_start = data.find(b"trailer", position)
     if trailer_start < 0 or trailer_start > tail.start():
-        return None
+        return "no trailer after the cross-reference table"
     trailer = data[trailer_start : tail.start()]
-    if any(key in trailer for key in _FORBIDDEN_TRAILER):
-        return None
+    found = [key.decode() for key in _FORBIDDEN_TRAILER if key in trailer]
+    if found:
+        return f"the trailer has {', '.join(found)} (an earlier update or encryption)"
     size = _integer(trailer, rb"/Size\s+(\d+)")
     root = _integer(trailer, rb"/Root\s+" + _REFERENCE)
     info = re.search(rb"/Info\s+(\d+ 0 R)", trailer)
     file_id = re.search(rb"/ID\s*\[\s*<([0-9A-Fa-f]*)>", trailer)
     if size is None or root is None:
-        return None
+        return "the trailer names no /Size or no /Root"
     catalog = _dictionary(data, offsets, root)
-    if catalog is None or _has_any(catalog, b"/AcroForm", b"/Perms", b"/CECert", b"/DSS"):
-        return None
+    if catalog is None:
+        return "the catalog is not a plain object the table points at"
+    if _has_any(catalog, b"/AcroForm", b"/Perms", b"/CECert", b"/DSS"):
+        return "the catalog already has a form, permissions, a payload or validation data"
     pages = _integer(catalog, rb"/Pages\s+" + _REFERENCE)
     pages_dictionary = _dictionary(data, offsets, pages) if pages is not None else None
     if pages_dictionary is None or _integer(pages_dictionary, rb"/Count\s+(\d+)") != 1:
-        return None
+        return "not exactly one page in a plain page tree"
     page = _integer(pages_dictionary, rb"/Kids\s*\[\s*" + _REFERENCE + rb"\s*\]")
     page_dictionary = _dictionary(data, offsets, page) if page is not None else None
-    if page is None or page_dictionary is None or _has_any(page_dictionary, b"/Annots"):
-        return None
+    if page is None or page_dictionary is None:
+        return "the page is not a plain object the table points at"
+    if _has_any(page_dictionary, b"/Annots"):
+        return "the page already has annotations"
     return UnsignedPage(
         data=data,
         size=size,

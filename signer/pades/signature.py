@@ -24,6 +24,7 @@ import asyncio
 import datetime as dt
 import enum
 import hashlib
+import warnings
 from dataclasses import dataclass
 
 from asn1crypto import x509
@@ -32,9 +33,9 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 
 from keys.private import KeyRing, issue_crl, issue_ocsp_response
-from signer.errors import IssuanceError
+from signer.errors import IssuanceError, SlowPathWarning
 from signer.pades.cms import SealSignedData
-from signer.pades.pdfobjects import read_unsigned
+from signer.pades.pdfobjects import fit_page
 from signer.pades.reference import DelegatingSigner, PyHankoSeal
 from signer.pades.revisions import SignatureRevision, TimestampRevision
 from signer.pades.timestamps import TimeStampingUnit
@@ -218,8 +219,17 @@ class SealStamper:
         """
         self._check_seal_usable(at)
         revision = self._revision
-        page = read_unsigned(unsigned_pdf) if revision is not None else None
-        if revision is None or page is None:
+        if revision is None:  # Assembly.PYHANKO, chosen
+            return self._seal_with_pyhanko(unsigned_pdf, payload=payload, at=at)
+        page = fit_page(unsigned_pdf)
+        if isinstance(page, str):
+            warnings.warn(
+                SlowPathWarning(
+                    f"the page does not fit the seal's byte templates ({page}): sealed through "
+                    "pyHanko's general flow, about 56 times slower"
+                ),
+                stacklevel=2,
+            )
             return self._seal_with_pyhanko(unsigned_pdf, payload=payload, at=at)
         daily = self._daily_data(at)
         prepared, layout = revision.prepare(page, payload=payload, at=at)
