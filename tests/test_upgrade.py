@@ -52,8 +52,13 @@ def _cecert(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def old_home(tmp_path: Path) -> Path:
+    """A copy of the old home, with the permissions cecert gave it (git keeps no modes)."""
     home = tmp_path / "home"
     shutil.copytree(OLD_HOME, home)
+    for folder in (home, home / "keys"):
+        folder.chmod(0o700)
+    for private in (*(home / "keys").glob("*.key.pem"), home / "registry.sqlite"):
+        private.chmod(0o600)
     return home
 
 
