@@ -53,7 +53,7 @@ from benchlib import (
 from issue_profile import profile, stage_timers
 from naive_issue import NaiveIssuer
 
-from registry.store.database import SYNCHRONOUS
+from registry.store.connection import SYNCHRONOUS
 
 SYNCHRONOUS_MODES = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
 _MODE_ORDER = ("OFF", "NORMAL", "FULL", "EXTRA")

@@ -17,25 +17,23 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import sqlite3
-from contextlib import AbstractContextManager
 from typing import Any
 
 from registry.errors import RegistryError
 from registry.home import CHINA_TZ
 from registry.idnumber import mask_id_number, parse_id_number
 from registry.model import Person
+from registry.store.connection import RegistryConnection
 from registry.store.digests import digests_of, row_key
 from registry.store.events import append_event
 from registry.store.records import activity_from_row, activity_row, person_from_row, person_row
 
 
 class PersonCorrections:
-    """Corrections of a person's identity (mixed into ``Registry``)."""
+    """Corrections of a person's identity, each one transaction on ``connection``."""
 
-    _conn: sqlite3.Connection
-
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError
+    def __init__(self, connection: RegistryConnection) -> None:
+        self._connection = connection
 
     def correct_person(
         self,
@@ -62,7 +60,7 @@ class PersonCorrections:
         """
         today = at.astimezone(CHINA_TZ).date()
         target = parse_id_number(new_id, today=today) if new_id is not None else old_id
-        with self.transaction() as conn:
+        with self._connection.transaction() as conn:
             cursor = conn.execute("SELECT * FROM people WHERE id_number = ?", (old_id,))
             names = [d[0] for d in cursor.description]
             found = cursor.fetchone()

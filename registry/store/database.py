@@ -1,87 +1,77 @@
 """The registry store: one SQLite file (WAL) opened through sqlite-utils.
 
-Every write is one explicit transaction (``BEGIN IMMEDIATE``) with a busy timeout, so two
-processes on the same file serialise their writes instead of failing or interleaving, and a
-crash leaves either the whole change or none of it. A commit is on the disk when it returns
-(``synchronous = FULL``): what cecert prints as issued, revoked or checkpointed survives a
-power cut. A change SQLite refuses is rolled back whole and raised as ``commit_failed`` (or
-``registry_damaged``), with SQLite's cause.
+Every write is one explicit ``BEGIN IMMEDIATE`` transaction, on the disk when it commits,
+rolled back whole when SQLite refuses it (:mod:`.connection`).
+
+:class:`Registry` opens the file and holds one object per concept, each given the open
+:class:`.connection.RegistryConnection`; its methods hand each call to the object that
+implements it:
+
+* documents read back: :class:`.documents.DocumentReads`;
+* issuing, superseding, revoking: :class:`.lifecycle.DocumentLifecycle`;
+* people and their records: :class:`.people.PeopleReads`, a page at a time for batches
+  :class:`.paging.PagedReads`;
+* correcting a person: :class:`.corrections.PersonCorrections`;
+* importing: :class:`.imports.RecordImports`;
+* the snapshot read: :class:`.snapshots.DocumentSnapshots`;
+* the event log's leaves and checkpoints: :class:`.checkpoints.LogCheckpoints`;
+* integrity, audit, backup, serials: :class:`.care.RegistryCare`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import random
 import sqlite3
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
 
 from registry.errors import RegistryError
-from registry.model import Activity, Person
-from registry.store.audit import event_hashes
-from registry.store.care import RegistryCare
-from registry.store.corrections import PersonCorrections
-from registry.store.imports import RecordImports
-from registry.store.integrity import damaged, read_error, unseen_document, write_error
-from registry.store.lifecycle import DocumentLifecycle
-from registry.store.migrations import SCHEMA_VERSION
-from registry.store.records import (
-    DOCUMENT_SELECT,
-    DocumentRecord,
-    activity_from_row,
-    document_from_row,
-    person_from_row,
+from registry.model import (
+    Activity,
+    DocumentKind,
+    HoursSummary,
+    Person,
+    RevocationReason,
+    SupersessionReason,
 )
-from registry.store.snapshots import DocumentSnapshots
+from registry.store.audit import AuditReport
+from registry.store.care import RegistryCare
+from registry.store.checkpoints import LogCheckpoints
+from registry.store.connection import RegistryConnection, connect
+from registry.store.corrections import PersonCorrections
+from registry.store.documents import DocumentReads
+from registry.store.imports import ImportResult, RecordImports
+from registry.store.lifecycle import Clock, DocumentLifecycle
+from registry.store.migrations import SCHEMA_VERSION
+from registry.store.paging import PagedReads
+from registry.store.people import PeopleReads
+from registry.store.records import DocumentRecord
+from registry.store.slots import IssueSlot
+from registry.store.snapshots import DocumentSnapshots, SnapshotRead
 from registry.store.upgrading import Migrated, migrate, outdated
 
-BUSY_TIMEOUT_MS = 30_000
-SYNCHRONOUS = "FULL"
-"""Every commit waits for the write-ahead log to reach the disk (``fsync``). With ``NORMAL``
-the last seconds of commits lived only in the page cache: a power cut lost issuances already
-printed, and their numbers were drawn again for other people. Measured cost:
-``docs/performance.md`` ("Durability")."""
-DOCUMENT_STATUS_SELECT = (
-    "SELECT d.status, d.payload FROM documents d JOIN certificates c ON c.number = d.number "
-    "WHERE d.number = ? AND d.edition = ?"
-)
-"""The rows of ``DOCUMENT_SELECT`` (same join), only the two columns a status check needs."""
-WRITE_WAIT_SECONDS = 300.0
-"""How long a writer waits for another to finish before ``registry_busy``."""
-_POLL = random.Random()  # noqa: S311 - jitter between lock attempts, not secrecy
 
-
-def _unopenable(path: Path, exc: sqlite3.DatabaseError) -> RegistryError:
-    """``bad_registry`` for a file SQLite cannot open, saying when the cause is the disk (full,
-    unwritable: the file itself may be sound) rather than the file."""
-    name = getattr(exc, "sqlite_errorname", "") or ""
-    if name.startswith(("SQLITE_IOERR", "SQLITE_FULL", "SQLITE_CANTOPEN", "SQLITE_READONLY")):
-        return RegistryError(
-            "bad_registry",
-            f"{path}：登记库无法打开（{exc}）：磁盘已满或无读写权限？请先检查磁盘空间与权限"
-            f" (cannot open the registry: {exc}; a full disk or missing permissions? check "
-            "those before restoring a backup)",
-        )
-    return RegistryError("bad_registry", f"{path}: not a readable registry ({exc})")
-
-
-class Registry(
-    DocumentLifecycle, PersonCorrections, DocumentSnapshots, RegistryCare, RecordImports
-):
+class Registry:
     """An open registry file. Create with :meth:`create`, open with :meth:`open`."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self._conn = conn
-        self.db = sqlite_utils.Database(conn)
+        self._connection = connection = RegistryConnection(path, conn)
+        self.db = connection.db
         self.migrated: Migrated | None = None
         """What opening it migrated (``None``: nothing was pending)."""
+        self._documents = DocumentReads(connection)
+        self._lifecycle = DocumentLifecycle(connection, self._documents)
+        self._people = PeopleReads(connection)
+        self._paging = PagedReads(connection)
+        self._corrections = PersonCorrections(connection)
+        self._imports = RecordImports(connection)
+        self._snapshots = DocumentSnapshots(connection)
+        self._checkpoints = LogCheckpoints(connection)
+        self._care = RegistryCare(connection)
 
     # -- opening -------------------------------------------------------------------------
 
@@ -116,19 +106,7 @@ class Registry(
         migrate_at: dt.datetime | None = None,
         new: bool = False,
     ) -> Registry:
-        try:
-            if read_only:
-                conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-            else:
-                conn = sqlite3.connect(path, isolation_level=None)
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA foreign_keys = ON")
-            if not read_only:
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
-            raise _unopenable(path, exc) from exc
+        conn, version = connect(path, read_only=read_only)
         registry = cls(path, conn)
         if version > SCHEMA_VERSION:
             conn.close()
@@ -150,7 +128,7 @@ class Registry(
         return registry
 
     def close(self) -> None:
-        self._conn.close()
+        self._connection.close()
 
     def __enter__(self) -> Registry:
         return self
@@ -158,156 +136,24 @@ class Registry(
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back otherwise.
+    # -- the connection (:class:`.connection.RegistryConnection`) ------------------------
 
-        Waiting for the write lock polls every millisecond or two (for up to
-        :data:`WRITE_WAIT_SECONDS`): SQLite's own busy handler sleeps in growing steps and
-        so almost never catches the short gap between another batch's transactions, which
-        starved a second writer until it gave up.
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._connection.transaction()
 
-        A statement or the commit that SQLite refuses (a full disk, an I/O error) ends the
-        transaction, rolled back whole: ``commit_failed`` with SQLite's cause
-        (``registry_damaged`` for a malformed file). SQLite rolls some failures back by
-        itself; the rollback here never hides the cause."""
-        self._begin()
-        try:
-            yield self._conn
-        except BaseException as exc:
-            self._rollback()
-            if isinstance(exc, sqlite3.Error):
-                raise write_error(exc, self.path) from exc
-            raise
-        try:
-            self._conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            self._rollback()
-            raise write_error(exc, self.path) from exc
+    def write_barrier(self) -> AbstractContextManager[None]:
+        return self._connection.write_barrier()
 
-    def _rollback(self) -> None:
-        """Roll back what is left of a failed transaction (SQLite may have done it already:
-        ``cannot rollback - no transaction is active`` then hid the real cause)."""
-        if self._conn.in_transaction:
-            # The cause being raised says more; SQLite's journal undoes the rest on next use.
-            with suppress(sqlite3.Error):
-                self._conn.execute("ROLLBACK")
-
-    def _begin(self) -> None:
-        _lock(self._conn, self.path)
-
-    @contextmanager
-    def write_barrier(self) -> Iterator[None]:
-        """Hold the write lock on a connection of its own while the block runs: every
-        transaction begun before has committed (or rolled back), none begins until the
-        block ends. A read begun inside sees every change whose time was read under the
-        lock before, and any later change reads a later time (``docs/snapshots.md``)."""
-        try:
-            barrier = sqlite3.connect(self.path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise RegistryError("registry_busy", f"{self.path}: {exc}") from exc
-        try:
-            _lock(barrier, self.path)
-            try:
-                yield
-            finally:
-                with suppress(sqlite3.Error):
-                    barrier.execute("ROLLBACK")
-        finally:
-            barrier.close()
-
-    # -- people and records --------------------------------------------------------------
+    # -- people and records (:class:`.people.PeopleReads`, :class:`.paging.PagedReads`) --
 
     def person(self, id_number: str) -> Person | None:
-        rows = list(self.db.query("SELECT * FROM people WHERE id_number = ?", [id_number]))
-        return person_from_row(rows[0]) if rows else None
+        return self._people.person(id_number)
 
     def people(self) -> Iterator[Person]:
-        for row in self.db.query("SELECT * FROM people ORDER BY id_number"):
-            yield person_from_row(row)
+        return self._people.people()
 
     def activities(self, id_number: str, *, year: int | None = None) -> list[Activity]:
-        if year is None:
-            rows = self.db.query(
-                "SELECT * FROM activities WHERE id_number = ? ORDER BY id", [id_number]
-            )
-        else:
-            rows = self.db.query(
-                "SELECT * FROM activities WHERE id_number = ? AND year = ? ORDER BY id",
-                [id_number, year],
-            )
-        return [activity_from_row(r) for r in rows]
-
-    # -- look-ups ------------------------------------------------------------------------
-
-    def document_by_sha256(self, pdf_sha256: str) -> DocumentRecord | None:
-        return self._one_document("d.pdf_sha256 = ?", [pdf_sha256])
-
-    def document_status(self, number: str, edition: int) -> tuple[str, str] | None:
-        """The status (``current``…) and QR payload text of one document, or ``None`` when
-        :meth:`document` would find none: the narrow read a verifier makes on every scan
-        (one primary-key look-up, no record built). ``RegistryError('bad_registry')`` when
-        the file cannot be read, ``registry_damaged`` when it is damaged: a document its
-        primary key does not find is looked for along two other paths
-        (:func:`.integrity.unseen_document`) before it is called absent."""
-        try:
-            row = self._conn.execute(DOCUMENT_STATUS_SELECT, (number, edition)).fetchone()
-            unseen = unseen_document(self._conn, number, edition) if row is None else None
-        except sqlite3.DatabaseError as exc:
-            raise read_error(exc, self.path) from exc
-        if unseen is not None:
-            raise damaged(self.path, [f"index disagrees with its table: {unseen}"])
-        return (row[0], row[1]) if row else None
-
-    def documents(
-        self, *, year: int | None = None, id_number: str | None = None
-    ) -> list[DocumentRecord]:
-        """Every document, or only those of ``year`` and/or of one person, by number and
-        edition (every edition and status: superseded and revoked ones too)."""
-        conditions: list[str] = []
-        params: list[Any] = []
-        for column, value in (("d.year", year), ("c.id_number", id_number)):
-            if value is not None:
-                conditions.append(f"{column} = ?")
-                params.append(value)
-        where = " WHERE " + " AND ".join(conditions) if conditions else ""
-        rows = self.db.query(DOCUMENT_SELECT + where + " ORDER BY d.number, d.edition", params)
-        return [document_from_row(r) for r in rows]
-
-    # -- integrity ---------------------------------------------------------------------
-
-    def event_hashes(self) -> list[str]:
-        """The log's event hashes in order (the leaves of its Merkle tree)."""
-        try:
-            return event_hashes(self._conn)
-        except sqlite3.DatabaseError as exc:
-            raise read_error(exc, self.path) from exc
-
-    def add_checkpoint(self, tree_size: int, text: str) -> str:
-        """Store a signed checkpoint (its text form); one per tree size. Returns the text
-        stored for ``tree_size``: ``text``, or the checkpoint already stored for that size
-        (the log has not grown since), which is the one to hand out."""
-        with self.transaction() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO checkpoints (tree_size, text) VALUES (?, ?)",
-                (tree_size, text),
-            )
-            row = conn.execute(
-                "SELECT text FROM checkpoints WHERE tree_size = ?", (tree_size,)
-            ).fetchone()
-        return str(row[0])
-
-    def checkpoints(self) -> list[tuple[int, str]]:
-        """Stored checkpoints, ``(tree_size, text)``, oldest first."""
-        try:
-            return [
-                (int(r[0]), str(r[1]))
-                for r in self._conn.execute(
-                    "SELECT tree_size, text FROM checkpoints ORDER BY tree_size"
-                )
-            ]
-        except sqlite3.DatabaseError as exc:
-            raise read_error(exc, self.path) from exc
+        return self._people.activities(id_number, year=year)
 
     def count(self, table: str) -> int:
         """Rows in one of the registry's tables."""
@@ -315,20 +161,147 @@ class Registry(
             raise RegistryError("bad_table", f"no table {table!r}")
         return int(self._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608
 
+    def people_page(self, *, after: str | None, limit: int) -> list[Person]:
+        return self._paging.people_page(after=after, limit=limit)
 
-def _lock(conn: sqlite3.Connection, path: Path) -> None:
-    """``BEGIN IMMEDIATE`` on ``conn``, polling for the write lock (see ``transaction``)."""
-    deadline = time.monotonic() + WRITE_WAIT_SECONDS
-    conn.execute("PRAGMA busy_timeout = 1")
-    try:
-        while True:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                busy = "locked" in str(exc) or "busy" in str(exc)
-                if not busy or time.monotonic() > deadline:
-                    raise RegistryError("registry_busy", f"{path}: {exc}") from exc
-            time.sleep(_POLL.uniform(0.0005, 0.002))
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    def activities_of(self, id_numbers: Sequence[str], *, year: int) -> dict[str, list[Activity]]:
+        return self._paging.activities_of(id_numbers, year=year)
+
+    def holders(self, id_numbers: Sequence[str], *, issuer: str, year: int) -> set[str]:
+        return self._paging.holders(id_numbers, issuer=issuer, year=year)
+
+    # -- documents (:class:`.documents.DocumentReads`) -----------------------------------
+
+    def document(self, number: str, edition: int) -> DocumentRecord | None:
+        return self._documents.document(number, edition)
+
+    def current_document(self, id_number: str, *, issuer: str, year: int) -> DocumentRecord | None:
+        return self._documents.current_document(id_number, issuer=issuer, year=year)
+
+    def history(self, number: str) -> list[DocumentRecord]:
+        return self._documents.history(number)
+
+    def revocation_of(self, number: str) -> DocumentRecord | None:
+        return self._documents.revocation_of(number)
+
+    def document_by_sha256(self, pdf_sha256: str) -> DocumentRecord | None:
+        return self._documents.document_by_sha256(pdf_sha256)
+
+    def document_status(self, number: str, edition: int) -> tuple[str, str] | None:
+        return self._documents.document_status(number, edition)
+
+    def documents(
+        self, *, year: int | None = None, id_number: str | None = None
+    ) -> list[DocumentRecord]:
+        return self._documents.documents(year=year, id_number=id_number)
+
+    # -- issuing, superseding, revoking (:class:`.lifecycle.DocumentLifecycle`) ----------
+
+    def issuance(
+        self,
+        *,
+        id_number: str,
+        issuer: str,
+        year: int,
+        at: dt.datetime | Clock,
+        kind: DocumentKind = DocumentKind.ORIGINAL,
+        reason: SupersessionReason | None = None,
+    ) -> AbstractContextManager[IssueSlot]:
+        return self._lifecycle.issuance(
+            id_number=id_number, issuer=issuer, year=year, at=at, kind=kind, reason=reason
+        )
+
+    def issuance_batch(
+        self, id_numbers: Sequence[str], *, issuer: str, year: int, at: dt.datetime | Clock
+    ) -> AbstractContextManager[list[IssueSlot | RegistryError]]:
+        return self._lifecycle.issuance_batch(id_numbers, issuer=issuer, year=year, at=at)
+
+    def record(
+        self,
+        slot: IssueSlot,
+        *,
+        policy_id: str,
+        summary: HoursSummary,
+        payload: str,
+        pdf_sha256: str,
+        pdf_path: str,
+        at: dt.datetime,
+        carried: str | None = None,
+        note: str | None = None,
+    ) -> DocumentRecord:
+        return self._lifecycle.record(
+            slot,
+            policy_id=policy_id,
+            summary=summary,
+            payload=payload,
+            pdf_sha256=pdf_sha256,
+            pdf_path=pdf_path,
+            at=at,
+            carried=carried,
+            note=note,
+        )
+
+    def revoke(
+        self,
+        number: str,
+        *,
+        reason: RevocationReason,
+        note: str,
+        at: dt.datetime | Clock,
+        edition: int | None = None,
+    ) -> DocumentRecord:
+        return self._lifecycle.revoke(number, reason=reason, note=note, at=at, edition=edition)
+
+    # -- correcting and importing people (:mod:`.corrections`, :mod:`.imports`) ----------
+
+    def correct_person(
+        self,
+        old_id: str,
+        *,
+        new_id: str | None = None,
+        name: str | None = None,
+        at: dt.datetime,
+        note: str | None = None,
+    ) -> Person:
+        return self._corrections.correct_person(old_id, new_id=new_id, name=name, at=at, note=note)
+
+    def import_people(
+        self, records: list[tuple[int, Person]], *, source: str, at: dt.datetime
+    ) -> ImportResult:
+        return self._imports.import_people(records, source=source, at=at)
+
+    def import_activities(
+        self, records: list[tuple[int, Activity]], *, source: str, at: dt.datetime
+    ) -> ImportResult:
+        return self._imports.import_activities(records, source=source, at=at)
+
+    # -- snapshots and the log (:mod:`.snapshots`, :mod:`.checkpoints`) ------------------
+
+    def log_size(self) -> int:
+        return self._snapshots.log_size()
+
+    def snapshot_read(self) -> AbstractContextManager[SnapshotRead]:
+        return self._snapshots.snapshot_read()
+
+    def event_hashes(self) -> list[str]:
+        return self._checkpoints.event_hashes()
+
+    def add_checkpoint(self, tree_size: int, text: str) -> str:
+        return self._checkpoints.add_checkpoint(tree_size, text)
+
+    def checkpoints(self) -> list[tuple[int, str]]:
+        return self._checkpoints.checkpoints()
+
+    # -- looking after the file (:class:`.care.RegistryCare`) ----------------------------
+
+    def audit(self, *, certificates_dir: Path | None = None) -> AuditReport:
+        return self._care.audit(certificates_dir=certificates_dir)
+
+    def integrity(self) -> list[str]:
+        return self._care.integrity()
+
+    def backup(self, target: Path) -> None:
+        self._care.backup(target)
+
+    def reserve_serials(self, region: str, last_serial: int) -> int:
+        return self._care.reserve_serials(region, last_serial)

@@ -1,4 +1,4 @@
-"""Importing people and their training records into the registry (mixed into ``Registry``).
+"""Importing people and their training records into the registry.
 
 Each file is one transaction with its event (and the digests of the rows it wrote): all or
 nothing, and re-importing the same file changes nothing.
@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from registry.errors import ImportRejected
 from registry.model import Activity, Person
+from registry.store.connection import RegistryConnection
 from registry.store.digests import digests_of
 from registry.store.events import append_event
 from registry.store.records import activity_row, person_row
@@ -40,10 +40,10 @@ def _insert(
 
 
 class RecordImports:
-    """Importing people and training records (mixed into ``Registry``)."""
+    """Importing people and training records, each file one transaction on ``connection``."""
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError
+    def __init__(self, connection: RegistryConnection) -> None:
+        self._connection = connection
 
     def import_people(
         self, records: list[tuple[int, Person]], *, source: str, at: dt.datetime
@@ -51,7 +51,7 @@ class RecordImports:
         """Add or update people, all or nothing. Identical rows change nothing."""
         added = updated = unchanged = 0
         rows: dict[str, str] = {}
-        with self.transaction() as conn:
+        with self._connection.transaction() as conn:
             for _line, person in records:
                 row = person_row(person)
                 current = conn.execute(
@@ -92,7 +92,7 @@ class RecordImports:
         """
         added = unchanged = 0
         rows: dict[str, str] = {}
-        with self.transaction() as conn:
+        with self._connection.transaction() as conn:
             known = {r[0] for r in conn.execute("SELECT id_number FROM people")}
             problems = [
                 (line, f"id_number: {a.id_number[:4]}… is not in the registry; import people first")

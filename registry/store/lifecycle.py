@@ -16,9 +16,8 @@ Rules (``docs/lifecycle.md``):
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from typing import Any
 
 from registry.errors import RegistryError
@@ -30,11 +29,11 @@ from registry.model import (
     SupersessionReason,
 )
 from registry.numbering import parse_number
+from registry.store.connection import RegistryConnection
 from registry.store.digests import digests_of
+from registry.store.documents import DocumentReads
 from registry.store.events import append_event
-from registry.store.integrity import read_error
-from registry.store.paging import PagedReads
-from registry.store.records import DOCUMENT_SELECT, DocumentRecord, document_from_row, summary_json
+from registry.store.records import DocumentRecord, summary_json
 from registry.store.slots import IssueSlot, draw_slot
 
 PERSONAL_REFUSALS = frozenset({"already_issued", "number_revoked"})
@@ -54,60 +53,13 @@ def moment(at: dt.datetime | Clock) -> dt.datetime:
     return at if isinstance(at, dt.datetime) else at()
 
 
-def _unreadable(exc: sqlite3.DatabaseError) -> RegistryError:
-    """A registry file that SQLite cannot read: damaged (``registry_damaged``), replaced or
-    not a database (``bad_registry``)."""
-    return read_error(exc)
+class DocumentLifecycle:
+    """Issuing, superseding and revoking documents, through ``connection``; ``documents``
+    reads back what was written."""
 
-
-class DocumentLifecycle(PagedReads):
-    """Issuing, superseding and revoking documents (mixed into ``Registry``)."""
-
-    _conn: sqlite3.Connection
-
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError
-
-    def _one_document(self, where: str, params: list[Any]) -> DocumentRecord | None:
-        try:
-            cursor = self._conn.execute(DOCUMENT_SELECT + " WHERE " + where, params)
-            names = [d[0] for d in cursor.description]
-            row = cursor.fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise _unreadable(exc) from exc
-        return document_from_row(dict(zip(names, row, strict=True))) if row else None
-
-    def document(self, number: str, edition: int) -> DocumentRecord | None:
-        return self._one_document("d.number = ? AND d.edition = ?", [number, edition])
-
-    def current_document(self, id_number: str, *, issuer: str, year: int) -> DocumentRecord | None:
-        """The current document covering ``year`` for this person and issuer, if any."""
-        return self._one_document(
-            "c.id_number = ? AND c.issuer = ? AND d.year = ? AND d.status = 'current'"
-            " ORDER BY d.edition DESC LIMIT 1",
-            [id_number, issuer, year],
-        )
-
-    def history(self, number: str) -> list[DocumentRecord]:
-        """Every edition of a certificate number, oldest first, with its status. A number
-        whose check character does not fit is refused (``bad_number``: mistyped)."""
-        number = parse_number(number)
-        try:
-            cursor = self._conn.execute(
-                DOCUMENT_SELECT + " WHERE d.number = ? ORDER BY d.edition", (number,)
-            )
-            names = [d[0] for d in cursor.description]
-            rows = cursor.fetchall()
-        except sqlite3.DatabaseError as exc:
-            raise _unreadable(exc) from exc
-        return [document_from_row(dict(zip(names, r, strict=True))) for r in rows]
-
-    def revocation_of(self, number: str) -> DocumentRecord | None:
-        """The revoked edition of ``number`` (the first, if several), or ``None``: a number
-        with one takes no new edition (``number_revoked``)."""
-        return self._one_document(
-            "d.number = ? AND d.status = 'revoked' ORDER BY d.edition LIMIT 1", [number]
-        )
+    def __init__(self, connection: RegistryConnection, documents: DocumentReads) -> None:
+        self._connection = connection
+        self._documents = documents
 
     @contextmanager
     def issuance(
@@ -124,7 +76,7 @@ class DocumentLifecycle(PagedReads):
 
         A :data:`Clock` for ``at`` is read once the lock is held: the slot's ``at``, the time
         the document states, is then never earlier than a snapshot that could miss it
-        (:meth:`snapshot_read` waits for the write lock before it reads).
+        (:meth:`Registry.snapshot_read` waits for the write lock before it reads).
 
         Inside the ``with`` block the caller makes the document and calls :meth:`record`;
         leaving the block commits number, document row, supersession and event together.
@@ -137,7 +89,7 @@ class DocumentLifecycle(PagedReads):
         """
         if kind is not DocumentKind.ORIGINAL and reason not in _REASON_FOR_KIND[kind]:
             raise RegistryError("bad_reason", f"a {kind.value} needs a reason of its kind")
-        with self.transaction() as conn:
+        with self._connection.transaction() as conn:
             slot = draw_slot(conn, id_number, issuer=issuer, year=year, at=moment(at), kind=kind)
             slot.reason = reason
             yield slot
@@ -166,7 +118,7 @@ class DocumentLifecycle(PagedReads):
         ``WRITE_WAIT_SECONDS``): keep batches to what is made in a second or two. A
         :data:`Clock` for ``at`` is read once, the lock held: every slot has that time.
         """
-        with self.transaction() as conn:
+        with self._connection.transaction() as conn:
             now = moment(at)
             slots: list[IssueSlot | RegistryError] = []
             drawn: dict[str, IssueSlot] = {}
@@ -213,7 +165,7 @@ class DocumentLifecycle(PagedReads):
         """Record the document of ``slot`` (inside :meth:`issuance`), supersede what it
         replaces, and log it. ``carried`` says what a reissue carried over (or why a
         correction was made); ``note`` is kept as the superseded editions' ``status_note``."""
-        conn = self._conn
+        conn = self._connection.conn
         when = at.isoformat(timespec="seconds")
         conn.execute(
             "INSERT INTO documents (number, edition, kind, year, policy_id, hours, payload,"
@@ -271,7 +223,7 @@ class DocumentLifecycle(PagedReads):
             data=data,
             at=at,
         )
-        document = self.document(slot.number, slot.edition)
+        document = self._documents.document(slot.number, slot.edition)
         assert document is not None
         slot.recorded = document
         return document
@@ -289,7 +241,7 @@ class DocumentLifecycle(PagedReads):
         mistyped number (``bad_number``) and one the registry does not hold. A
         :data:`Clock` for ``at`` is read once the write lock is held."""
         number = parse_number(number)
-        with self.transaction() as conn:
+        with self._connection.transaction() as conn:
             at = moment(at)
             if edition is None:
                 found = conn.execute(
@@ -301,7 +253,7 @@ class DocumentLifecycle(PagedReads):
                         "no_such_document",
                         f"登记系统中没有证书编号 {number} ({number}: no such certificate number)",
                     )
-            if self.document(number, edition) is None:
+            if self._documents.document(number, edition) is None:
                 raise RegistryError(
                     "no_such_document",
                     f"证书 {number} 没有第 {edition} 版 ({number} has no edition {edition})",
@@ -324,6 +276,6 @@ class DocumentLifecycle(PagedReads):
                 data={"reason": reason.value, "note": note, "rows": rows},
                 at=at,
             )
-        revoked = self.document(number, edition)
+        revoked = self._documents.document(number, edition)
         assert revoked is not None
         return revoked

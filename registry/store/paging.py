@@ -13,6 +13,7 @@ from typing import Any
 
 from registry.errors import RegistryError
 from registry.model import Activity, Person
+from registry.store.connection import RegistryConnection
 from registry.store.records import activity_from_row, person_from_row
 
 
@@ -30,18 +31,20 @@ def _marks(count: int) -> str:
 
 
 class PagedReads:
-    """Page-at-a-time reads for issuance batches (mixed into ``Registry``)."""
+    """Page-at-a-time reads for issuance batches, through ``connection``."""
 
-    _conn: sqlite3.Connection
+    def __init__(self, connection: RegistryConnection) -> None:
+        self._connection = connection
 
     def people_page(self, *, after: str | None, limit: int) -> list[Person]:
         """Up to ``limit`` people with an ID number greater than ``after`` (all when
-        ``None``), in ID number order: the order :meth:`people` and issuance use."""
+        ``None``), in ID number order: the order :meth:`Registry.people` and issuance use."""
+        conn = self._connection.conn
         if after is None:
-            rows = _rows(self._conn, "SELECT * FROM people ORDER BY id_number LIMIT ?", [limit])
+            rows = _rows(conn, "SELECT * FROM people ORDER BY id_number LIMIT ?", [limit])
         else:
             rows = _rows(
-                self._conn,
+                conn,
                 "SELECT * FROM people WHERE id_number > ? ORDER BY id_number LIMIT ?",
                 [after, limit],
             )
@@ -49,7 +52,8 @@ class PagedReads:
 
     def activities_of(self, id_numbers: Sequence[str], *, year: int) -> dict[str, list[Activity]]:
         """Every record of ``year`` of these people (at most a few thousand per call), per
-        person in the order :meth:`activities` gives them; a person without any is absent."""
+        person in the order :meth:`Registry.activities` gives them; a person without any is
+        absent."""
         found: dict[str, list[Activity]] = {}
         if not id_numbers:
             return found
@@ -57,7 +61,7 @@ class PagedReads:
             "SELECT * FROM activities WHERE year = ?"  # noqa: S608 - placeholders only
             f" AND id_number IN ({_marks(len(id_numbers))}) ORDER BY id"
         )
-        rows = _rows(self._conn, sql, [year, *id_numbers])
+        rows = _rows(self._connection.conn, sql, [year, *id_numbers])
         for row in rows:
             found.setdefault(row["id_number"], []).append(activity_from_row(row))
         return found
@@ -71,4 +75,5 @@ class PagedReads:
             " JOIN documents d ON d.number = c.number WHERE c.issuer = ? AND d.year = ?"
             f" AND d.status = 'current' AND c.id_number IN ({_marks(len(id_numbers))})"
         )
-        return {r["id_number"] for r in _rows(self._conn, sql, [issuer, year, *id_numbers])}
+        rows = _rows(self._connection.conn, sql, [issuer, year, *id_numbers])
+        return {r["id_number"] for r in rows}

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from registry.errors import RegistryError
 from registry.snapshot import DocumentRow
+from registry.store.connection import RegistryConnection
 from registry.store.integrity import read_error
 
 _ROWS = (
@@ -36,17 +37,15 @@ class SnapshotRead:
 
 
 class DocumentSnapshots:
-    """The snapshot read (mixed into ``Registry``)."""
+    """The snapshot read, through ``connection``."""
 
-    _conn: sqlite3.Connection
-
-    def write_barrier(self) -> AbstractContextManager[None]:
-        raise NotImplementedError
+    def __init__(self, connection: RegistryConnection) -> None:
+        self._connection = connection
 
     def log_size(self) -> int:
         """Events in the log now: a snapshot whose ``log_size`` is smaller misses changes."""
         try:
-            row = self._conn.execute("SELECT MAX(seq) FROM events").fetchone()
+            row = self._connection.conn.execute("SELECT MAX(seq) FROM events").fetchone()
         except sqlite3.Error as exc:
             raise RegistryError("bad_registry", f"cannot read the event log: {exc}") from exc
         return int(row[0] or 0)
@@ -60,20 +59,21 @@ class DocumentSnapshots:
         progress when the snapshot's time was taken commits first and is read, and every
         change after reads its time later. So no document stamped before a snapshot's day
         is missing from it (a batch running over midnight would otherwise be)."""
+        conn = self._connection.conn
         try:
-            with self.write_barrier():
-                self._conn.execute("BEGIN")
-                last = self._conn.execute("SELECT MAX(seq) FROM events").fetchone()
+            with self._connection.write_barrier():
+                conn.execute("BEGIN")
+                last = conn.execute("SELECT MAX(seq) FROM events").fetchone()
             reasons = tuple(
                 sorted(
                     str(r[0])
-                    for r in self._conn.execute(
+                    for r in conn.execute(
                         "SELECT DISTINCT status_reason FROM documents"
                         " WHERE status_reason IS NOT NULL AND status_reason != ''"
                     )
                 )
             )
-            found = self._conn.execute(
+            found = conn.execute(
                 "SELECT text FROM checkpoints ORDER BY tree_size DESC LIMIT 1"
             ).fetchone()
         except sqlite3.Error as exc:
@@ -88,12 +88,13 @@ class DocumentSnapshots:
 
     def _rows(self) -> Iterator[DocumentRow]:
         try:
-            cursor = self._conn.execute(_ROWS)
+            cursor = self._connection.conn.execute(_ROWS)
             while batch := cursor.fetchmany(_FETCH):
                 yield from batch
         except sqlite3.DatabaseError as exc:  # a damaged page met half-way
             raise read_error(exc) from exc
 
     def _end(self) -> None:
-        if self._conn.in_transaction:
-            self._conn.execute("COMMIT")
+        conn = self._connection.conn
+        if conn.in_transaction:
+            conn.execute("COMMIT")

@@ -31,7 +31,6 @@ from registry.model import (
     Activity,
     DocumentKind,
     DocumentStatus,
-    HoursSummary,
     Person,
     SupersessionReason,
 )
@@ -39,6 +38,7 @@ from registry.payload import decode_payload
 from registry.store import DocumentRecord, IssueSlot, Registry, number_revoked
 from signer.errors import IssuanceError
 from signer.issuance.carry_over import ReissuePlan, ReissueReason, plan_reissue
+from signer.issuance.recorder import DocumentRecorder
 
 _Build = Callable[[IssueSlot, DocumentRecord, Person], DocumentRecord]
 
@@ -55,26 +55,16 @@ def _stale_fields(document: DocumentRecord, person: Person) -> list[str]:
 
 
 class DocumentEditions:
-    """Renewal, reissue and correction (mixed into :class:`signer.Issuer`)."""
+    """Renewal, reissue and correction of the certificates of one bureau (``config``): the
+    ``registry`` draws and supersedes, the ``recorder`` makes and records each new edition
+    (held by :class:`signer.Issuer`)."""
 
-    _registry: Registry
-    _config: BureauConfig
-
-    def _check_qr_key(self, at: dt.datetime) -> None:
-        raise NotImplementedError
-
-    def _make(
-        self,
-        slot: IssueSlot,
-        person: Person,
-        evaluation: Evaluation,
-        *,
-        at: dt.datetime,
-        summary: HoursSummary | None = None,
-        carried: str | None = None,
-        note: str | None = None,
-    ) -> DocumentRecord:
-        raise NotImplementedError
+    def __init__(
+        self, *, registry: Registry, config: BureauConfig, recorder: DocumentRecorder
+    ) -> None:
+        self._registry = registry
+        self._config = config
+        self._recorder = recorder
 
     def renew(self, number: str, *, year: int | None = None, at: dt.datetime) -> DocumentRecord:
         """Issue a renewal (续办) of ``number`` for ``year`` (default: the latest year with a
@@ -91,7 +81,7 @@ class DocumentEditions:
             if not evaluation.met:
                 detail = "；".join(s.message_zh for s in evaluation.shortfalls)
                 raise IssuanceError("not_met", f"{number} {replaced.year}: {detail}")
-            return self._make(slot, person, evaluation, at=at)
+            return self._recorder.make(slot, person, evaluation, at=at)
 
         return self._replace(
             number, year, DocumentKind.RENEWAL, SupersessionReason.RENEWAL, at=at, build=build
@@ -139,7 +129,7 @@ class DocumentEditions:
             plan = self._plan(replaced, person, reason, reproven)
             if plan.falls_short and not accept_shortfall:
                 raise IssuanceError("reissue_falls_short", plan.warning_zh(number))
-            return self._make(
+            return self._recorder.make(
                 slot, person, plan.evaluation, at=at, summary=plan.summary, carried=plan.carried
             )
 
@@ -189,7 +179,7 @@ class DocumentEditions:
         reason_text = reason_text.strip()
         if not reason_text:
             raise IssuanceError("reason_required", "a correction must say why it is made")
-        self._check_qr_key(at)
+        self._recorder.check_qr_key(at)
         holder = self._history(number)[-1]
         if name is not None or id_number is not None:
             person = self._registry.correct_person(
@@ -215,7 +205,7 @@ class DocumentEditions:
         self, number: str, year: int, carried: str, reason_text: str, *, at: dt.datetime
     ) -> DocumentRecord:
         def build(slot: IssueSlot, replaced: DocumentRecord, person: Person) -> DocumentRecord:
-            return self._make(
+            return self._recorder.make(
                 slot,
                 person,
                 self._evaluate(replaced, person),
@@ -295,7 +285,7 @@ class DocumentEditions:
     ) -> DocumentRecord:
         """Draw the next edition of ``number`` for ``year`` and let ``build`` make it from the
         edition it replaces, read inside the same transaction."""
-        self._check_qr_key(at)
+        self._recorder.check_qr_key(at)
         found = self._current_of(number, year)
         id_number, year = found.id_number, found.year
         region = self._config.region

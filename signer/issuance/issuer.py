@@ -28,19 +28,15 @@ from registry.errors import RegistryError
 from registry.home import BureauConfig
 from registry.hours import Evaluation, get_policy
 from registry.idnumber import mask_id_number
-from registry.model import HoursSummary, Person
+from registry.model import Activity, HoursSummary, Person
 from registry.store import PERSONAL_REFUSALS, Clock, DocumentRecord, IssueSlot, Registry, moment
 from signer.document.page import PageRenderer
 from signer.errors import IssuanceError
+from signer.issuance.carry_over import ReissuePlan, ReissueReason
 from signer.issuance.editions import DocumentEditions
 from signer.issuance.eligibility import eligible_people
-from signer.issuance.maker import (
-    DocumentJob,
-    DocumentMaker,
-    MadeDocument,
-    sync_directories,
-    write_atomically,
-)
+from signer.issuance.maker import DocumentJob, DocumentMaker, sync_directories, write_atomically
+from signer.issuance.recorder import DocumentRecorder
 from signer.issuance.report import Issued, IssueReport, Progress, Skipped, Tally, unmakeable
 from signer.issuance.workers import PERSON_FAULTS, Unmade, WorkerPool
 
@@ -60,12 +56,13 @@ class _Remake(Exception):
         self.unmade = unmade
 
 
-class Issuer(DocumentEditions):
+class Issuer:
     """Issues certificates for one bureau. Build once per process; it holds the seal key.
 
     The first edition of each year comes from :meth:`issue`; renewals, reissues and
     corrections from :meth:`renew`, :meth:`reissue` and :meth:`correct`
-    (:class:`signer.issuance.editions.DocumentEditions`).
+    (:class:`signer.issuance.editions.DocumentEditions`, which it holds). Both make and
+    record each document with one :class:`signer.issuance.recorder.DocumentRecorder`.
     """
 
     def __init__(
@@ -78,9 +75,10 @@ class Issuer(DocumentEditions):
         renderer: PageRenderer | None = None,
     ) -> None:
         self._registry = registry
-        self._ring = ring
         self._config = config
         self._maker = DocumentMaker(ring=ring, config=config, out_dir=out_dir, renderer=renderer)
+        self._recorder = DocumentRecorder(registry=registry, ring=ring, maker=self._maker)
+        self._editions = DocumentEditions(registry=registry, config=config, recorder=self._recorder)
 
     def issue(
         self,
@@ -126,7 +124,7 @@ class Issuer(DocumentEditions):
         policy.check_in_force(year=year)
         if workers < 1:
             raise IssuanceError("bad_workers", f"workers must be at least 1, not {workers}")
-        self._check_qr_key(at)
+        self._recorder.check_qr_key(at)
         self._maker.remove_leftovers(year)  # temporary files of a killed run
         chosen = self._select(id_numbers) if id_numbers is not None else None
         total = len(chosen) if chosen is not None else self._registry.count("people")
@@ -160,10 +158,6 @@ class Issuer(DocumentEditions):
             pool.close()
         return tally.report()
 
-    def _check_qr_key(self, at: dt.datetime) -> None:
-        if not self._ring.qr_not_before <= at <= self._ring.qr_not_after:
-            raise IssuanceError("qr_key_expired", "the active QR key is not valid now")
-
     def _select(self, id_numbers: Sequence[str]) -> list[Person]:
         people: list[Person] = []
         for id_number in id_numbers:
@@ -194,8 +188,8 @@ class Issuer(DocumentEditions):
             with self._registry.issuance(
                 id_number=person.id_number, issuer=self._config.region, year=year, at=at
             ) as slot:
-                self._check_qr_key(slot.at)
-                return self._make(slot, person, evaluation, at=slot.at)
+                self._recorder.check_qr_key(slot.at)
+                return self._recorder.make(slot, person, evaluation, at=slot.at)
         except (RegistryError, IssuanceError) as exc:
             if exc.reason in PERSON_FAULTS:  # rolled back before any file was written
                 return unmakeable(person, exc.reason, exc.message)
@@ -252,7 +246,7 @@ class Issuer(DocumentEditions):
             ]
             jobs = [DocumentJob.of(s, batch[i][0], evaluation) for i, s, evaluation in drawn]
             stamped = drawn[0][1].at if drawn else moment(at)  # one time for the batch
-            self._check_qr_key(stamped)
+            self._recorder.check_qr_key(stamped)
             # Rows are written as the documents come back (in order), while the workers
             # make the rest; the commit waits for the folder's fsync, so no row is ever
             # committed before its file is durable.
@@ -269,7 +263,9 @@ class Issuer(DocumentEditions):
                     written.append(Path(document.pdf_path))
                     if not unmade:  # else the batch is made again: nothing more to record
                         recorded.append(
-                            self._record(drawn_slot, evaluation.summary, document, at=drawn_slot.at)
+                            self._recorder.record(
+                                drawn_slot, evaluation.summary, document, at=drawn_slot.at
+                            )
                         )
             except BaseException:
                 # Stop every worker before the batch is rolled back: none may put a file in
@@ -304,42 +300,56 @@ class Issuer(DocumentEditions):
         carried: str | None = None,
         note: str | None = None,
     ) -> DocumentRecord:
-        """Make, seal, write and record the document of ``slot`` (inside
-        :meth:`Registry.issuance`).
+        """:meth:`DocumentRecorder.make` (inside an issuance the caller opened itself)."""
+        return self._recorder.make(
+            slot, person, evaluation, at=at, summary=summary, carried=carried, note=note
+        )
 
-        The hours are ``summary`` when given (a reissue or correction states hours carried
-        from the edition it replaces), else the evaluation's; the page lists the records the
-        evaluation counted. ``carried`` is printed on the page and stored with the document;
-        ``note`` becomes the superseded editions' status note.
-        """
-        if summary is None:
-            summary = evaluation.summary
-        job = DocumentJob.of(slot, person, evaluation, summary)
-        made = self._maker.make(job, at=at, carried=carried)
-        return self._record(slot, summary, made, at=at, carried=carried, note=note)
+    # -- new editions (:class:`signer.issuance.editions.DocumentEditions`) ---------------
 
-    def _record(
+    def renew(self, number: str, *, year: int | None = None, at: dt.datetime) -> DocumentRecord:
+        return self._editions.renew(number, year=year, at=at)
+
+    def plan_reissue(
         self,
-        slot: IssueSlot,
-        summary: HoursSummary,
-        made: MadeDocument,
+        number: str,
         *,
+        reason: ReissueReason,
+        year: int | None = None,
+        reproven: Sequence[Activity] = (),
+    ) -> ReissuePlan:
+        return self._editions.plan_reissue(number, reason=reason, year=year, reproven=reproven)
+
+    def reissue(
+        self,
+        number: str,
+        *,
+        reason: ReissueReason,
+        year: int | None = None,
+        reproven: Sequence[Activity] = (),
+        accept_shortfall: bool = False,
         at: dt.datetime,
-        carried: str | None = None,
-        note: str | None = None,
     ) -> DocumentRecord:
-        """Record ``made`` (durably written) as the document of ``slot``, stating
-        ``summary``: in the open issuance transaction, one call per document."""
-        return self._registry.record(
-            slot,
-            policy_id=summary.policy_id,
-            summary=summary,
-            payload=made.payload,
-            pdf_sha256=made.pdf_sha256,
-            pdf_path=made.pdf_path,
+        return self._editions.reissue(
+            number,
+            reason=reason,
+            year=year,
+            reproven=reproven,
+            accept_shortfall=accept_shortfall,
             at=at,
-            carried=carried,
-            note=note,
+        )
+
+    def correct(
+        self,
+        number: str,
+        *,
+        name: str | None = None,
+        id_number: str | None = None,
+        reason_text: str,
+        at: dt.datetime,
+    ) -> tuple[DocumentRecord, ...]:
+        return self._editions.correct(
+            number, name=name, id_number=id_number, reason_text=reason_text, at=at
         )
 
 
