@@ -4,6 +4,11 @@ artwork, panel reports) and for the certificate page's own writer (:class:`PageF
 :class:`PageCanvas` in :mod:`registry.typesetting.pdfpage`, subsets from
 :mod:`registry.typesetting.subset`).
 
+The certificate page is drawn on a :class:`PageSurface` made by a :class:`PageWriter`
+(:mod:`registry.typesetting.surface`): the direct writer above, or its reference on
+reportlab's canvas (:mod:`registry.typesetting.reportlab_page`), chosen by
+:func:`page_writer` with a :class:`PageWriterKind`.
+
 Shared by the signer (certificates, seals) and the verifier (panel reports); both may import
 registry, not each other. Errors are :class:`registry.errors.RegistryError` subclasses with
 the reasons ``fonts_missing`` and ``glyph_missing``.
@@ -21,6 +26,9 @@ from registry.typesetting.fonts import (
     TextWriter,
 )
 from registry.typesetting.pdfpage import Graphics, PageCanvas, PageFonts
+from registry.typesetting.reportlab_page import ReportlabPageCanvas, ReportlabPages
+from registry.typesetting.surface import PageSurface, PageWriter, Rgb, TextMode
+from registry.typesetting.writers import PageWriterKind, page_writer
 
 __all__ = [
     "DEBIAN_PACKAGES",
@@ -34,5 +42,13 @@ __all__ = [
     "Graphics",
     "PageCanvas",
     "PageFonts",
+    "PageSurface",
+    "PageWriter",
+    "PageWriterKind",
+    "ReportlabPageCanvas",
+    "ReportlabPages",
+    "Rgb",
+    "TextMode",
     "TextWriter",
+    "page_writer",
 ]

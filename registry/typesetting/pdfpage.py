@@ -3,10 +3,13 @@
 :class:`PageFonts` prepares the faces of a :class:`~registry.typesetting.FontStack` once per
 process (widths, fixed font tables, glyph slices: :class:`FontProgram`);
 :class:`PageCanvas` then collects one page's graphics and text as operator bytes and writes
-the file in one pass. Text uses ``Type0`` fonts with ``Identity-H`` encoding over
-``CIDFontType2`` subsets (two-byte codes, one font per face and page, not reportlab's
-256-character subsets), each with a ``ToUnicode`` map in UTF-16 (surrogate pairs for
-characters beyond U+FFFF), so every character extracts and searches as written.
+the file in one pass: the production :class:`~registry.typesetting.surface.PageWriter` and
+:class:`~registry.typesetting.surface.PageSurface` (their reference, reportlab's canvas behind
+the same interface, is :mod:`registry.typesetting.reportlab_page`). Text uses ``Type0`` fonts
+with ``Identity-H`` encoding over ``CIDFontType2`` subsets (two-byte codes, one font per face
+and page, not reportlab's 256-character subsets), each with a ``ToUnicode`` map in UTF-16
+(surrogate pairs for characters beyond U+FFFF), so every character extracts and searches as
+written.
 
 File shape (classic cross-reference table and trailer, no object or xref streams, no
 incremental updates): 1 catalog, 2 page tree, 3 page, 4 content stream, 5 document
@@ -22,8 +25,7 @@ title) can inject PDF syntax into the page.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Mapping, Sequence
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -39,8 +41,8 @@ from registry.typesetting.pdfsyntax import (
     write_file,
 )
 from registry.typesetting.subset import FontProgram
+from registry.typesetting.surface import Rgb, TextMode
 
-Rgb = tuple[float, float, float]
 _Placed = tuple[tuple[tuple[int, bytes], ...], float]
 _Layout = tuple[tuple[tuple[int, str, float], ...], float]
 """Runs of a text per font (face index, characters, x) and its width."""
@@ -48,7 +50,6 @@ _Layout = tuple[tuple[tuple[int, str, float], ...], float]
 _KEPT = 20_000
 """At most this many texts, layouts and widths are each kept across pages (≈ 4 MB after 2,000
 varied pages, glyph outlines included; at most ≈ 20 MB)."""
-TextMode = Literal[0, 2]
 
 
 class _Face:
@@ -136,6 +137,10 @@ class PageFonts:
         """Position of the reportlab font ``name`` in the stack."""
         return self._index[name]
 
+    def page(self, width: float, height: float) -> PageCanvas:
+        """A new blank page over these fonts."""
+        return PageCanvas(self, width, height)
+
 
 class Graphics:
     """Graphics operators collected in order (content-stream bytes)."""
@@ -169,6 +174,10 @@ class Graphics:
             path.append(b"%s %s m %s %s l" % (number(x1), number(y1), number(x2), number(y2)))
         path.append(b"S")
         self.graphics.append(b"\n".join(path))
+
+    def literal(self, operators: bytes) -> None:
+        """Paint prepared operators as they are (a :meth:`operators` fragment, a QR path)."""
+        self.graphics.append(operators)
 
 
 class PageCanvas(Graphics):
@@ -330,7 +339,7 @@ class PageCanvas(Graphics):
 
     # --- the file -------------------------------------------------------------------------
 
-    def pdf(self, info: dict[str, str]) -> bytes:
+    def pdf(self, info: Mapping[str, str]) -> bytes:
         """The finished file; ``info`` becomes the document information (``Title`` …)."""
         content = b"\n".join([*self.graphics, b"BT", *self._text, b"ET"])
         width, height = self._size

@@ -1,7 +1,7 @@
 """How a certificate page is drawn: the frame every page shares, the characters every page
 prints, and :class:`PageDrawing`, which draws one page's heading, tables, policy line and
 footer (QR code, verification note, issuer's name and date) onto a
-:class:`registry.typesetting.PageCanvas`.
+:class:`registry.typesetting.PageSurface`.
 
 Where each part sits is described in ``docs/certificate-layout.md``; the figures shared with
 the seal are in :mod:`signer.document.geometry`. :class:`signer.document.page.PageRenderer`
@@ -11,7 +11,7 @@ prepares the frame and characters once and draws each page with a :class:`PageDr
 from __future__ import annotations
 
 from registry.model import Category, DocumentKind, TitleLevel, format_hours
-from registry.typesetting import Align, Graphics, PageCanvas
+from registry.typesetting import Align, Graphics, PageSurface
 from signer.document.content import CertificatePage
 from signer.document.geometry import (
     MAX_ACTIVITY_ROWS,
@@ -100,7 +100,7 @@ class PageDrawing:
     that lands on top of them at the end.
     """
 
-    def __init__(self, canvas: PageCanvas, page: CertificatePage) -> None:
+    def __init__(self, canvas: PageSurface, page: CertificatePage) -> None:
         self.canvas = canvas
         self.page = page
 

@@ -17,7 +17,7 @@ streams), the shape the seal's fast path (:mod:`signer.pades.pdfobjects`) reads.
 
 from __future__ import annotations
 
-from registry.typesetting import FontSet, FontStack, PageCanvas, PageFonts
+from registry.typesetting import FontSet, FontStack, PageWriterKind, page_writer
 from signer.document.content import CertificatePage
 from signer.document.drawing import PageDrawing, frame_operators, template_characters
 from signer.document.geometry import PAGE_HEIGHT, PAGE_WIDTH
@@ -31,11 +31,15 @@ class PageRenderer:
     glyphs are first used); use one renderer per process.
     """
 
-    def __init__(self, fonts: FontSet | None = None) -> None:
+    def __init__(
+        self, fonts: FontSet | None = None, *, writer: PageWriterKind = PageWriterKind.DIRECT
+    ) -> None:
         self.fonts = FontStack(fonts)
         """The loaded fonts; pass them to :func:`signer.document.seal_artwork.seal_appearance_pdf`
         too."""
-        self._page_fonts = PageFonts(self.fonts, template_characters())
+        self._writer = page_writer(writer, self.fonts, template_characters())
+        """``DIRECT`` (the default) writes the PDF itself; ``REPORTLAB``, the reference, draws
+        the same page on reportlab's canvas (``tests/test_conformance_page.py``)."""
         self._frame = frame_operators()
 
     def render(self, page: CertificatePage) -> bytes:
@@ -48,8 +52,8 @@ class PageRenderer:
         none of the fonts, and :class:`signer.errors.IssuanceError` (``qr_too_long``) if the
         QR text does not fit a QR code.
         """
-        canvas = PageCanvas(self._page_fonts, PAGE_WIDTH, PAGE_HEIGHT)
-        canvas.graphics.append(self._frame)
+        canvas = self._writer.page(PAGE_WIDTH, PAGE_HEIGHT)
+        canvas.literal(self._frame)
         PageDrawing(canvas, page).draw()
         return canvas.pdf(
             {

@@ -4,7 +4,10 @@ The symbol uses error correction level M and a *fixed* mask pattern. Choosing th
 automatically scores all eight candidates and is about 85 % of the cost of a QR code; every
 mask is equally valid to a reader, and level M with 0.5 mm modules reads well on paper. The
 encoder is :mod:`signer.document.qr_symbol` (module for module the symbol the ``qrcode`` library
-makes for the same text, version, level and mask, at about a fifteenth of its cost).
+makes for the same text, version, level and mask, at about a fifteenth of its cost; that
+reference is :mod:`signer.document.qrcode_symbol`). :func:`draw_qr` takes the rows of either
+(a :class:`~signer.document.qr_symbol.QrEncoder`) and paints them on any
+:class:`~registry.typesetting.PageSurface`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from functools import cache
 from itertools import compress
 from operator import sub
 
-from registry.typesetting import Graphics
+from registry.typesetting import PageSurface
 from registry.typesetting.pdfsyntax import number
 from signer.document.qr_symbol import MASK_PATTERN, qr_rows
 
@@ -92,7 +95,7 @@ def _path_tables(count: int) -> tuple[list[bytes], int, list[int]]:
 
 
 def draw_qr(
-    canvas: Graphics, rows: tuple[bytes, ...], x: float, y: float, module: float = MODULE
+    canvas: PageSurface, rows: tuple[bytes, ...], x: float, y: float, module: float = MODULE
 ) -> float:
     """Draw ``rows`` (see :func:`signer.document.qr_symbol.qr_rows`) with its quiet zone's
     lower-left corner at (x, y); return the side.
@@ -104,7 +107,7 @@ def draw_qr(
     count = len(rows)
     side = (count + 2 * QUIET_ZONE) * module
     origin_x, origin_y = x + QUIET_ZONE * module, y + QUIET_ZONE * module
-    canvas.graphics.append(
+    canvas.literal(
         b"q\n1 1 1 rg\nn %s %s %s %s re f*\n%s 0 0 %s %s %s cm\n0 0 0 rg\n"
         % (
             number(x),
