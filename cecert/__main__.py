@@ -1,3 +1,3 @@
-from cecert.cli import main
+from cecert import main
 
 main()

@@ -18,10 +18,10 @@ import click
 from cecert.choices import ACCOUNT_ROLE
 from cecert.command import Group
 from cecert.options import home_option, resolve_home
-from verifier.errors import VerifierError
+from verifier import VerifierError
 
 if TYPE_CHECKING:
-    from verifier.web.accounts import AccountStore
+    from verifier.web import AccountStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 PASSWORD_ENV = "CECERT_ACCOUNT_PASSWORD"  # noqa: S105 - a variable name
@@ -43,7 +43,7 @@ def resolve_instance(home: Path | None, instance: Path | None) -> Path:
 
 def account_password() -> str:
     """``$CECERT_ACCOUNT_PASSWORD``, else a hidden prompt (twice) on a terminal; no default."""
-    from verifier.web.accounts import check_password
+    from verifier.web import check_password
 
     value = os.environ.get(PASSWORD_ENV)
     if not value:
@@ -62,7 +62,7 @@ def account_password() -> str:
 
 
 def _store(home: Path | None, instance: Path | None) -> AccountStore:
-    from verifier.web.accounts import ACCOUNTS_FILE, AccountStore
+    from verifier.web import ACCOUNTS_FILE, AccountStore
 
     folder = resolve_instance(home, instance)
     store = AccountStore.open(folder)
@@ -102,8 +102,7 @@ def add(home: Path | None, instance: Path | None, username: str, role: str) -> N
 
     Creates the accounts file and the session secret key if missing.
     """
-    from verifier.web.accounts import AccountStore, Role
-    from verifier.web.secret_key import ensure_secret_key
+    from verifier.web import AccountStore, Role, ensure_secret_key
 
     folder = resolve_instance(home, instance)
     password = account_password()

@@ -8,8 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from keys import KeysError, TrustList, parse_trust_list
-from registry.errors import RegistryError
-from registry.home import Home
+from registry import Home, RegistryError
 from registry.log import Checkpoint, check_checkpoint
 from registry.store import Registry
 from registry.store.audit import AuditReport, Problem

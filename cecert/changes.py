@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 import click
 
 from cecert.options import now, passphrase
-from registry.home import CHINA_TZ, BureauConfig, Home
+from registry import CHINA_TZ, BureauConfig, Home
 from registry.store import DocumentRecord, Registry
 
 if TYPE_CHECKING:  # a verifier-only installation has no private-key code
     from keys.private import KeyRing
-    from signer.status.publication import Published
+    from signer.status import Published
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +43,7 @@ def signed_change(home: Home, *, publish: bool = True) -> Iterator[Change]:
     fails, nothing is signed and the error goes on. A change that cannot alter any
     certificate's status (an import) passes ``publish=False``."""
     from keys.private import open_key_ring
-    from signer.status.checkpoints import publish_checkpoint, write_checkpoint
-    from signer.status.publication import publish_status
+    from signer.status import publish_checkpoint, publish_status, write_checkpoint
 
     config = home.config()
     ring = open_key_ring(home.keys_dir, passphrase=passphrase())
@@ -66,7 +65,7 @@ def republish(home: Home, secret: bytes) -> None:
     so that the published snapshot is signed by a key the new trust list trusts at its
     time."""
     from keys.private import open_key_ring
-    from signer.status.publication import publish_status
+    from signer.status import publish_status
 
     ring = open_key_ring(home.keys_dir, passphrase=secret)
     with Registry.open(home.registry_path, read_only=True) as registry:

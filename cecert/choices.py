@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 
 import click
 
-from registry.model import RevocationReason, TitleLevel
+from registry import RevocationReason, TitleLevel
 
 
 class BadValue(click.BadParameter):

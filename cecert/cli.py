@@ -24,8 +24,7 @@ from cecert.rules_commands import hours, title
 from cecert.snapshot_commands import snapshot_group
 from cecert.verify_commands import serve, verify
 from keys import KeysError
-from registry.errors import RegistryError
-from registry.home import BureauConfig
+from registry import BureauConfig, RegistryError
 from registry.intake import ImportKind, load_file, store_file
 from verifier import (
     VerifierError,
@@ -37,7 +36,7 @@ _ERRORS: tuple[type[Exception], ...] = (KeysError, RegistryError, VerifierError)
 
 def _signer_errors() -> tuple[type[Exception], ...]:
     try:
-        from signer.errors import IssuanceError
+        from signer import IssuanceError
     except ImportError:  # a verifier-only installation has no signer
         return ()
     return (IssuanceError,)
@@ -174,8 +173,8 @@ def export_trust(home: Path | None, file: Path) -> None:
 
     Write the signed trust list a verifier needs to FILE and print the root's fingerprint.
     """
+    from signer import describe_trust
     from signer import export_trust as export
-    from signer.home import describe_trust
 
     data = export(resolve_home(home), passphrase=passphrase(), at=now())
     file.write_bytes(data)
@@ -273,8 +272,7 @@ def issue(
     Issue the YEAR certificate to everyone whose confirmed records meet the policy.
     """
     from cecert.progress import ProgressLine
-    from signer import Issuer
-    from signer.issuance.workers import usable_cores
+    from signer import Issuer, usable_cores
 
     target = resolve_home(home)
     with signed_change(target) as change:

@@ -11,7 +11,7 @@ from cecert.changes import republish
 from cecert.choices import BadValue
 from cecert.command import Command
 from cecert.options import home_option, now, passphrase, resolve_home
-from registry.home import Home
+from registry import Home
 
 _KIND_ZH = {"seal": "印章", "qr": "二维码密钥"}
 _STATE_ZH = {"active": "使用中", "retired": "已停用", "revoked": "已吊销"}
@@ -19,7 +19,7 @@ _STATE_ZH = {"active": "使用中", "retired": "已停用", "revoked": "已吊�
 
 def _moment(text: str) -> dt.datetime:
     """An ISO 8601 time; without a zone it is taken as China time (what a bureau means)."""
-    from registry.home import CHINA_TZ
+    from registry import CHINA_TZ
 
     try:
         value = dt.datetime.fromisoformat(text)
@@ -47,7 +47,7 @@ def keys_rotate(home: Path | None, seal: bool, qr: bool) -> None:
 
     The old ones are retired now and keep verifying what they signed. Rewrites the home's
     trust.json: give it to every verifier."""
-    from signer.home import rotate
+    from signer import rotate
 
     target = resolve_home(home)
     secret = passphrase()
@@ -94,7 +94,7 @@ def keys_revoke(home: Path | None, key: str, revoked_from: str, reason: str) -> 
     KEY is a QR key's kid or a seal's SHA-256 prefix. Documents it signed before stay valid;
     anything signed with it from then on is refused. Rewrites the home's trust.json.
     """
-    from signer.home import revoke
+    from signer import revoke
 
     target = resolve_home(home)
     moment = _moment(revoked_from)
@@ -123,7 +123,7 @@ def keys_list(home: Path | None) -> None:
 
     No passphrase needed.
     """
-    from signer.home import key_inventory
+    from signer import key_inventory
 
     for row in key_inventory(resolve_home(home)):
         state = row["state"]

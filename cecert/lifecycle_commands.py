@@ -19,12 +19,10 @@ from cecert.changes import print_issued, signed_change
 from cecert.choices import REISSUE_REASON, REVOCATION_REASON
 from cecert.command import Command
 from cecert.options import home_option, now, resolve_home
-from registry.errors import RegistryError
-from registry.home import CHINA_TZ
+from registry import CHINA_TZ, DocumentKind, RegistryError, RevocationReason
 from registry.importing import load_activities
-from registry.model import DocumentKind, RevocationReason
 from registry.store import Registry
-from verifier.status import edition_history
+from verifier import edition_history
 
 if TYPE_CHECKING:
     from signer import Issuer

@@ -12,8 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from keys import KeysError
-from registry.errors import RegistryError
-from registry.home import Home
+from registry import Home, RegistryError
 from registry.log import Checkpoint, read_checkpoints
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -13,7 +13,7 @@ import click
 
 from cecert.command import Group
 from cecert.options import checkpoints_in, home_option, passphrase, resolve_home
-from registry.errors import RegistryError
+from registry import RegistryError
 from registry.store import Registry
 
 if TYPE_CHECKING:
@@ -202,7 +202,7 @@ def checkpoint(home: Path | None) -> None:
     Sign a checkpoint of the event log now, store it and print it (publish it): its text to
     standard output, the note about it to standard error."""
     from keys.private import open_key_ring
-    from signer.status.checkpoints import publish_checkpoint, write_checkpoint
+    from signer.status import publish_checkpoint, write_checkpoint
 
     target = resolve_home(home)
     config = target.config()

@@ -20,9 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cecert.auditing import run_audit
-from registry.errors import RegistryError
-from registry.home import Home
-from registry.numbering import SERIAL_DIGITS
+from registry import SERIAL_DIGITS, Home, RegistryError
 from registry.store import Registry
 from registry.store.audit import AuditReport
 from registry.store.backups import discard, install_restore, stage_restore

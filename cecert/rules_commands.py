@@ -20,17 +20,27 @@ import click
 from cecert.choices import TITLE_LEVEL, BadValue
 from cecert.command import Group
 from cecert.options import fail, home_option, resolve_home
-from registry.errors import RegistryError
-from registry.home import CHINA_TZ
-from registry.hours import Subject, evaluate, evaluate_cycle, get_policy
-from registry.hours.reporting import cycle_json, evaluation_json
-from registry.idnumber import mask_id_number, parse_id_number
+from registry import (
+    CHINA_TZ,
+    Activity,
+    RegistryError,
+    TitleLevel,
+    mask_id_number,
+    parse_id_number,
+    parse_region,
+)
+from registry.hours import (
+    Subject,
+    cycle_json,
+    evaluate,
+    evaluate_cycle,
+    evaluation_json,
+    get_policy,
+)
 from registry.importing import load_activities
-from registry.model import Activity, TitleLevel, parse_region
 from registry.series import series_named
 from registry.store import Registry
-from registry.titles import evaluate_title
-from registry.titles.reporting import evidence_from_documents, title_json
+from registry.titles import evaluate_title, evidence_from_documents, title_json
 
 BAD_INPUT = 2
 """Exit status for bad input or usage, as click uses for usage errors."""

@@ -9,7 +9,7 @@ import click
 
 from cecert.command import Group
 from cecert.options import home_option, passphrase, resolve_home
-from registry.home import CHINA_TZ
+from registry import CHINA_TZ
 from registry.store import Registry
 
 
@@ -40,7 +40,7 @@ def export(home: Path | None, file: Path, base: Path | None) -> None:
     Signed by the bureau's QR key.
     """
     from keys.private import open_key_ring
-    from signer.status.snapshots import export_snapshot, write_snapshot
+    from signer.status import export_snapshot, write_snapshot
 
     target = resolve_home(home)
     config = target.config()
@@ -94,7 +94,7 @@ def publish(home: Path | None, watch: float | None, refresh: float) -> None:
     import time
 
     from keys.private import open_key_ring
-    from signer.status.publication import publish_status, published_age, published_log_size
+    from signer.status import publish_status, published_age, published_log_size
 
     target = resolve_home(home)
     target.config()

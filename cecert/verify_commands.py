@@ -19,8 +19,7 @@ from cecert.account_commands import instance_option, resolve_instance
 from cecert.command import Command
 from cecert.options import checkpoints_in, fail, home_option, now, resolve_home
 from keys import KeysError, parse_trust_list
-from registry.errors import RegistryError
-from registry.home import CHINA_TZ
+from registry import CHINA_TZ, RegistryError
 from registry.store import Registry
 from verifier import (
     RegistryStatus,
@@ -29,10 +28,10 @@ from verifier import (
     VerificationReport,
     Verifier,
     VerifierError,
+    held_to_checkpoints,
     read_snapshot,
+    time_ago_zh,
 )
-from verifier.explanations import time_ago_zh
-from verifier.held import held_to_checkpoints
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ERRORS: tuple[type[Exception], ...] = (KeysError, RegistryError, VerifierError)

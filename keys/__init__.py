@@ -6,7 +6,7 @@ signatures and trust lists. Private-key custody lives in :mod:`keys.private`.
 
 from keys.certificates import CertificateInfo, fingerprint, load_certificate
 from keys.checkpoints import verify_checkpoint_signature
-from keys.errors import KeysError
+from keys.errors import CecertError, KeysError
 from keys.kid import kid_for_spki, kid_from_text, kid_text
 from keys.signatures import ES256, LOW_S_REQUIRED_FROM, PublicKey, der_is_low_s, is_low_s
 from keys.trust import QrKey, TrustList, parse_trust_list
@@ -14,6 +14,7 @@ from keys.trust import QrKey, TrustList, parse_trust_list
 __all__ = [
     "ES256",
     "LOW_S_REQUIRED_FROM",
+    "CecertError",
     "CertificateInfo",
     "KeysError",
     "PublicKey",

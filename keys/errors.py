@@ -1,16 +1,25 @@
-"""The keys package's error root."""
+"""The keys package's error root, and the base every package's error root shares."""
 
 from __future__ import annotations
 
 
-class KeysError(Exception):
-    """A key, certificate or trust list could not be created, loaded or trusted.
+class CecertError(Exception):
+    """The base of the four error roots (:class:`KeysError`, ``registry.RegistryError``,
+    ``signer.IssuanceError``, ``verifier.VerifierError``); raised only through them.
 
-    ``reason`` is a short machine-readable code (see ``docs/errors.md``); ``str(error)`` says
-    what went wrong and where.
+    ``reason`` is a short machine-readable code (see ``docs/errors.md``); ``message``, which is
+    also ``str(error)``, says what went wrong and where.
     """
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
+
+
+class KeysError(CecertError):
+    """A key, certificate or trust list could not be created, loaded or trusted.
+
+    ``reason`` is a short machine-readable code (see ``docs/errors.md``); ``str(error)`` says
+    what went wrong and where.
+    """

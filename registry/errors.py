@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
+from keys import CecertError
 
-class RegistryError(Exception):
+
+class RegistryError(CecertError):
     """Anything the registry refuses: bad input, a broken store, an unknown policy.
 
     ``reason`` is a short machine-readable code (documented in ``docs/errors.md``);
     ``str(error)`` is the human message that says what and where.
     """
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
 
 
 class ImportRejected(RegistryError):

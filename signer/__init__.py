@@ -1,10 +1,20 @@
 """Issuance: runs where the bureau's private keys live."""
 
 from signer.errors import IssuanceError
-from signer.home import HomeUpgrade, export_trust, init_home, upgrade_home
+from signer.home import (
+    HomeUpgrade,
+    describe_trust,
+    export_trust,
+    init_home,
+    key_inventory,
+    revoke,
+    rotate,
+    upgrade_home,
+)
 from signer.issuance.carry_over import ReissuePlan, ReissueReason, match_reproven
 from signer.issuance.issuer import Issuer
 from signer.issuance.report import IssueReport, SkipGroup, Skipped
+from signer.issuance.workers import usable_cores
 
 __all__ = [
     "HomeUpgrade",
@@ -15,8 +25,13 @@ __all__ = [
     "ReissueReason",
     "SkipGroup",
     "Skipped",
+    "describe_trust",
     "export_trust",
     "init_home",
+    "key_inventory",
     "match_reproven",
+    "revoke",
+    "rotate",
     "upgrade_home",
+    "usable_cores",
 ]

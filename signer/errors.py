@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from keys import CecertError
 
-class IssuanceError(Exception):
+
+class IssuanceError(CecertError):
     """Issuance could not proceed: a document could not be drawn, signed or written.
 
     ``reason`` is machine-readable (``docs/errors.md``); the message says what and where.
     """
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
 
 
 class SlowPathWarning(UserWarning):

@@ -3,17 +3,14 @@ a bad document is a verdict, never an exception)."""
 
 from __future__ import annotations
 
+from keys import CecertError
 
-class VerifierError(Exception):
+
+class VerifierError(CecertError):
     """The verifier could not be set up or used as asked (e.g. unreadable trust list).
 
     ``reason`` is machine-readable (``docs/errors.md``); the message says what and where.
     """
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
 
 
 class PanelInputError(VerifierError):

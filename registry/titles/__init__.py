@@ -7,6 +7,7 @@ from registry.titles.evaluation import (
     title_rules,
 )
 from registry.titles.model import CertificateEvidence, TitleReport, YearCheck, YearVerdict
+from registry.titles.reporting import evidence_from_documents, title_json
 
 __all__ = [
     "CertificateEvidence",
@@ -14,7 +15,9 @@ __all__ = [
     "YearCheck",
     "YearVerdict",
     "evaluate_title",
+    "evidence_from_documents",
     "required_years",
+    "title_json",
     "title_rule_refusal",
     "title_rules",
 ]

@@ -28,12 +28,23 @@ from typing import Any
 
 from flask import Flask
 
-from verifier.errors import VerifierError
-from verifier.service import Verifier
-from verifier.snapshot import DEFAULT_MAX_AGE
-from verifier.sources import LiveSources
-from verifier.status import RegistryFileStatus
+from verifier import DEFAULT_MAX_AGE, LiveSources, RegistryFileStatus, Verifier, VerifierError
 from verifier.web import limits
+from verifier.web.accounts import ACCOUNTS_FILE, AccountStore, Role, check_password
+from verifier.web.secret_key import ensure_secret_key
+
+__all__ = [
+    "ACCOUNTS_FILE",
+    "MAX_UPLOAD",
+    "REGISTRY_STATUS",
+    "SOURCES",
+    "AccountStore",
+    "Role",
+    "check_password",
+    "create_app",
+    "current_verifier",
+    "ensure_secret_key",
+]
 
 SOURCES = "cecert.sources"
 """``app.extensions`` key of the :class:`LiveSources` the app verifies with."""

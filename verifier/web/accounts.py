@@ -43,7 +43,7 @@ from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from verifier.errors import VerifierError
+from verifier import VerifierError
 from verifier.web.secret_key import check_private_file
 
 ACCOUNTS_FILE = "accounts.sqlite"

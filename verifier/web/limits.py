@@ -41,7 +41,7 @@ from flask import Flask, current_app, request
 from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from verifier.errors import VerifierError
+from verifier import VerifierError
 
 LIMITER = "cecert.limiter"
 DEFAULT_VERIFY = "60/minute"

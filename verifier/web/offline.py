@@ -32,21 +32,19 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from keys import TrustList
-from registry.errors import RegistryError
-from registry.hours import Policy, builtin_policies
-from registry.hours.clauses import Requirement
-from registry.model import RevocationReason, SupersessionReason, TitleLevel
-from verifier.explanations import (
+from registry import RegistryError, RevocationReason, SupersessionReason, TitleLevel
+from registry.hours import Policy, Requirement, builtin_policies
+from verifier import (
     CHECKS_ZH,
     NEXT_STEP_ZH,
     NO_CERTIFICATE,
     REASONS_ZH,
     UNLISTED_ZH,
     VERDICTS_ZH,
+    LiveSources,
+    RegistryFileStatus,
+    Verifier,
 )
-from verifier.service import Verifier
-from verifier.sources import LiveSources
-from verifier.status import RegistryFileStatus
 from verifier.web import REGISTRY_STATUS, SOURCES, current_verifier
 
 bp = Blueprint("offline", __name__)

@@ -30,27 +30,26 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from registry.errors import RegistryError
-from registry.home import CHINA_TZ
-from registry.model import TitleLevel
-from registry.titles import title_rules
-from registry.titles.model import TitleReport
-from verifier.errors import PanelInputError
-from verifier.panel import panel_check
-from verifier.panel_evidence import CandidateRecords, verify_inputs
-from verifier.panel_pdf import PanelReportPdf
-from verifier.panel_sources import report_sources
-from verifier.panel_table import (
+from registry import CHINA_TZ, RegistryError, TitleLevel
+from registry.titles import TitleReport, title_rules
+from verifier import (
     HOURS_HEADINGS,
+    CandidateRecords,
+    LiveSources,
+    Loaded,
+    PanelInputError,
     ReportStamp,
     beijing_time,
     conclusion,
     digest_groups,
+    panel_check,
     report_digest,
     report_rows,
+    report_sources,
     stamp_rows,
+    verify_inputs,
 )
-from verifier.sources import LiveSources, Loaded
+from verifier.panel_pdf import PanelReportPdf
 from verifier.web import SOURCES
 from verifier.web.accounts import AccountStore, Role
 from verifier.web.auth import STORE, check_csrf, current_account, require_account

@@ -17,11 +17,9 @@ from dataclasses import dataclass, field
 
 from flask import request
 
-from registry.errors import RegistryError
-from registry.idnumber import parse_id_number
-from registry.model import TitleLevel
+from registry import RegistryError, TitleLevel, parse_id_number
 from registry.titles import title_rule_refusal, title_rules
-from verifier.panel_evidence import CandidateRecords
+from verifier import CandidateRecords
 
 MAX_CERTIFICATES = 100
 """Most certificates (QR lines plus files) one check verifies."""

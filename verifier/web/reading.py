@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from verifier.errors import VerifierError
+from verifier import VerifierError
 
 HEADER_TIMEOUT = 10.0
 """Seconds from a connection (or from a kept-alive connection's next byte) to the end of

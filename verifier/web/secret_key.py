@@ -16,7 +16,7 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
-from verifier.errors import VerifierError
+from verifier import VerifierError
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name
 SECRET_KEY_ENV = "CECERT_SECRET_KEY"  # noqa: S105 - a variable name

@@ -8,12 +8,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import BadRequest, HTTPException
 
-from registry.errors import RegistryError
-from registry.home import CHINA_TZ
-from verifier.explanations import check_zh, time_ago_zh
-from verifier.report import VerificationReport
-from verifier.service import Verifier
-from verifier.status import edition_history
+from registry import CHINA_TZ, RegistryError
+from verifier import VerificationReport, Verifier, check_zh, edition_history, time_ago_zh
 from verifier.web import current_verifier
 
 bp = Blueprint("verify", __name__)
