@@ -17,17 +17,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from keys.certificates import CertificateInfo, load_certificate
+from keys.conventions import CHINA_TZ, canonical_json
 from keys.errors import KeysError
 from keys.kid import kid_for_spki, kid_from_text, kid_text
 from keys.signatures import ES256, PublicKey
-
-CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
-"""Chinese standard time (no daylight saving since 1991): the zone of QR payload dates."""
 
 FORMAT = "cecert-trust-list"
 VERSION = 2
@@ -46,14 +43,6 @@ _KEY_KEYS = {"kid", "alg", "public_key_pem", "not_before", "not_after"}
 _KEY_OPTIONAL = {"revoked_from", "revocation_reason"}
 _SEAL_KEYS = {"certificate"}
 _SEAL_OPTIONAL = {"not_after", "revoked_from", "revocation_reason"}
-
-
-def canonical_json(value: Mapping[str, Any]) -> bytes:
-    """The signed form: sorted keys, no white space, UTF-8. For the value types a trust list
-    holds (strings, integers, arrays, objects) this equals RFC 8785 canonical JSON."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
 
 
 def b64url(data: bytes) -> str:

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from keys.trust import CHINA_TZ as CHINA_TZ
+from keys import CHINA_TZ as CHINA_TZ
 from registry.errors import RegistryError
 from registry.model import parse_region
 

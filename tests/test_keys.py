@@ -97,7 +97,8 @@ def test_pin_mismatch_and_garbage(trust_bytes: bytes) -> None:
 
 def _resign(ring_dir: Path, raw: dict[str, object]) -> bytes:
     """Re-sign a modified trust list with the genuine root key (an insider's mistake)."""
-    from keys.trust import b64url, canonical_json
+    from keys import canonical_json
+    from keys.trust import b64url
 
     ring = open_key_ring(ring_dir, passphrase=PASSPHRASE)
     body = {k: v for k, v in raw.items() if k != "signature"}

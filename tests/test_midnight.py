@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from keys import parse_trust_list
+from keys import CHINA_TZ, parse_trust_list
 from keys.private import open_key_ring
-from keys.trust import CHINA_TZ
 from registry.home import Home
 from registry.importing import load_activities, load_people
 from registry.payload import decode_payload

@@ -32,10 +32,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from keys import KeysError, TrustList, parse_trust_list
+from keys import KeysError, TrustList, canonical_json, parse_trust_list
 from keys.private import open_key_ring
 from keys.private.signing import Es256Signer
-from keys.trust import b64url, canonical_json
+from keys.trust import b64url
 from registry.errors import RegistryError
 from registry.importing import load_activities, load_people
 from registry.payload import PREFIX, Claims, decode_payload

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from keys import PublicKey, TrustList, kid_text, parse_trust_list
+from keys import PublicKey, TrustList, canonical_json, kid_text, parse_trust_list
 from keys.private import (
     AuthorityNames,
     KeyRing,
@@ -20,7 +20,6 @@ from keys.private import (
     export_trust_list,
     open_key_ring,
 )
-from keys.trust import canonical_json
 from registry.errors import RegistryError
 from registry.snapshot import (
     RECORD_SIZE,

@@ -13,10 +13,11 @@ import datetime as dt
 from collections.abc import Sequence
 
 from keys import KeysError, TrustList
+from registry.documents import DocumentRecord
 from registry.errors import RegistryError
 from registry.log import Checkpoint, check_checkpoint
 from registry.payload import Claims
-from registry.store import DocumentRecord, Registry
+from registry.store import Registry
 from verifier.errors import VerifierError
 from verifier.payload import AuthenticPayload
 from verifier.report import Check, SnapshotAge

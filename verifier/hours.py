@@ -7,7 +7,8 @@ genuine, current certificate whose stated hours fall short — a Guangde reissue
 re-proof, say — is "真实有效 / 学时未达标", never "无效".
 
 Pure: claims in, a frozen :class:`HoursJudgement` out, judged against the requirement of the
-policy the certificate names, at its holder's title level, for its year.
+policy the certificate names, at its holder's title level, for its year, by the comparison
+issuance uses (:func:`registry.hours.stated_shortfalls`); only the wording is the verifier's.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from functools import lru_cache
 from typing import Any
 
 from registry.errors import RegistryError
-from registry.hours import get_policy
+from registry.hours import Shortfall, get_policy, stated_shortfalls
 from registry.model import Category, TitleLevel, format_hours
 from registry.payload import Claims
 
-_CATEGORY_INDEX = {Category.PUBLIC: 0, Category.PROFESSIONAL: 1, Category.ELECTIVE: 2}
-"""Where each category's minutes are in ``Claims.hours`` (as ``Claims.hours_for``)."""
+_CATEGORIES = (Category.PUBLIC, Category.PROFESSIONAL, Category.ELECTIVE)
+"""The categories in the order of their minutes in ``Claims.hours`` (as ``Claims.hours_for``)."""
 
 
 class HoursStatus(StrEnum):
@@ -105,10 +106,10 @@ def _judge(
 ) -> HoursJudgement:
     """A pure function of the claims and the built-in policies, which never change while
     the process runs, so it is kept (the same hours recur in every batch)."""
+    stated = dict(zip(_CATEGORIES, hours[:3], strict=True))
     try:
         policy = get_policy(policy_id)
-        policy.check_in_force(year=year)
-        requirement = policy.requirement_for(level, year)
+        requirement, shortfalls = stated_shortfalls(policy, year, level, stated, hours[3])
     except RegistryError as exc:
         return HoursJudgement(
             HoursStatus.UNKNOWN,
@@ -121,13 +122,7 @@ def _judge(
             str(exc),
             f"无法按政策 {policy_id} 判断学时：{exc.message}",
         )
-    gaps = [
-        HoursGap(category, hours[_CATEGORY_INDEX[category]], required)
-        for category, required in requirement.minimums.items()
-        if hours[_CATEGORY_INDEX[category]] < required
-    ]
-    if hours[3] < requirement.total:
-        gaps.append(HoursGap(None, hours[3], requirement.total))
+    gaps = [_gap(shortfall, stated, hours[3]) for shortfall in shortfalls]
     required = (
         *((c.value, m) for c, m in requirement.minimums.items()),
         ("total", requirement.total),
@@ -168,6 +163,12 @@ def _judge(
         f"要求的{format_hours(requirement.total)}学时，各科目均达标",
         requirement.key,
     )
+
+
+def _gap(shortfall: Shortfall, stated: dict[Category, int], total: int) -> HoursGap:
+    """The shortfall of a category (or of the total) as the figures the certificate states."""
+    have = total if shortfall.category is None else stated[shortfall.category]
+    return HoursGap(shortfall.category, have, have + shortfall.missing_minutes)
 
 
 __all__ = ["HoursGap", "HoursJudgement", "HoursStatus", "judge_hours"]

@@ -27,10 +27,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from registry.documents import DocumentRecord
 from registry.idnumber import mask_id_number
 from registry.model import Activity, DocumentStatus, Person
 from registry.payload import Claims
-from registry.store import DocumentRecord
 from registry.titles.model import CertificateEvidence
 from registry.titles.reporting import evidence_from_documents
 from verifier.report import Check, CheckStatus, VerificationReport

@@ -41,8 +41,8 @@ import datetime as dt
 from typing import Protocol, runtime_checkable
 
 from keys import TrustList
+from registry.documents import DocumentRecord
 from registry.errors import RegistryError
-from registry.store import DocumentRecord
 from verifier.hours import judge_hours
 from verifier.payload import authenticate
 from verifier.pdf import MAX_PDF_BYTES

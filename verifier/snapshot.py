@@ -25,6 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from keys import KeysError, TrustList, kid_text
+from registry.documents import DocumentRecord
 from registry.errors import RegistryError
 from registry.home import CHINA_TZ
 from registry.log import Checkpoint, origin_for
@@ -41,7 +42,6 @@ from registry.snapshot import (
     read_header,
     snapshot_key,
 )
-from registry.store import DocumentRecord
 from verifier.errors import VerifierError
 from verifier.payload import AuthenticPayload
 from verifier.report import Check, SnapshotAge

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from registry.documents import DocumentRecord
 from registry.errors import RegistryError
 from registry.home import CHINA_TZ
 from registry.model import (
@@ -28,7 +29,7 @@ from registry.model import (
     SupersessionReason,
 )
 from registry.payload import Claims
-from registry.store import DocumentRecord, Registry
+from registry.store import Registry
 from verifier.payload import AuthenticPayload
 from verifier.report import Check, SnapshotAge
 

@@ -6,9 +6,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from keys.conventions import canonical_json
 from keys.private.authority import KeyRing, read_manifest
 from keys.signatures import ES256
-from keys.trust import b64url, canonical_json, format_time, trust_list_body
+from keys.trust import b64url, format_time, trust_list_body
 
 
 def export_trust_list(directory: Path, ring: KeyRing, *, at: dt.datetime) -> bytes:

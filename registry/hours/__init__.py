@@ -7,7 +7,7 @@ from registry.hours.evaluation import Evaluation, evaluate
 from registry.hours.policy import Policy
 from registry.hours.policy_files import builtin_policies, get_policy, policy_from_mapping
 from registry.hours.reporting import cycle_json, evaluation_json
-from registry.hours.shortfalls import Shortfall
+from registry.hours.shortfalls import Shortfall, stated_shortfalls
 from registry.hours.subject import Refusal, Subject, check_applies, refusal
 
 __all__ = [
@@ -32,4 +32,5 @@ __all__ = [
     "get_policy",
     "policy_from_mapping",
     "refusal",
+    "stated_shortfalls",
 ]

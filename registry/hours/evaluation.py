@@ -92,7 +92,8 @@ def evaluate(
     )
     categories, _clause = policy.categories(year)
     ordered = [c for c in _CATEGORIES if c in categories]
-    rows, total, shortfalls = shortfalls_for(requirement, counted, ordered, contributions)
+    total = sum(counted[c] for c in ordered)
+    rows, shortfalls = shortfalls_for(requirement, counted, total, contributions)
     shown = {row.category for row in rows}
     rows += [CategoryHours(c, counted[c], 0) for c in ordered if c not in shown]
     rows.sort(key=lambda row: _ORDER[row.category])

@@ -3,17 +3,22 @@
 Each category minimum must be met on its own (surplus never fills another category) and the
 total must be met (surplus does count toward it). Every shortfall names the clause whose
 requirement is unmet.
+
+The same comparison judges the hours counted at issuance (:func:`shortfalls_for`, from
+:func:`registry.hours.evaluate`) and the hours a certificate states, when a verifier or a
+title panel re-derives its judgement (:func:`stated_shortfalls`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 from registry.hours.clauses import Requirement
 from registry.hours.contributions import Contribution
-from registry.model import Category, CategoryHours, format_hours
+from registry.hours.policy import Policy
+from registry.model import Category, CategoryHours, TitleLevel, format_hours
 
 _CATEGORIES = tuple(Category)
 """Every category in declaration order (iterating the enum itself is slow)."""
@@ -38,13 +43,13 @@ class Shortfall:
 
 def shortfalls_for(
     requirement: Requirement,
-    counted: dict[Category, int],
-    categories: Iterable[Category],
+    counted: Mapping[Category, int],
+    total: int,
     contributions: Iterable[Contribution] = (),
-) -> tuple[list[CategoryHours], int, list[Shortfall]]:
-    """Category minimums (each on its own) and the total, against counted minutes. Where a
-    short category has records that did not count in full, the message says what was recorded,
-    what counted and why."""
+) -> tuple[list[CategoryHours], list[Shortfall]]:
+    """Category minimums (each on its own, in the requirement's order) and then the total,
+    against counted minutes. Where a short category has records that did not count in full,
+    the message says what was recorded, what counted and why."""
     explained: tuple[dict[Category, int], dict[Category, list[str]]] | None = None
     rows: list[CategoryHours] = []
     shortfalls: list[Shortfall] = []
@@ -82,7 +87,6 @@ def shortfalls_for(
                     f"category_minimum:{category.value}", category, gap, zh, en, requirement.key
                 )
             )
-    total = sum(counted[c] for c in categories)
     if total < requirement.total:
         gap = requirement.total - total
         shortfalls.append(
@@ -97,7 +101,26 @@ def shortfalls_for(
                 requirement.key,
             )
         )
-    return rows, total, shortfalls
+    return rows, shortfalls
+
+
+def stated_shortfalls(
+    policy: Policy,
+    year: int,
+    level: TitleLevel | None,
+    stated: Mapping[Category, int],
+    total: int,
+) -> tuple[Requirement, list[Shortfall]]:
+    """The requirement of ``policy`` for ``year`` at ``level``, and what the hours a
+    certificate states leave unmet: minutes per category (``stated``, every category) and in
+    total, judged as :func:`shortfalls_for` judges the minutes counted at issuance.
+
+    Raises ``RegistryError`` when the policy is not in force for the year
+    (``policy_not_in_force``) or sets no task for it (``not_annual``)."""
+    policy.check_in_force(year=year)
+    requirement = policy.requirement_for(level, year)
+    _rows, shortfalls = shortfalls_for(requirement, stated, total)
+    return requirement, shortfalls
 
 
 def _recorded(

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from keys.trust import canonical_json
+from keys import canonical_json
 from registry.errors import RegistryError
 from registry.snapshot.header import SnapshotHeader
 from registry.snapshot.model import MAX_RECORDS, RECORD_SIZE, SnapshotKind, bad_snapshot

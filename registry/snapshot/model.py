@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any
 
+from keys import CHINA_TZ
 from registry.errors import RegistryError
 
 KEY_SIZE = 8
@@ -26,7 +27,6 @@ KEY_DOMAIN = b"cecert-snapshot-v1\x00"
 MAX_RECORDS = 50_000_000
 """More records than any registry holds: refused before anything is decompressed."""
 _EPOCH = dt.date(1970, 1, 1).toordinal()
-_CHINA = dt.timezone(dt.timedelta(hours=8))
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -53,7 +53,7 @@ def snapshot_key(payload_text: str) -> bytes:
 
 def china_day(when: dt.datetime) -> int:
     """Days since 1970-01-01 of the China-time (UTC+8) date of ``when``."""
-    return when.astimezone(_CHINA).date().toordinal() - _EPOCH
+    return when.astimezone(CHINA_TZ).date().toordinal() - _EPOCH
 
 
 def day_date(day: int) -> dt.date:

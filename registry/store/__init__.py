@@ -1,9 +1,9 @@
 """The SQLite system of record (the only place that imports sqlite-utils)."""
 
+from registry.documents import DocumentRecord
 from registry.store.database import Registry
 from registry.store.imports import ImportResult
 from registry.store.lifecycle import PERSONAL_REFUSALS, Clock, moment
-from registry.store.records import DocumentRecord
 from registry.store.slots import IssueSlot, number_revoked
 
 __all__ = [

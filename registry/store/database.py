@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from registry.documents import DocumentRecord
 from registry.errors import RegistryError
 from registry.model import (
     Activity,
@@ -47,7 +48,6 @@ from registry.store.lifecycle import Clock, DocumentLifecycle
 from registry.store.migrations import SCHEMA_VERSION
 from registry.store.paging import PagedReads
 from registry.store.people import PeopleReads
-from registry.store.records import DocumentRecord
 from registry.store.slots import IssueSlot
 from registry.store.snapshots import DocumentSnapshots, SnapshotRead
 from registry.store.upgrading import Migrated, migrate, outdated

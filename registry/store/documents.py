@@ -6,11 +6,12 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from registry.documents import DocumentRecord
 from registry.errors import RegistryError
 from registry.numbering import parse_number
 from registry.store.connection import RegistryConnection
 from registry.store.integrity import damaged, read_error, unseen_document
-from registry.store.records import DOCUMENT_SELECT, DocumentRecord, document_from_row
+from registry.store.records import DOCUMENT_SELECT, document_from_row
 
 DOCUMENT_STATUS_SELECT = (
     "SELECT d.status, d.payload FROM documents d JOIN certificates c ON c.number = d.number "

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from registry.documents import DocumentRecord
 from registry.errors import RegistryError
 from registry.model import (
     DocumentKind,
@@ -33,7 +34,7 @@ from registry.store.connection import RegistryConnection
 from registry.store.digests import digests_of
 from registry.store.documents import DocumentReads
 from registry.store.events import append_event
-from registry.store.records import DocumentRecord, summary_json
+from registry.store.records import summary_json
 from registry.store.slots import IssueSlot, draw_slot
 
 PERSONAL_REFUSALS = frozenset({"already_issued", "number_revoked"})

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from registry.documents import DocumentRecord
 from registry.model import (
     Activity,
     Category,
@@ -30,34 +30,6 @@ DOCUMENT_SELECT = (
 )
 """The ``documents`` rows with their certificate's holder and issuer: what
 :func:`document_from_row` reads."""
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentRecord:
-    """One issued document (an edition of a certificate number) as the registry holds it."""
-
-    number: str
-    edition: int
-    kind: DocumentKind
-    year: int
-    id_number: str
-    issuer: str
-    policy_id: str
-    summary: HoursSummary
-    payload: str
-    pdf_sha256: str
-    pdf_path: str
-    status: DocumentStatus
-    issued_at: dt.datetime
-    issue_reason: SupersessionReason | None = None
-    """Why this edition was issued, for a renewal, reissue or correction."""
-    carried: str | None = None
-    """For a reissue: what was carried over from the edition it replaces."""
-    superseded_by: int | None = None
-    status_changed_at: dt.datetime | None = None
-    status_reason: str | None = None
-    """A :class:`SupersessionReason` or a :class:`RevocationReason` value."""
-    status_note: str | None = None
 
 
 def person_row(person: Person) -> dict[str, Any]:

@@ -9,11 +9,12 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass, field
 
-from keys.trust import CHINA_TZ
+from keys import CHINA_TZ
+from registry.documents import DocumentRecord
 from registry.errors import RegistryError
 from registry.model import DocumentKind, RevocationReason, SupersessionReason
 from registry.numbering import format_number
-from registry.store.records import DOCUMENT_SELECT, DocumentRecord, document_from_row
+from registry.store.records import DOCUMENT_SELECT, document_from_row
 
 
 @dataclass(slots=True)

@@ -11,7 +11,14 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from registry.errors import RegistryError
-from registry.hours import Policy, Subject, builtin_policies, evaluate_cycle, get_policy
+from registry.hours import (
+    Policy,
+    Subject,
+    builtin_policies,
+    evaluate_cycle,
+    get_policy,
+    stated_shortfalls,
+)
 from registry.hours.clauses import TitleRule
 from registry.model import Activity, Category, DocumentStatus, TitleLevel, format_hours
 from registry.places import covers
@@ -167,10 +174,10 @@ def _judge(
         return YearCheck(year, YearVerdict.NOT_MET, latest, (zh,), (en,))
     evidence = max(usable, key=lambda e: e.edition)
     policy_id = rule.require_policy or evidence.policy_id
+    stated = dict(zip(_CATEGORIES, evidence.hours[:3], strict=True))
     try:
         policy = get_policy(policy_id)
-        policy.check_in_force(year=year)
-        requirements = policy.requirement_for(level, year)
+        requirements, shortfalls = stated_shortfalls(policy, year, level, stated, evidence.hours[3])
     except RegistryError as exc:
         return YearCheck(year, YearVerdict.NOT_MET, evidence, (str(exc),), (str(exc),))
     categories = requirements.minimums
@@ -182,9 +189,16 @@ def _judge(
     )
     zh_reasons: list[str] = []
     en_reasons: list[str] = []
-    for category, required in requirements.minimums.items():
-        have = evidence.hours[_CATEGORIES.index(category)]
-        if have < required:
+    for shortfall in shortfalls:
+        category = shortfall.category
+        have = evidence.hours[3] if category is None else stated[category]
+        required = have + shortfall.missing_minutes
+        if category is None:
+            zh_reasons.append(
+                f"合计{format_hours(have)}学时，低于要求的{format_hours(required)}学时"
+            )
+            en_reasons.append(f"total {format_hours(have)} h, below {format_hours(required)} h")
+        else:
             zh_reasons.append(
                 f"{category.label_zh}{format_hours(have)}学时，低于{policy.id}要求的"
                 f"{format_hours(required)}学时"
@@ -193,13 +207,6 @@ def _judge(
                 f"{category.value} {format_hours(have)} h, below the {format_hours(required)} h "
                 f"{policy.id} requires"
             )
-    if evidence.hours[3] < requirements.total:
-        zh_reasons.append(
-            f"合计{format_hours(evidence.hours[3])}学时，低于要求的{format_hours(requirements.total)}学时"
-        )
-        en_reasons.append(
-            f"total {format_hours(evidence.hours[3])} h, below {format_hours(requirements.total)} h"
-        )
     if zh_reasons:
         return YearCheck(
             year, YearVerdict.NOT_MET, evidence, tuple(zh_reasons), tuple(en_reasons), judged

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from registry.documents import DocumentRecord
 from registry.model import Category, format_hours
-from registry.store.records import DocumentRecord
 from registry.titles.model import CertificateEvidence, TitleReport
 
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from registry.documents import DocumentRecord
 from registry.hours import Evaluation, Policy, Subject, evaluate
 from registry.hours.clauses import ReissueRule
 from registry.model import (
@@ -25,7 +26,6 @@ from registry.model import (
     SupersessionReason,
     format_hours,
 )
-from registry.store import DocumentRecord
 from signer.errors import IssuanceError
 
 _RecordKey = tuple[str, int, str, str, dt.date | None, dt.date | None]

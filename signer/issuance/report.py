@@ -11,10 +11,10 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from registry.documents import DocumentRecord
 from registry.hours.reasons import cause_label_zh
 from registry.idnumber import mask_id_number
 from registry.model import NAME_MAX_CHARS, UNPRINTABLE, Person
-from registry.store import DocumentRecord
 
 Progress = Callable[[int, int], None]
 """Called with (done, total) after each person (after each batch's commit with workers)."""

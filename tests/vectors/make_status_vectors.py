@@ -39,8 +39,9 @@ sys.path.insert(0, str(HERE))
 
 from make_vectors import TRUSTED, example_claims, test_key  # noqa: E402
 
+from keys import canonical_json  # noqa: E402
 from keys.private import Es256Signer  # noqa: E402
-from keys.trust import b64url, canonical_json, trust_list_body  # noqa: E402
+from keys.trust import b64url, trust_list_body  # noqa: E402
 from registry.model import DocumentKind  # noqa: E402
 from registry.numbering import format_number  # noqa: E402
 from registry.payload import encode_payload  # noqa: E402
