@@ -8,7 +8,7 @@ accepted word.
 
 The lists below name their codes as literals where the enum lives in a package the command
 line must not load just to parse its options (``signer`` on a verifier-only installation,
-``verifier.web`` and its web framework); ``tests/test_cli.py`` holds them to the enums.
+``verifier.web`` and its web framework); ``tests/cli/test_cli.py`` holds them to the enums.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A bare ``click.command`` or ``click.group`` of ``cecert`` takes ``cls=Command`` or
 ``cls=Group``; a :class:`Group`'s own ``.command()`` and ``.group()`` use them already.
-``tests/test_cli.py`` walks the whole command tree to keep every help text Chinese first.
+``tests/cli/test_cli.py`` walks the whole command tree to keep every help text Chinese first.
 """
 
 from __future__ import annotations

@@ -28,10 +28,10 @@ from registry.importing import load_activities, load_people
 from registry.store import DocumentRecord, Registry
 from signer import Issuer, init_home
 from signer.status.checkpoints import publish_checkpoint, write_checkpoint
-from tests.panelhome import PanelHome, make_panel_home
+from tests.support.panelhome import PanelHome, make_panel_home
+from tests.support.paths import ROOT
 from verifier import RegistryStatus, Verifier
 
-ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "demo"
 PASSPHRASE = b"test passphrase, not a secret"
 AT = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
@@ -99,7 +99,8 @@ def issued_home(tmp_path_factory: pytest.TempPathFactory) -> IssuedHome:
 
 @pytest.fixture(scope="session")
 def panel_home(tmp_path_factory: pytest.TempPathFactory) -> PanelHome:
-    """The panel check's acceptance scenario (tests/panelhome.py). Tests must not modify it."""
+    """The panel check's acceptance scenario (tests/support/panelhome.py). Tests must not
+    modify it."""
     return make_panel_home(tmp_path_factory.mktemp("panel") / "home")
 
 
@@ -173,7 +174,7 @@ def chromium(user_data_dir: Path, *extra_flags: str) -> Iterator[webdriver.Chrom
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print how many attacks the attack suites tried and how many were rejected."""
-    from tests.attacklog import summary
+    from tests.support.attacklog import summary
 
     lines = summary()
     if lines:

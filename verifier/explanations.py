@@ -4,7 +4,8 @@ The checks and reason codes are machine words (``pdf.coverage``, ``pdf_modified`
 in ``--json`` and in the technical details. A reader — a panel member on a phone, an
 employer's clerk — is told in plain Chinese what each one means for them and what to do
 next. Every check name and every reason code a verification can give has an entry here
-(``tests/test_explanations.py`` holds this module to the code and ``docs/errors.md``). Pure data.
+(``tests/verifier/test_explanations.py`` holds this module to the code and
+``docs/errors.md``). Pure data.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ same exception for every input:
 
 Neither changes what is checked: they only produce the same values sooner. :func:`install`
 does nothing unless the libraries are the versions these replacements were written and
-tested against (``tests/test_fastparse.py`` compares them with the originals), so an
+tested against (``tests/verifier/test_fastparse.py`` compares them with the originals), so an
 upgrade falls back to the original routines instead of trusting an untested equivalence.
 """
 

@@ -3,8 +3,8 @@
     .venv/bin/python -m registry.hours.catalog > docs/rules.md
 
 Pure: :func:`rules_markdown` reads the shipped policies and returns text; only the
-``__main__`` block writes (to standard output). ``tests/test_docs.py`` fails when
-``docs/rules.md`` differs from it, so the page can never drift from the data.
+``__main__`` block writes (to standard output). ``tests/registry/test_rules_golden.py`` fails
+when ``docs/rules.md`` differs from it, so the page can never drift from the data.
 """
 
 from __future__ import annotations

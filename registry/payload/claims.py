@@ -156,7 +156,7 @@ def _read_written_claims(data: bytes) -> Claims | None:
     integers), every head in shortest form, nothing after the map. Such bytes are their own
     canonical encoding, the strict decoder reads them as the same values, and the range
     checks here are those of the claim-by-claim path: what this accepts, that path accepts
-    with the same claims (``tests/test_payload_fast_paths.py``).
+    with the same claims (``tests/registry/test_payload_fast_paths.py``).
     """
     if data[:1] != b"\xad":  # a map of 13 items
         return None

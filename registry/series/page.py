@@ -3,7 +3,7 @@
     .venv/bin/python -m registry.series.page > docs/series.md
 
 Pure: :func:`series_markdown` returns text; only the ``__main__`` block writes.
-``tests/test_series.py`` fails when ``docs/series.md`` differs from it.
+``tests/registry/test_series.py`` fails when ``docs/series.md`` differs from it.
 """
 
 from __future__ import annotations

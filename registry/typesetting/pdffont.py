@@ -1,7 +1,7 @@
 """reportlab's TrueType font, adapted for certificates: cheaper subsets, exact ToUnicode maps.
 
 Both fixes reach into reportlab internals (``TTFontFace.get_table``, ``TTFont.addObjects`` and
-the objects it registers); reportlab is pinned below 6 and ``tests/test_layout.py`` checks
+the objects it registers); reportlab is pinned below 6 and ``tests/signer/test_layout.py`` checks
 the result with poppler, so a change there fails the tests rather than the certificates.
 """
 

@@ -6,7 +6,7 @@ same :class:`~registry.typesetting.surface.PageSurface` calls with reportlab, th
 was drawn before: graphics through the canvas, all :meth:`~ReportlabPageCanvas.text` in one
 text object (:class:`~registry.typesetting.TextWriter`) put on the page last, the font stack's
 runs for fallback fonts, reportlab's own 256-character TrueType subsets. The tests draw the
-same pages both ways and compare poppler's renderings (``tests/test_conformance_page.py``).
+same pages both ways and compare poppler's renderings (``tests/signer/test_conformance_page.py``).
 
 Not used for certificates: choose it explicitly
 (:attr:`registry.typesetting.writers.PageWriterKind.REPORTLAB`). Not thread-safe, like

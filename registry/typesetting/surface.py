@@ -9,7 +9,7 @@ nothing but :class:`PageSurface`. Two implementations hold it:
   production path (``docs/certificate-layout.md``);
 - :class:`registry.typesetting.reportlab_page.ReportlabPageCanvas`, made by
   :class:`~registry.typesetting.reportlab_page.ReportlabPages`: reportlab's canvas, the
-  reference the first replaced. ``tests/test_conformance_page.py`` draws the same pages on
+  reference the first replaced. ``tests/signer/test_conformance_page.py`` draws the same pages on
   both and compares poppler's renderings pixel for pixel.
 
 The caller chooses one explicitly (:func:`registry.typesetting.writers.page_writer`).

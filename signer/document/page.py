@@ -39,7 +39,7 @@ class PageRenderer:
         too."""
         self._writer = page_writer(writer, self.fonts, template_characters())
         """``DIRECT`` (the default) writes the PDF itself; ``REPORTLAB``, the reference, draws
-        the same page on reportlab's canvas (``tests/test_conformance_page.py``)."""
+        the same page on reportlab's canvas (``tests/signer/test_conformance_page.py``)."""
         self._frame = frame_operators()
 
     def render(self, page: CertificatePage) -> bytes:

@@ -12,7 +12,7 @@ encoder walks every module in Python.
 :func:`qr_rows` is the production :class:`QrEncoder`; its reference, the ``qrcode`` library
 behind the same interface, is :func:`signer.document.qrcode_symbol.qrcode_rows`. The symbols
 are those of ISO/IEC 18004 and, module for module, those of the reference
-(``tests/test_conformance_qr.py`` runs both over the same texts: every version, all three
+(``tests/signer/test_conformance_qr.py`` runs both over the same texts: every version, all three
 modes), so every reader decodes them as before.
 """
 

@@ -5,7 +5,7 @@ recomputes per text, at about a thirteenth of its cost (``docs/performance.md``)
 :func:`qrcode_rows` makes the same symbol the way certificates made it before, with the
 ``qrcode`` library: level M, the smallest version that fits, the fixed mask
 :data:`~signer.document.qr_symbol.MASK_PATTERN`, one segment in the mode the text allows. Both
-are a :class:`~signer.document.qr_symbol.QrEncoder`; ``tests/test_conformance_qr.py`` runs
+are a :class:`~signer.document.qr_symbol.QrEncoder`; ``tests/signer/test_conformance_qr.py`` runs
 them over the same texts and finds the same modules.
 
 Not used for certificates: a caller chooses it by calling it. ``qrcode`` comes with the

@@ -112,7 +112,7 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
 
     It overrides gthread's ``accept``, ``enqueue_req``, ``_keepalive_after`` and
     ``murder_keepalived`` and uses its ``TConn``: gunicorn 27's, pinned in
-    ``pyproject.toml``. A gunicorn upgrade needs ``tests/test_hostile_clients.py`` to pass
+    ``pyproject.toml``. A gunicorn upgrade needs ``tests/web/test_hostile_clients.py`` to pass
     again."""
 
     limits: ClassVar[ReadLimits] = ReadLimits(max_body=MAX_UPLOAD)
