@@ -45,8 +45,8 @@ from registry.store import Registry
 from verifier import RegistryStatus, Verdict, Verifier, read_snapshot
 from verifier.hours import judge_hours
 from verifier.payload import authenticate
+from verifier.registry_status import status_check
 from verifier.report import VerificationReport
-from verifier.status import status_check
 
 CERTIFICATES = 20
 TARGET = 1.6

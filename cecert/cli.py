@@ -25,7 +25,7 @@ from cecert.snapshot_commands import snapshot_group
 from cecert.verify_commands import serve, verify
 from keys import KeysError
 from registry import BureauConfig, RegistryError
-from registry.intake import ImportKind, load_file, store_file
+from registry.file_imports import ImportKind, load_file, store_file
 from verifier import (
     VerifierError,
 )

@@ -17,7 +17,7 @@ from registry import RegistryError
 from registry.store import Registry
 
 if TYPE_CHECKING:
-    from cecert.auditing import OutsideCheckpoint
+    from cecert.full_audit import OutsideCheckpoint
 
 
 @click.group("registry", cls=Group)
@@ -60,7 +60,7 @@ def audit(
     With --checkpoint FILE, the log must extend every checkpoint in FILE (one the bureau
     published or a verifier kept): deleted or rewritten history shows there.
     """
-    from cecert.auditing import run_audit
+    from cecert.full_audit import run_audit
 
     target = resolve_home(home)
     path = registry_path or target.registry_path
@@ -104,7 +104,7 @@ def audit(
 def _outside_checkpoints(files: tuple[Path, ...]) -> list[OutsideCheckpoint]:
     """Every checkpoint of every file, named by its file; a file that cannot be read or holds
     no valid checkpoint text is a usage error that names it."""
-    from cecert.auditing import OutsideCheckpoint
+    from cecert.full_audit import OutsideCheckpoint
 
     found: list[OutsideCheckpoint] = []
     for file in files:
@@ -158,7 +158,7 @@ def restore(home: Path | None, file: Path) -> None:
     only then replaces the registry; the registry it replaces is moved aside, never deleted.
     Numbers of certificates issued after the backup are never drawn again.
     """
-    from cecert.restoring import restore_registry
+    from cecert.backup_restore import restore_registry
 
     target = resolve_home(home)
     restored = restore_registry(target, file, at=dt.datetime.now(dt.UTC))

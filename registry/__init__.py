@@ -4,7 +4,7 @@ the QR payload and snapshot codecs, the transparency log and the SQLite store.
 The top level names only what its light modules hold (the error root, the values, ID and
 document numbers, the home); the subpackages name their own. It imports no subpackage, so that
 importing any part of the registry stays cheap and cannot make a cycle: the store and the
-intake (:mod:`registry.intake`, which uses the store) are imported from where they live.
+intake (:mod:`registry.file_imports`, which uses the store) are imported from where they live.
 """
 
 from registry.errors import ImportRejected, RegistryError

@@ -23,7 +23,7 @@ from registry.errors import RegistryError
 from registry.home import BureauConfig, Home
 from registry.hours import get_policy
 from registry.store import Registry
-from registry.store.upgrading import Migrated
+from registry.store.schema_upgrade import Migrated
 from signer.status.checkpoints import publish_checkpoint, write_checkpoint
 from signer.status.publication import publish_status
 

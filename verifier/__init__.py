@@ -26,11 +26,16 @@ from verifier.panel_table import (
     report_rows,
     stamp_rows,
 )
+from verifier.registry_status import (
+    RegistryFileStatus,
+    RegistryStatus,
+    StatusSource,
+    edition_history,
+)
 from verifier.report import Check, CheckStatus, SnapshotAge, Verdict, VerificationReport
 from verifier.service import Verifier
 from verifier.snapshot import DEFAULT_MAX_AGE, SnapshotStatus, load_snapshot, read_snapshot
 from verifier.sources import LiveSources, Loaded
-from verifier.status import RegistryFileStatus, RegistryStatus, StatusSource, edition_history
 
 __all__ = [
     "CHECKS_ZH",

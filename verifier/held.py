@@ -20,8 +20,8 @@ from registry.payload import Claims
 from registry.store import Registry
 from verifier.errors import VerifierError
 from verifier.payload import AuthenticPayload
+from verifier.registry_status import StatusSource
 from verifier.report import Check, SnapshotAge
-from verifier.status import StatusSource
 
 REWRITTEN = frozenset({"checkpoint_ahead", "checkpoint_root_mismatch"})
 """What :func:`registry.log.check_checkpoint` says of a log that does not extend the checkpoint;

@@ -46,8 +46,8 @@ from registry.errors import RegistryError
 from verifier.hours import judge_hours
 from verifier.payload import authenticate
 from verifier.pdf import MAX_PDF_BYTES
+from verifier.registry_status import registry_status_check
 from verifier.report import Check, VerificationReport
-from verifier.status import registry_status_check
 
 SEAL_REVOCATION_MARGIN = dt.timedelta(days=1)
 """How far after a record's issue time a seal revocation still sends the file to the full

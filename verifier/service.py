@@ -13,8 +13,8 @@ from verifier.image import read_qr
 from verifier.payload import authenticate
 from verifier.pdf import SealedPayload, check_pdf, pdf_sha256
 from verifier.recorded import confirm_recorded, recorded_document
+from verifier.registry_status import StatusSource, status_check
 from verifier.report import Check, VerificationReport
-from verifier.status import StatusSource, status_check
 
 PNG = b"\x89PNG"
 JPEG = b"\xff\xd8\xff"

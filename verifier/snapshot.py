@@ -44,8 +44,8 @@ from registry.snapshot import (
 )
 from verifier.errors import VerifierError
 from verifier.payload import AuthenticPayload
+from verifier.registry_status import revocation_text, supersession_text
 from verifier.report import Check, SnapshotAge
-from verifier.status import revocation_text, supersession_text
 
 DEFAULT_MAX_AGE = dt.timedelta(days=30)
 """How old a snapshot may be before status is no longer judged from it."""
@@ -60,7 +60,7 @@ __all__ = [
 
 
 class SnapshotStatus:
-    """Document status from a checked snapshot (a :class:`verifier.status.StatusSource`).
+    """Document status from a checked snapshot (a :class:`verifier.registry_status.StatusSource`).
 
     Only :func:`load_snapshot` builds one, after the signature checks. Immutable; safe to
     share between threads (look-ups are a binary search over bytes)."""

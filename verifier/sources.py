@@ -27,9 +27,9 @@ from pathlib import Path
 
 from keys import KeysError, TrustList, parse_trust_list
 from verifier.errors import VerifierError
+from verifier.registry_status import StatusSource
 from verifier.service import Verifier
 from verifier.snapshot import SnapshotStatus, load_snapshot
-from verifier.status import StatusSource
 
 FileIdentity = tuple[int, int, int]
 """(inode, size, modification time in ns): a file replaced or rewritten changes it."""

@@ -48,9 +48,9 @@ from registry.store.lifecycle import Clock, DocumentLifecycle
 from registry.store.migrations import SCHEMA_VERSION
 from registry.store.paging import PagedReads
 from registry.store.people import PeopleReads
+from registry.store.schema_upgrade import Migrated, migrate, outdated
 from registry.store.slots import IssueSlot
 from registry.store.snapshots import DocumentSnapshots, SnapshotRead
-from registry.store.upgrading import Migrated, migrate, outdated
 
 
 class Registry:
@@ -91,7 +91,7 @@ class Registry:
     ) -> Registry:
         """Open an existing registry. One made by an earlier cecert is refused
         (``registry_outdated``) unless ``migrate_at`` is given: then the pending migrations
-        run, logged as one ``migrate`` event at that time (:mod:`registry.store.upgrading`);
+        run, logged as one ``migrate`` event at that time (:mod:`registry.store.schema_upgrade`);
         :attr:`migrated` says what they did."""
         if not path.is_file():
             raise RegistryError("no_registry", f"{path}: no registry file here")

@@ -25,10 +25,10 @@ import pytest
 from keys import parse_trust_list
 from keys.private import open_key_ring
 from registry.errors import ImportRejected, RegistryError
+from registry.file_imports import ImportKind, import_file
 from registry.home import Home
 from registry.importing import limits, load_activities, load_people
 from registry.importing.limits import MAX_FILE_BYTES, MAX_ROWS, MAX_UNPACKED_BYTES
-from registry.intake import ImportKind, import_file
 from registry.model import NAME_MAX_CHARS, DocumentKind, Person, TitleLevel
 from registry.payload import Claims, decode_payload, encode_payload
 from registry.payload.text import MAX_TEXT

@@ -26,8 +26,8 @@ from registry.store import DocumentRecord
 from tests.support.paths import VECTORS_DIR
 from verifier import Check, CheckStatus, Verdict, Verifier
 from verifier.payload import AuthenticPayload
+from verifier.registry_status import registry_status_check
 from verifier.report import SnapshotAge
-from verifier.status import registry_status_check
 
 VECTORS = json.loads((VECTORS_DIR / "payload-vectors.json").read_text("utf-8"))
 CASES: list[dict[str, Any]] = VECTORS["cases"]

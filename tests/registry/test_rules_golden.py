@@ -45,8 +45,8 @@ import pytest
 from registry.errors import RegistryError
 from registry.hours import Subject, builtin_policies, evaluate, evaluate_cycle, get_policy
 from registry.hours.assessment import assess_year
-from registry.hours.catalog import COMMAND, rules_markdown
 from registry.hours.contributions import Contribution, applied_clauses
+from registry.hours.rules_markdown import COMMAND, rules_markdown
 from registry.hours.schema import CLAUSE_KEYS, RULE_KEYS, TOP_KEYS
 from registry.importing import ACTIVITY_COLUMNS
 from registry.importing.readers import RawRow

@@ -3,7 +3,7 @@
 
 The backup is copied beside the registry and checked by SQLite (:mod:`registry.store.backups`),
 opened (an older backup is migrated), then audited against the home's certificates folder and
-trust list exactly as ``cecert registry audit`` would (:func:`cecert.auditing.run_audit`).
+trust list exactly as ``cecert registry audit`` would (:func:`cecert.full_audit.run_audit`).
 Only a copy that passes takes the registry's place; the registry it replaces is moved aside,
 never deleted.
 
@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from cecert.auditing import run_audit
+from cecert.full_audit import run_audit
 from registry import SERIAL_DIGITS, Home, RegistryError
 from registry.store import Registry
 from registry.store.audit import AuditReport

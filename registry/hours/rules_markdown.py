@@ -1,6 +1,6 @@
 """The policy files rendered as Markdown: ``docs/rules.md`` is generated from them.
 
-    .venv/bin/python -m registry.hours.catalog > docs/rules.md
+    .venv/bin/python -m registry.hours.rules_markdown > docs/rules.md
 
 Pure: :func:`rules_markdown` reads the shipped policies and returns text; only the
 ``__main__`` block writes (to standard output). ``tests/registry/test_rules_golden.py`` fails
@@ -33,7 +33,7 @@ from registry.hours.policy_files import builtin_policies
 from registry.model import Category, format_hours
 from registry.series import sector_names
 
-COMMAND = ".venv/bin/python -m registry.hours.catalog > docs/rules.md"
+COMMAND = ".venv/bin/python -m registry.hours.rules_markdown > docs/rules.md"
 
 _MODES = {
     "since_title": "every year from the year after the current title was obtained to the "
