@@ -28,7 +28,7 @@ from registry.errors import RegistryError
 from registry.home import BureauConfig
 from registry.hours import Evaluation, get_policy
 from registry.idnumber import mask_id_number
-from registry.model import Activity, HoursSummary, Person
+from registry.model import Activity, Person
 from registry.store import PERSONAL_REFUSALS, Clock, DocumentRecord, IssueSlot, Registry, moment
 from signer.document.page import PageRenderer
 from signer.errors import IssuanceError
@@ -288,22 +288,6 @@ class Issuer:
                 masked = mask_id_number(person.id_number)
                 outcomes.append(Skipped(masked, person.name, slot.reason, slot.message))
         return outcomes
-
-    def _make(
-        self,
-        slot: IssueSlot,
-        person: Person,
-        evaluation: Evaluation,
-        *,
-        at: dt.datetime,
-        summary: HoursSummary | None = None,
-        carried: str | None = None,
-        note: str | None = None,
-    ) -> DocumentRecord:
-        """:meth:`DocumentRecorder.make` (inside an issuance the caller opened itself)."""
-        return self._recorder.make(
-            slot, person, evaluation, at=at, summary=summary, carried=carried, note=note
-        )
 
     # -- new editions (:class:`signer.issuance.editions.DocumentEditions`) ---------------
 

@@ -29,6 +29,8 @@ from registry.model import (
 )
 from registry.store import DocumentRecord, Registry
 from signer import Issuer, init_home
+from signer.issuance.maker import DocumentMaker
+from signer.issuance.recorder import DocumentRecorder
 
 CANDIDATE_ID = "44060819850312003" + mod11_2_check("44060819850312003")
 CANDIDATE_NAME = "陈𠈌明"
@@ -129,6 +131,8 @@ def make_panel_home(root: Path) -> PanelHome:
             )
         registry.import_activities(_records(OTHER_ID, 2023, 42), source="other", at=INIT_AT)
         issuer = Issuer(registry=registry, ring=ring, config=CONFIG, out_dir=home.certificates_dir)
+        maker = DocumentMaker(ring=ring, config=CONFIG, out_dir=home.certificates_dir)
+        recorder = DocumentRecorder(registry=registry, ring=ring, maker=maker)
         for day, year in enumerate(YEARS, start=4):
             issuer.issue(year=year, at=INIT_AT + dt.timedelta(days=day))
 
@@ -151,7 +155,7 @@ def make_panel_home(root: Path) -> PanelHome:
             with registry.issuance(
                 id_number=CANDIDATE_ID, issuer=REGION, year=year, at=at, kind=kind, reason=reason
             ) as slot:
-                issuer._make(slot, candidate, evaluation, at=at)
+                recorder.make(slot, candidate, evaluation, at=at)
 
         issue_anyway(SHORT_YEAR, DocumentKind.ORIGINAL, INIT_AT + dt.timedelta(days=20))
         issue_anyway(
