@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registry.errors import RegistryError
-from registry.importing.readers import RawRow, Table
+from registry.importing.tables import RawRow, Table
 
 
 @dataclass(frozen=True, slots=True)

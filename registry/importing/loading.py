@@ -20,8 +20,9 @@ from registry.importing.columns import (
     check_header,
     unknown_keys,
 )
-from registry.importing.readers import RawRow, Table, read_table
+from registry.importing.readers import read_table
 from registry.importing.rows import BadRow, activity_from_row, person_from_row
+from registry.importing.tables import RawRow, Table
 from registry.model import Activity, Person
 
 T = TypeVar("T")

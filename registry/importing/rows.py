@@ -16,7 +16,7 @@ from typing import TypeVar
 from registry.errors import RegistryError
 from registry.idnumber import parse_id_number
 from registry.importing.limits import check_value
-from registry.importing.readers import RawRow
+from registry.importing.tables import RawRow
 from registry.importing.values import (
     parse_category,
     parse_confirmer,

@@ -22,7 +22,7 @@ from registry.errors import RegistryError
 from registry.importing import limits
 from registry.importing.cells import CellProblem, text_from_spreadsheet
 from registry.importing.limits import too_many_rows
-from registry.importing.readers import (
+from registry.importing.tables import (
     RawRow,
     RowCount,
     Table,

@@ -6,7 +6,7 @@ mask is equally valid to a reader, and level M with 0.5 mm modules reads well on
 encoder is :mod:`signer.document.qr_symbol` (module for module the symbol the ``qrcode`` library
 makes for the same text, version, level and mask, at about a fifteenth of its cost; that
 reference is :mod:`signer.document.qrcode_symbol`). :func:`draw_qr` takes the rows of either
-(a :class:`~signer.document.qr_symbol.QrEncoder`) and paints them on any
+(a :class:`QrEncoder`) and paints them on any
 :class:`~registry.typesetting.PageSurface`.
 """
 
@@ -16,12 +16,37 @@ import re
 from functools import cache
 from itertools import compress
 from operator import sub
+from typing import Protocol
 
 from registry.typesetting import PageSurface
 from registry.typesetting.pdfsyntax import number
 from signer.document.qr_symbol import MASK_PATTERN, qr_rows
 
-__all__ = ["MASK_PATTERN", "MODULE", "QUIET_ZONE", "dark_runs", "draw_qr", "qr_matrix", "qr_path"]
+__all__ = [
+    "MASK_PATTERN",
+    "MODULE",
+    "QUIET_ZONE",
+    "QrEncoder",
+    "dark_runs",
+    "draw_qr",
+    "qr_matrix",
+    "qr_path",
+]
+
+
+class QrEncoder(Protocol):
+    """Encodes a text as the certificate's QR symbol:
+    :func:`signer.document.qr_symbol.qr_rows` (production) or
+    :func:`signer.document.qrcode_symbol.qrcode_rows` (the reference)."""
+
+    def __call__(self, text: str) -> tuple[bytes, ...]:
+        """The symbol of ``text``: one ``bytes`` per row from the top, ``1`` for a dark
+        module, no quiet zone; error correction level M, the smallest version that fits, mask
+        :data:`MASK_PATTERN`, one segment (numeric for digits only, alphanumeric for the 45
+        Base45 characters, else UTF-8 bytes). Raises :class:`IssuanceError` (reason
+        ``qr_too_long``) if ``text`` does not fit even version 40."""
+        ...
+
 
 QUIET_ZONE = 4
 """Light modules around the symbol, as ISO/IEC 18004 requires."""

@@ -9,7 +9,8 @@ shift and one XOR per data codeword) and one scatter (``operator.itemgetter`` ov
 precomputed permutation) are left: about 0.1 ms for a 410-character payload where a general
 encoder walks every module in Python.
 
-:func:`qr_rows` is the production :class:`QrEncoder`; its reference, the ``qrcode`` library
+:func:`qr_rows` is the production
+:class:`~signer.document.qr_code.QrEncoder`; its reference, the ``qrcode`` library
 behind the same interface, is :func:`signer.document.qrcode_symbol.qrcode_rows`. The symbols
 are those of ISO/IEC 18004 and, module for module, those of the reference
 (``tests/signer/test_conformance_qr.py`` runs both over the same texts: every version, all three
@@ -23,25 +24,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
-from typing import Protocol
 
 from signer.errors import IssuanceError
 
 MASK_PATTERN = 4
 """The mask every certificate QR code uses (0–7 are all valid)."""
-
-
-class QrEncoder(Protocol):
-    """Encodes a text as the certificate's QR symbol: :func:`qr_rows` (production) or
-    :func:`signer.document.qrcode_symbol.qrcode_rows` (the reference)."""
-
-    def __call__(self, text: str) -> tuple[bytes, ...]:
-        """The symbol of ``text``: one ``bytes`` per row from the top, ``1`` for a dark
-        module, no quiet zone; error correction level M, the smallest version that fits, mask
-        :data:`MASK_PATTERN`, one segment (numeric for digits only, alphanumeric for the 45
-        Base45 characters, else UTF-8 bytes). Raises :class:`IssuanceError` (reason
-        ``qr_too_long``) if ``text`` does not fit even version 40."""
-        ...
 
 
 _ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"

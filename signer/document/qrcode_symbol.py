@@ -5,7 +5,7 @@ recomputes per text, at about a thirteenth of its cost (``docs/performance.md``)
 :func:`qrcode_rows` makes the same symbol the way certificates made it before, with the
 ``qrcode`` library: level M, the smallest version that fits, the fixed mask
 :data:`~signer.document.qr_symbol.MASK_PATTERN`, one segment in the mode the text allows. Both
-are a :class:`~signer.document.qr_symbol.QrEncoder`; ``tests/signer/test_conformance_qr.py`` runs
+are a :class:`~signer.document.qr_code.QrEncoder`; ``tests/signer/test_conformance_qr.py`` runs
 them over the same texts and finds the same modules.
 
 Not used for certificates: a caller chooses it by calling it. ``qrcode`` comes with the
@@ -24,7 +24,7 @@ from signer.errors import IssuanceError
 
 def qrcode_rows(text: str) -> tuple[bytes, ...]:
     """The ``qrcode`` library's symbol of ``text``, in the rows of
-    :class:`~signer.document.qr_symbol.QrEncoder`. Raises :class:`IssuanceError` (reason
+    :class:`~signer.document.qr_code.QrEncoder`. Raises :class:`IssuanceError` (reason
     ``qr_too_long``) if ``text`` does not fit even version 40."""
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, mask_pattern=MASK_PATTERN)
     code.add_data(text, optimize=0)

@@ -49,8 +49,8 @@ from registry.hours.contributions import Contribution, applied_clauses
 from registry.hours.rules_markdown import COMMAND, rules_markdown
 from registry.hours.schema import CLAUSE_KEYS, RULE_KEYS, TOP_KEYS
 from registry.importing import ACTIVITY_COLUMNS
-from registry.importing.readers import RawRow
 from registry.importing.rows import BadRow, activity_from_row
+from registry.importing.tables import RawRow
 from registry.model import Activity, Category, DocumentStatus, TitleLevel, minutes_from_hours
 from registry.numbering import format_number
 from registry.series import series_named

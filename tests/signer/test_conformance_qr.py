@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from signer.document.qr_code import QUIET_ZONE
-from signer.document.qr_symbol import MASK_PATTERN, QrEncoder, qr_rows
+from signer.document.qr_code import QUIET_ZONE, QrEncoder
+from signer.document.qr_symbol import MASK_PATTERN, qr_rows
 from signer.document.qrcode_symbol import qrcode_rows
 from signer.errors import IssuanceError
 
