@@ -3,7 +3,7 @@
 from registry.documents import DocumentRecord
 from registry.store.database import Registry
 from registry.store.imports import ImportResult
-from registry.store.lifecycle import PERSONAL_REFUSALS, Clock, moment
+from registry.store.lifecycle import PERSONAL_REFUSALS, Clock
 from registry.store.slots import IssueSlot, number_revoked
 
 __all__ = [
@@ -13,6 +13,5 @@ __all__ = [
     "ImportResult",
     "IssueSlot",
     "Registry",
-    "moment",
     "number_revoked",
 ]

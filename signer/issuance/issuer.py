@@ -29,7 +29,7 @@ from registry.home import BureauConfig
 from registry.hours import Evaluation, get_policy
 from registry.idnumber import mask_id_number
 from registry.model import Activity, Person
-from registry.store import PERSONAL_REFUSALS, Clock, DocumentRecord, IssueSlot, Registry, moment
+from registry.store import PERSONAL_REFUSALS, Clock, DocumentRecord, IssueSlot, Registry
 from signer.document.page import PageRenderer
 from signer.errors import IssuanceError
 from signer.issuance.carry_over import ReissuePlan, ReissueReason
@@ -245,8 +245,11 @@ class Issuer:
                 if isinstance(slot, IssueSlot)
             ]
             jobs = [DocumentJob.of(s, batch[i][0], evaluation) for i, s, evaluation in drawn]
-            stamped = drawn[0][1].at if drawn else moment(at)  # one time for the batch
-            self._recorder.check_qr_key(stamped)
+            # Every slot states the one time the batch read under its lock; with no slot
+            # drawn there is nothing to make, and no time to check.
+            if drawn:
+                self._recorder.check_qr_key(drawn[0][1].at)
+            made = pool.imap(jobs, at=drawn[0][1].at) if drawn else iter(())
             # Rows are written as the documents come back (in order), while the workers
             # make the rest; the commit waits for the folder's fsync, so no row is ever
             # committed before its file is durable.
@@ -254,9 +257,7 @@ class Issuer:
             written: list[Path] = []
             unmade: list[tuple[int, Unmade]] = []
             try:
-                for (index, drawn_slot, evaluation), document in zip(
-                    drawn, pool.imap(jobs, at=stamped), strict=True
-                ):
+                for (index, drawn_slot, evaluation), document in zip(drawn, made, strict=True):
                     if isinstance(document, Unmade):
                         unmade.append((index, document))
                         continue
