@@ -71,7 +71,25 @@ def _trust_rewritten(target: Home, secret: bytes) -> None:
         republish(target, secret)
 
 
-@click.command("revoke", cls=Command)
+class _KeyCommand(Command):
+    """A command whose ``KEY`` may begin with ``-`` (one kid in 64 does): when the parser
+    takes it for an option, the message says to write it after ``--``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            token = next((a for a in given if a.startswith(exc.option_name)), exc.option_name)
+            raise click.UsageError(
+                f"没有选项 {exc.option_name}。若 {token} 是密钥标识，请把它写在 -- 之后："
+                f"cecert keys {ctx.info_name} --from … --reason … -- {token} "
+                f"(no such option {exc.option_name}; a key id beginning with '-' goes after --)",
+                ctx,
+            ) from exc
+
+
+@click.command("revoke", cls=_KeyCommand)
 @home_option
 @click.argument("key")
 @click.option(

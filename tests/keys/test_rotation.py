@@ -266,3 +266,18 @@ def test_keys_rotate_list_and_revoke_on_the_command_line(fresh_home: IssuedHome)
     assert revoked.revoked_from == dt.datetime(2026, 3, 5, tzinfo=CHINA_TZ)
     result = run("keys", "rotate", "--no-seal", "--no-qr", env=env, home=home)
     assert_clean_failure(result, "nothing_to_rotate")
+
+
+def test_a_key_id_read_as_an_option_is_told_to_go_after_the_double_dash(
+    fresh_home: IssuedHome,
+) -> None:
+    """A kid such as ``-hFvH1DWts0`` written before ``--from`` is parsed as options: the
+    message names the token and shows the command with the kid after ``--``."""
+    result = run(
+        "keys", "revoke", "-hFvH1DWts0", "--from", "2026-03-05T00:00", "--reason", "x",
+        env={"CECERT_PASSPHRASE": PASSPHRASE.decode()}, home=fresh_home.home.root,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "-- -hFvH1DWts0" in result.stderr
+    assert "若 -hFvH1DWts0 是密钥标识" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -142,8 +142,8 @@ def test_a_key_revoked_from_before_the_published_snapshot_is_followed_by_a_new_o
     assert "登记状态已发布" in rotated.stdout
     since = (AT + dt.timedelta(days=5)).astimezone(CHINA_TZ).strftime("%Y-%m-%dT%H:%M")
     revoked = run(
-        "keys", "revoke", old_kid, "--from", since, "--reason", "key_compromise",
-        env=ENV, home=home.root,
+        "keys", "revoke", "--from", since, "--reason", "key_compromise", "--", old_kid,
+        env=ENV | {"CECERT_HOME": str(home.root)},
     )  # fmt: skip
     assert revoked.returncode == 0, revoked.stderr
     assert "登记状态已发布" in revoked.stdout
