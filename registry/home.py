@@ -119,6 +119,11 @@ class Home:
         return self.root / "certificates"
 
     @property
+    def proofs_dir(self) -> Path:
+        """Proof files of declared records, named by their SHA-256 (``docs/portal.md``)."""
+        return self.root / "proofs"
+
+    @property
     def config_path(self) -> Path:
         return self.root / CONFIG
 

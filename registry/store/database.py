@@ -16,6 +16,10 @@ implements it:
 * the snapshot read: :class:`.snapshots.DocumentSnapshots`;
 * the event log's leaves and checkpoints: :class:`.checkpoints.LogCheckpoints`;
 * integrity, audit, backup, serials: :class:`.care.RegistryCare`.
+
+The portal's concepts are reached as attributes, each one object: ``registrations``
+(:class:`.enrolment.Registrations`), ``declarations`` (:class:`.declarations.Declarations`)
+and ``applications`` (:class:`.applications.Applications`).
 """
 
 from __future__ import annotations
@@ -37,12 +41,15 @@ from registry.model import (
     RevocationReason,
     SupersessionReason,
 )
+from registry.store.applications import Applications
 from registry.store.audit import AuditReport
 from registry.store.care import RegistryCare
 from registry.store.checkpoints import LogCheckpoints
 from registry.store.connection import RegistryConnection, connect
 from registry.store.corrections import PersonCorrections
+from registry.store.declarations import Declarations
 from registry.store.documents import DocumentReads
+from registry.store.enrolment import Registrations
 from registry.store.imports import ImportResult, RecordImports
 from registry.store.lifecycle import Clock, DocumentLifecycle
 from registry.store.migrations import SCHEMA_VERSION
@@ -72,6 +79,12 @@ class Registry:
         self._snapshots = DocumentSnapshots(connection)
         self._checkpoints = LogCheckpoints(connection)
         self._care = RegistryCare(connection)
+        self.registrations = Registrations(connection)
+        """The portal's employers and professionals registering, and their approvals."""
+        self.declarations = Declarations(connection)
+        """The portal's declared records, reviews and confirmations."""
+        self.applications = Applications(connection)
+        """Applications for the year's certificate and the issuance requests they become."""
 
     # -- opening -------------------------------------------------------------------------
 

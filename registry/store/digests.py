@@ -19,6 +19,11 @@ KEYS: Mapping[str, tuple[str, ...]] = {
     "activities": ("fingerprint",),
     "certificates": ("number",),
     "documents": ("number", "edition"),
+    "employers": ("credit_code",),
+    "enrolments": ("id_number",),
+    "declarations": ("id",),
+    "proofs": ("declaration", "sha256"),
+    "applications": ("id",),
 }
 """The key columns that name a row in each audited table."""
 

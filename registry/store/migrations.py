@@ -106,6 +106,91 @@ MIGRATIONS: tuple[str, ...] = (
         )
         BEGIN SELECT RAISE(ABORT, 'number_revoked: the number has a revoked edition'); END;
     """,
+    # 5: the portal: employers, registrations, declared records with their proofs,
+    # applications for the year's certificate (docs/portal.md).
+    """
+    CREATE TABLE employers (
+        credit_code TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        region TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+        reason TEXT,
+        version INTEGER NOT NULL DEFAULT 1,
+        registered_at TEXT NOT NULL
+    );
+    CREATE INDEX employers_region ON employers(region, state);
+    CREATE TABLE enrolments (
+        id_number TEXT PRIMARY KEY REFERENCES people(id_number),
+        credit_code TEXT NOT NULL REFERENCES employers(credit_code),
+        state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+        reason TEXT,
+        version INTEGER NOT NULL DEFAULT 1,
+        registered_at TEXT NOT NULL
+    );
+    CREATE INDEX enrolments_employer ON enrolments(credit_code, state);
+    CREATE TABLE declarations (
+        id INTEGER PRIMARY KEY,
+        token TEXT NOT NULL UNIQUE,
+        id_number TEXT NOT NULL REFERENCES people(id_number),
+        credit_code TEXT NOT NULL,
+        region TEXT NOT NULL,
+        sector TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        category TEXT NOT NULL CHECK (category IN ('public', 'professional', 'elective')),
+        kind TEXT NOT NULL,
+        title TEXT NOT NULL,
+        course_code TEXT NOT NULL,
+        minutes INTEGER NOT NULL CHECK (minutes >= 0),
+        start_date TEXT,
+        end_date TEXT,
+        provider TEXT NOT NULL,
+        score TEXT,
+        role TEXT,
+        state TEXT NOT NULL CHECK (state IN
+            ('declared', 'reviewed', 'confirmed', 'returned', 'withdrawn')),
+        stage TEXT NOT NULL CHECK (stage IN ('employer', 'authority', 'bureau', 'person', 'done')),
+        confirmed_by TEXT,
+        reason TEXT,
+        activity TEXT,
+        version INTEGER NOT NULL DEFAULT 1,
+        declared_at TEXT NOT NULL,
+        changed_at TEXT NOT NULL
+    );
+    CREATE INDEX declarations_person_year ON declarations(id_number, year);
+    CREATE INDEX declarations_employer_queue ON declarations(stage, credit_code, id);
+    CREATE INDEX declarations_region_queue ON declarations(stage, region, id);
+    CREATE INDEX declarations_sector_queue ON declarations(stage, sector, id);
+    CREATE TABLE proofs (
+        declaration INTEGER NOT NULL REFERENCES declarations(id),
+        sha256 TEXT NOT NULL,
+        filename TEXT NOT NULL,
+        media_type TEXT NOT NULL CHECK (media_type IN
+            ('application/pdf', 'image/jpeg', 'image/png')),
+        size INTEGER NOT NULL,
+        PRIMARY KEY (declaration, sha256)
+    );
+    CREATE INDEX proofs_sha256 ON proofs(sha256);
+    CREATE TABLE applications (
+        id INTEGER PRIMARY KEY,
+        token TEXT NOT NULL UNIQUE,
+        id_number TEXT NOT NULL REFERENCES people(id_number),
+        year INTEGER NOT NULL,
+        credit_code TEXT NOT NULL,
+        region TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('submitted', 'employer_approved', 'approved',
+            'issued', 'refused', 'returned', 'withdrawn')),
+        reason TEXT,
+        number TEXT,
+        edition INTEGER,
+        version INTEGER NOT NULL DEFAULT 1,
+        submitted_at TEXT NOT NULL,
+        changed_at TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX applications_one_open ON applications(id_number, year)
+        WHERE state IN ('submitted', 'employer_approved', 'approved', 'issued');
+    CREATE INDEX applications_queue ON applications(state, credit_code, id);
+    CREATE INDEX applications_region_queue ON applications(state, region, id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

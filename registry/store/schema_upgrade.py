@@ -94,8 +94,10 @@ def migrate(conn: sqlite3.Connection, path: Path, *, at: dt.datetime | None) -> 
 
 def _digests(conn: sqlite3.Connection) -> dict[str, str]:
     found: dict[str, str] = {}
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     for table in KEYS:
-        found |= digests_of(conn, table, "1 = 1", ())
+        if table in present:  # an older schema lacks the tables later migrations add
+            found |= digests_of(conn, table, "1 = 1", ())
     return found
 
 

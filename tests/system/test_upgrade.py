@@ -27,6 +27,7 @@ from keys.private import upgrade_key_ring
 from registry.errors import RegistryError
 from registry.store import Registry
 from registry.store.digests import digests_of
+from registry.store.migrations import SCHEMA_VERSION
 from registry.store.events import append_event
 from registry.store.migrations import MIGRATIONS
 from tests.conftest import ROOT
@@ -80,7 +81,7 @@ def test_a_home_made_by_an_earlier_cecert_is_upgraded_in_place(old_home: Path) -
     upgraded = _cecert(old_home, "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
     assert "密钥环：已从版本 1 升级" in upgraded.stdout
-    assert "结构版本 2 → 4" in upgraded.stdout
+    assert f"结构版本 2 → {SCHEMA_VERSION}" in upgraded.stdout
     assert "按现状接收 44 行" in upgraded.stdout  # a log without row digests: adopted
     assert "信任列表：已重新签发" in upgraded.stdout
 
@@ -95,7 +96,7 @@ def test_a_home_made_by_an_earlier_cecert_is_upgraded_in_place(old_home: Path) -
         )
     assert kinds[-1] == "migrate"
     assert kinds.count("migrate") == 1
-    assert (data["from"], data["to"], data["adopted"]) == (2, 4, 44)
+    assert (data["from"], data["to"], data["adopted"]) == (2, SCHEMA_VERSION, 44)
 
     # Same root, same numbers; the trust list is version 2 and signed by that root.
     assert (old_home / "keys" / "root.crt.pem").read_bytes() == root_before
@@ -179,7 +180,7 @@ def test_a_migration_logs_the_rows_it_changes_and_keeps_an_edit_visible(tmp_path
         assert migrated is not None
         # Migration 3 adds columns to documents: the edition that matched its event is
         # recorded anew; the edited one is not, and the person and number did not change.
-        assert (migrated.from_version, migrated.to_version) == (2, 4)
+        assert (migrated.from_version, migrated.to_version) == (2, SCHEMA_VERSION)
         assert (migrated.rerecorded, migrated.adopted) == (1, 0)
         report = registry.audit(certificates_dir=None)
     problems = [(p.kind, p.subject) for p in report.problems if not p.kind.startswith("pdf")]

@@ -1,0 +1,86 @@
+"""Declarations read back: the row ⇄ value conversion and the reads every change ends with.
+Pure of decisions: who may see a row is :mod:`registry.store.scope`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from decimal import Decimal
+from typing import Any
+
+from registry.model import Activity, Category, Confirmer, RecordStatus, Role
+from registry.portal.proofs import MediaType, Proof
+from registry.portal.roles import DeclarationState, Stage
+from registry.portal.values import Declaration
+
+SELECT = "SELECT d.*, p.name FROM declarations d JOIN people p ON p.id_number = d.id_number"
+"""The declarations with their person's name: what :func:`declaration_from_row` reads."""
+
+
+def rows_of(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
+def declaration_from_row(row: dict[str, Any], proofs: tuple[Proof, ...] = ()) -> Declaration:
+    state = DeclarationState(row["state"])
+    record = Activity(
+        id_number=row["id_number"],
+        year=row["year"],
+        category=Category(row["category"]),
+        kind=row["kind"],
+        title=row["title"],
+        course_code=row["course_code"],
+        minutes=row["minutes"],
+        start_date=dt.date.fromisoformat(row["start_date"]) if row["start_date"] else None,
+        end_date=dt.date.fromisoformat(row["end_date"]) if row["end_date"] else None,
+        provider=row["provider"],
+        score=Decimal(row["score"]) if row["score"] is not None else None,
+        role=Role(row["role"]) if row["role"] else None,
+        status={
+            DeclarationState.CONFIRMED: RecordStatus.CONFIRMED,
+            DeclarationState.REVIEWED: RecordStatus.EMPLOYER_REVIEWED,
+        }.get(state, RecordStatus.DECLARED),
+        confirmed_by=Confirmer(row["confirmed_by"]) if row["confirmed_by"] else None,
+    )
+    return Declaration(
+        id=row["id"],
+        record=record,
+        name=row.get("name") or "",
+        credit_code=row["credit_code"],
+        region=row["region"],
+        sector=row["sector"],
+        state=state,
+        stage=Stage(row["stage"]),
+        reason=row["reason"],
+        version=row["version"],
+        declared_at=dt.datetime.fromisoformat(row["declared_at"]),
+        changed_at=dt.datetime.fromisoformat(row["changed_at"]),
+        proofs=proofs,
+    )
+
+
+def row_of(conn: sqlite3.Connection, ident: int) -> dict[str, Any] | None:
+    """The stored row of declaration ``ident`` (None: there is none)."""
+    rows = rows_of(conn.execute("SELECT * FROM declarations WHERE id = ?", (ident,)))
+    return rows[0] if rows else None
+
+
+def one(conn: sqlite3.Connection, ident: int) -> Declaration:
+    """Declaration ``ident`` with its person's name and its proofs."""
+    rows = rows_of(conn.execute(f"{SELECT} WHERE d.id = ?", (ident,)))
+    return declaration_from_row(rows[0], proofs_of(conn, ident))
+
+
+def proofs_of(conn: sqlite3.Connection, ident: int) -> tuple[Proof, ...]:
+    return tuple(
+        Proof(sha, name, MediaType(media), size)
+        for sha, name, media, size in conn.execute(
+            "SELECT sha256, filename, media_type, size FROM proofs WHERE declaration = ?"
+            " ORDER BY rowid",
+            (ident,),
+        )
+    )
+
+
+__all__ = ["SELECT", "declaration_from_row", "one", "proofs_of", "row_of", "rows_of"]
