@@ -7,7 +7,7 @@ forked child), builds the verifier app with ``verifier.web.create_app`` as ``cec
 builds it (registry status by default; ``--status snapshot`` for a snapshot and no
 registry), adds to that same app object a trivial route ``GET /bench/trivial`` returning a
 small JSON (only here, never in the product), and serves it with
-``verifier.web.server.serve`` (gunicorn, 2 workers by default) in a child process on
+``webcore.server.serve`` (gunicorn, 2 workers by default) in a child process on
 127.0.0.1. The rate limits are raised (``RATE_LIMIT_VERIFY``, ``RATE_LIMIT_LOGIN``) so that
 no request is refused; the limiter still runs (one SQLite transaction per verify request),
 as it does in production.
@@ -54,8 +54,8 @@ from loadtool import Load, find_wrk, median_load, run_closed_loop, run_wrk, serv
 from registry.home import Home
 from registry.store import Registry
 from verifier.web import create_app
-from verifier.web.limits import LIMITER, RateLimiter
-from verifier.web.server import serve
+from webcore.limits import LIMITER, RateLimiter
+from webcore.server import serve
 
 CERTIFICATES = 20
 TRIVIAL = "/bench/trivial"

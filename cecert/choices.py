@@ -7,8 +7,9 @@ usage error (exit status 2, as click's own), Chinese first, naming the value and
 accepted word.
 
 The lists below name their codes as literals where the enum lives in a package the command
-line must not load just to parse its options (``signer`` on a verifier-only installation,
-``verifier.web`` and its web framework); ``tests/cli/test_cli.py`` holds them to the enums.
+line must not load just to parse its options (``signer``, absent from a verifier-only
+installation); ``tests/cli/test_cli.py`` holds them to the enums. (``webcore`` loads no web
+framework until its accounts are used: its :class:`Role` is read directly.)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Mapping, Sequence
 import click
 
 from registry import RevocationReason, TitleLevel
+from webcore import Role
 
 
 class BadValue(click.BadParameter):
@@ -100,10 +102,18 @@ REISSUE_REASON = Words(
 TITLE_LEVEL = Words({level.value: (level.label_zh,) for level in TitleLevel}, what="职称级别")
 """``--level`` of ``cecert hours check`` and ``cecert title check``: :class:`TitleLevel`."""
 
+_ROLE_ALIASES = {
+    "panel": ("评委会",),
+    "employer": ("单位",),
+    "professional": ("专技人员",),
+    "authority": ("主管部门",),
+    "bureau": ("人力资源和社会保障局",),
+}
 ACCOUNT_ROLE = Words(
-    {"panel": ("评审委员会", "评委会"), "employer": ("用人单位", "单位")}, what="账户角色"
+    {role.value: (role.label_zh, *_ROLE_ALIASES[role.value]) for role in Role}, what="账户角色"
 )
-"""``cecert accounts add --role``: :class:`verifier.web.accounts.Role`."""
+"""``cecert accounts add --role``: :class:`webcore.Role` (评审委员会, 用人单位, 专业技术人员,
+行业主管部门, 人社局)."""
 
 
 __all__ = [

@@ -359,7 +359,7 @@ def serve(
     (a key rotation needs no restart). Panel accounts and the session secret come from
     --instance."""
     from verifier.web import create_app
-    from verifier.web.server import serve as run_server
+    from webcore.server import serve as run_server
 
     target = resolve_home(home)
     trust_path = trust or target.trust_list_path

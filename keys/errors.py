@@ -4,8 +4,9 @@ from __future__ import annotations
 
 
 class CecertError(Exception):
-    """The base of the four error roots (:class:`KeysError`, ``registry.RegistryError``,
-    ``signer.IssuanceError``, ``verifier.VerifierError``); raised only through them.
+    """The base of the five error roots (:class:`KeysError`, ``registry.RegistryError``,
+    ``signer.IssuanceError``, ``verifier.VerifierError``, ``webcore.WebError``); raised only
+    through them.
 
     ``reason`` is a short machine-readable code (see ``docs/errors.md``); ``message``, which is
     also ``str(error)``, says what went wrong and where.

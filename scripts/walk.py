@@ -24,7 +24,7 @@ from types import FrameType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("cecert", "keys", "registry", "signer", "verifier")
+PACKAGES = ("cecert", "keys", "registry", "signer", "verifier", "webcore")
 
 
 def _modules_of(run: Callable[[], object]) -> set[str]:

@@ -12,8 +12,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from verifier.web.accounts import AccountStore, Role
-from verifier.web.secret_key import ensure_secret_key
+from webcore import AccountStore, Role, ensure_secret_key
 
 PASSWORD = "test password, not a secret"
 ACCOUNTS = (("panel", Role.PANEL), ("employer", Role.EMPLOYER))

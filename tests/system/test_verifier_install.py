@@ -45,10 +45,16 @@ def test_the_plain_package_has_none_of_the_issuers_libraries(verifier_venv: Path
     for module in ISSUER_ONLY:
         result = subprocess.run([str(python), "-c", f"import {module}"], capture_output=True)
         assert result.returncode != 0, f"{module} is installed in a verifier-only environment"
+    # Run outside the checkout, so that what is imported is what was installed.
+    code = (
+        "import pathlib, verifier, verifier.web, cecert.cli\n"
+        "import webcore, webcore.auth, webcore.limits, webcore.server\n"
+        "assert 'site-packages' in webcore.__file__, webcore.__file__\n"
+        "templates = pathlib.Path(webcore.__file__).parent / 'templates' / 'webcore'\n"
+        "assert {p.name for p in templates.iterdir()} >= {'login.html', 'account_bar.html'}\n"
+    )
     result = subprocess.run(
-        [str(python), "-c", "import verifier, verifier.web, cecert.cli"],
-        capture_output=True,
-        text=True,
+        [str(python), "-c", code], capture_output=True, text=True, cwd=verifier_venv
     )
     assert result.returncode == 0, result.stderr
 

@@ -44,10 +44,15 @@ from tests.support.panelhome import (
     RULE,
     PanelHome,
 )
-from verifier.errors import VerifierError
 from verifier.web import create_app
-from verifier.web.accounts import SESSION_LIFETIME, AccountStore, Role
-from verifier.web.secret_key import id_number_digest, load_secret_key
+from webcore import (
+    SESSION_LIFETIME,
+    AccountStore,
+    Role,
+    WebError,
+    id_number_digest,
+    load_secret_key,
+)
 
 FORM = {"level": "senior", "rule": RULE, "evaluation_date": EVALUATION_DATE.isoformat()}
 
@@ -97,13 +102,13 @@ def test_files_are_private_and_hold_no_password(instance: Path) -> None:
 def test_store_refuses_weak_passwords_bad_names_and_duplicates(instance: Path) -> None:
     store = AccountStore.create(instance)
     now = dt.datetime.now(dt.UTC)
-    with pytest.raises(VerifierError) as weak:
+    with pytest.raises(WebError) as weak:
         store.add("short", "elevenchars", Role.PANEL, at=now)
     assert weak.value.reason == "weak_password"
-    with pytest.raises(VerifierError) as bad:
+    with pytest.raises(WebError) as bad:
         store.add("Bad Name", PASSWORD, Role.PANEL, at=now)
     assert bad.value.reason == "bad_username"
-    with pytest.raises(VerifierError) as taken:
+    with pytest.raises(WebError) as taken:
         store.add("panel", PASSWORD, Role.EMPLOYER, at=now)
     assert taken.value.reason == "account_exists"
     assert [(a.username, a.role) for a in store.accounts()] == [
@@ -117,15 +122,15 @@ def test_store_refuses_weak_passwords_bad_names_and_duplicates(instance: Path) -
 
 def test_readable_files_and_short_keys_stop_the_app(panel_home: PanelHome, instance: Path) -> None:
     (instance / "accounts.sqlite").chmod(0o644)
-    with pytest.raises(VerifierError) as readable:
+    with pytest.raises(WebError) as readable:
         panel_app(panel_home, instance)
     assert readable.value.reason == "accounts_file_permissions"
     (instance / "accounts.sqlite").chmod(0o600)
     (instance / "secret_key").chmod(0o640)
-    with pytest.raises(VerifierError) as key:
+    with pytest.raises(WebError) as key:
         load_secret_key(instance, {})
     assert key.value.reason == "secret_key_permissions"
-    with pytest.raises(VerifierError) as short:
+    with pytest.raises(WebError) as short:
         load_secret_key(instance, {"CECERT_SECRET_KEY": "too short"})
     assert short.value.reason == "weak_secret_key"
     assert load_secret_key(instance, {"CECERT_SECRET_KEY": "k" * 32}) == b"k" * 32
@@ -195,6 +200,23 @@ def test_both_roles_look_people_up_and_each_look_up_is_audited(
     key = (instance / "secret_key").read_bytes()
     assert lookup.id_number_hmac == id_number_digest(key, CANDIDATE_ID)
     assert CANDIDATE_ID.encode() not in (instance / "accounts.sqlite").read_bytes()
+
+
+@pytest.mark.parametrize("role", [Role.PROFESSIONAL, Role.AUTHORITY, Role.BUREAU])
+def test_the_portal_s_roles_may_not_use_the_panel(
+    client: FlaskClient, instance: Path, role: Role
+) -> None:
+    store = AccountStore.open(instance)
+    assert store is not None
+    store.add("other", PASSWORD, role, at=dt.datetime.now(dt.UTC), scope="440100")
+    token = csrf_of(client.get("/login").get_data(as_text=True))
+    form = {"csrf_token": token, "username": "other", "password": PASSWORD}
+    assert client.post("/login", data=form).headers["Location"] == "/panel"
+    assert "已登录：other" in client.get("/login").get_data(as_text=True)
+    for path in ("/panel", "/panel/check?digest=" + "0" * 64):
+        assert client.get(path).status_code == 403
+    assert client.post("/panel", data=FORM | {"id_number": CANDIDATE_ID}).status_code == 403
+    assert store.lookups() == []
 
 
 def test_csrf_token_missing_or_wrong_is_a_400(client: FlaskClient) -> None:
@@ -496,7 +518,18 @@ def test_accounts_commands(tmp_path: Path) -> None:
     assert cecert("remove", "acme").returncode == 0
     assert cecert("remove", "acme").stderr.startswith("error [no_such_account]")
     assert "acme" not in cecert("list").stdout
-    assert cecert("add", "x", "--role", "bureau").returncode == 2  # no bureau role
+    assert cecert("add", "x", "--role", "president").returncode == 2  # no such role
+    scoped = cecert("add", "gz", "--role", "人社局", "--scope", "440100")
+    assert scoped.returncode == 0, scoped.stderr
+    assert "（人社局，440100）" in scoped.stdout
+    tab = cecert("add", "li", "--role", "professional", "--scope", "a\tb")
+    assert tab.stderr.startswith("error [bad_scope]")
+    assert [
+        line.split("\t")[:2] + line.split("\t")[4:] for line in cecert("list").stdout.splitlines()
+    ] == [
+        ["board", "评审委员会 panel", ""],
+        ["gz", "人社局 bureau", "440100"],
+    ]
 
 
 # --- the login page in a real browser -------------------------------------------------

@@ -31,7 +31,7 @@ from registry.home import Home
 from tests.conftest import IssuedHome, serving
 from tests.support.logins import PASSWORD, csrf_of, make_instance
 from verifier.web import create_app
-from verifier.web.reading import Progress, ReadLimits, RequestReader
+from webcore.reading import Progress, ReadLimits, RequestReader
 
 # --- slow clients -----------------------------------------------------------------------
 
@@ -157,8 +157,8 @@ def serving_with(home: Path, **limits: float) -> Iterator[int]:
     code = (
         "import json, sys\n"
         "from verifier.web import create_app\n"
-        "from verifier.web.reading import ReadLimits\n"
-        "from verifier.web.server import serve\n"
+        "from webcore.reading import ReadLimits\n"
+        "from webcore.server import serve\n"
         "app = create_app({'TRUST_LIST': sys.argv[1]})\n"
         "limits = json.loads(sys.argv[3])\n"
         "limits = ReadLimits(max_body=app.config['MAX_CONTENT_LENGTH'], **limits)\n"

@@ -50,9 +50,9 @@ from tests.support.panelhome import (
 )
 from tests.support.paths import ROOT
 from verifier.web import create_app
-from verifier.web.accounts import AccountStore, Lookup
 from verifier.web.panel_form import PanelForm
-from verifier.web.secret_key import ensure_secret_key
+from webcore import AccountStore, Lookup, ensure_secret_key
+from webcore.accounts_schema import SCHEMA_VERSION
 
 EXPECTED = {year: YearVerdict.MET for year in YEARS} | {SHORT_YEAR: YearVerdict.NOT_MET}
 
@@ -537,7 +537,7 @@ def test_an_audit_log_of_the_first_schema_is_kept_and_brought_up_to_date(
     assert (old.action, old.certificates, old.report_digest) == ("report", 6, None)
     assert new.report_digest == page_digest(page).replace(" ", "")
     with contextlib.closing(sqlite3.connect(path)) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (1,)
+        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
 
 
 # --- labels, problems and narrow screens ----------------------------------------------------

@@ -33,11 +33,10 @@ from flask.testing import FlaskClient
 from registry.payload import decode_payload
 from tests.conftest import IssuedHome
 from tests.support.paths import ROOT
-from verifier.errors import VerifierError
 from verifier.pdflimits import MAX_DECODED_BYTES, check_pdf_limits
 from verifier.web import create_app
-from verifier.web.limits import Rate, RateLimiter
 from verifier.web.views import CONTENT_SECURITY_POLICY
+from webcore import Rate, RateLimiter, WebError
 
 TEMPLATES = ROOT / "verifier" / "web" / "templates"
 ROUTES = (
@@ -247,7 +246,7 @@ def test_a_bucket_refills_evenly_and_says_when(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("text", ["", "60", "0/minute", "5/fortnight", "-1/second", "x/hour"])
 def test_a_malformed_rate_stops_the_app(text: str, issued_home: IssuedHome) -> None:
-    with pytest.raises(VerifierError) as caught:
+    with pytest.raises(WebError) as caught:
         create_app({"TRUST_LIST": str(issued_home.home.trust_list_path), "RATE_LIMIT_VERIFY": text})
     assert caught.value.reason == "bad_config"
     assert str(Rate.from_text(" 60 / minute ")) == "60/minute"

@@ -12,11 +12,13 @@ looked at; a changed file is read again and used once it checks, :mod:`verifier.
 ``published/status.cecs`` before the first publication);
 ``RATE_LIMIT_VERIFY``, ``RATE_LIMIT_LOGIN`` (``"60/minute"``, ``"10/minute"``),
 ``RATE_LIMIT_STORE``, ``PROXY_FIX`` (number of trusted proxies), ``HSTS_MAX_AGE`` (seconds,
-only behind TLS): see :mod:`verifier.web.limits` and ``docs/web-security.md``.
+only behind TLS): see :mod:`webcore.limits` and ``docs/web-security.md``.
 
 Pages: ``/`` verifies one certificate (:mod:`verifier.web.views`); ``/panel`` is the
 title-evaluation panel's check (:mod:`verifier.web.panel`), which uses the registry, when
-there is one, to look a candidate up by ID number.
+there is one, to look a candidate up by ID number. Accounts, login and logout, sessions,
+CSRF, rate limits and the gunicorn worker are the :mod:`webcore` every cecert web
+application shares; served by :func:`webcore.server.serve`.
 """
 
 from __future__ import annotations
@@ -29,21 +31,16 @@ from typing import Any
 from flask import Flask
 
 from verifier import DEFAULT_MAX_AGE, LiveSources, RegistryFileStatus, Verifier, VerifierError
-from verifier.web import limits
-from verifier.web.accounts import ACCOUNTS_FILE, AccountStore, Role, check_password
-from verifier.web.secret_key import ensure_secret_key
+from webcore import auth, limits
 
 __all__ = [
-    "ACCOUNTS_FILE",
+    "DEFAULT_VERIFY",
+    "LIMITED_ENDPOINTS",
     "MAX_UPLOAD",
     "REGISTRY_STATUS",
     "SOURCES",
-    "AccountStore",
-    "Role",
-    "check_password",
     "create_app",
     "current_verifier",
-    "ensure_secret_key",
 ]
 
 SOURCES = "cecert.sources"
@@ -61,6 +58,11 @@ def current_verifier() -> Verifier:
 
 
 MAX_UPLOAD = 6 * 1024 * 1024
+DEFAULT_VERIFY = "60/minute"
+"""``RATE_LIMIT_VERIFY``'s default: the ``verify`` bucket's rate (:mod:`webcore.limits`)."""
+LIMITED_ENDPOINTS = {"verify.verify_page": "verify", "verify.verify_api": "verify"}
+"""Endpoint → rate-limit bucket, beside the login's. The HTML form and the API share one
+budget: they verify alike."""
 
 
 def create_app(
@@ -68,7 +70,7 @@ def create_app(
 ) -> Flask:
     """Build the verifier app. Refuses to start without a readable, correctly signed trust
     list (``VerifierError`` / ``KeysError``). ``instance_path``: the instance folder
-    (accounts and the session secret, :mod:`verifier.web.auth`; Flask's default if None)."""
+    (accounts and the session secret, :mod:`webcore.auth`; Flask's default if None)."""
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_mapping(
         MAX_CONTENT_LENGTH=MAX_UPLOAD,
@@ -76,7 +78,7 @@ def create_app(
         TRUST_PIN=None,
         SNAPSHOT=None,
         SNAPSHOT_MAX_AGE_DAYS=DEFAULT_MAX_AGE.days,
-        RATE_LIMIT_VERIFY=limits.DEFAULT_VERIFY,
+        RATE_LIMIT_VERIFY=DEFAULT_VERIFY,
         RATE_LIMIT_LOGIN=limits.DEFAULT_LOGIN,
         RATE_LIMIT_STORE=None,
         PROXY_FIX=None,
@@ -112,9 +114,9 @@ def create_app(
     )
     if records is not None:
         app.extensions[REGISTRY_STATUS] = records
-    from verifier.web import auth, offline, panel, views
+    from verifier.web import offline, panel, views
 
-    auth.init_app(app)
+    auth.init_app(app, home="panel.form")
 
     if records is not None:  # a panel looks people up in a registry, never in a snapshot
         app.extensions[panel.RECORDS] = records
@@ -123,5 +125,10 @@ def create_app(
     app.register_blueprint(views.bp)
     app.register_blueprint(panel.bp)
     app.register_blueprint(offline.bp)
-    limits.init_app(app, from_instance=test_config is None)
+    limits.init_app(
+        app,
+        from_instance=test_config is None,
+        buckets={"verify": "RATE_LIMIT_VERIFY"},
+        endpoints=LIMITED_ENDPOINTS,
+    )
     return app

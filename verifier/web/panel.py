@@ -16,9 +16,9 @@ it is asked for within :data:`PDF_REUSE_WINDOW` by the account that made the pag
 to the same content; otherwise its own (``docs/decisions.md``).
 
 Only a logged-in ``panel`` or ``employer`` account may use these pages
-(:mod:`verifier.web.auth`): they look people up by ID number. Every POST carries the
-session's CSRF token, and every check is written to the accounts' audit log, the ID number
-only as a keyed hash (:func:`verifier.web.secret_key.id_number_digest`).
+(:mod:`webcore.auth`; the portal's roles get 403): they look people up by ID number. Every
+POST carries the session's CSRF token, and every check is written to the accounts' audit
+log, the ID number only as a keyed hash (:func:`webcore.secret_key.id_number_digest`).
 """
 
 from __future__ import annotations
@@ -51,10 +51,9 @@ from verifier import (
 )
 from verifier.panel_pdf import PanelReportPdf
 from verifier.web import SOURCES
-from verifier.web.accounts import AccountStore, Role
-from verifier.web.auth import STORE, check_csrf, current_account, require_account
 from verifier.web.panel_form import PanelForm, Problem, read_form
-from verifier.web.secret_key import id_number_digest
+from webcore import AccountStore, Role, id_number_digest
+from webcore.auth import STORE, check_csrf, current_account, require_account
 
 bp = Blueprint("panel", __name__)
 bp.before_request(require_account(Role.PANEL, Role.EMPLOYER))

@@ -1,17 +1,25 @@
 """Logging in and out (``/login``, ``/logout``), the session, CSRF tokens, and the gate in
-front of the pages only accounts may use (``docs/accounts.md``).
+front of the pages only accounts may use (``docs/accounts.md``), for every cecert web
+application.
 
 The session is Flask's signed cookie, holding only a CSRF token and, once logged in, a
-server-side session id (:class:`verifier.web.accounts.AccountStore`): the cookie proves
+server-side session id (:class:`webcore.accounts.AccountStore`): the cookie proves
 nothing by itself once the session has ended on the server. Without a secret key (neither
 ``$CECERT_SECRET_KEY`` nor ``<instance>/secret_key``), login is disabled, the gated pages
 say so, and the public pages work as before.
 
+The login page is ``login.html`` when the application has one, else this package's
+``webcore/login.html``; either extends the application's ``base.html``. An application's
+``login.html`` extends ``webcore/login.html`` and fills its blocks: ``login_note`` (who may
+log in, above the form) and ``home_label`` (the link to the page a logged-in account is
+sent to, :func:`init_app`'s ``home``). ``webcore/account_bar.html`` is the logged-in
+account's bar with its logout button, for the application's pages to include.
+
 CSRF: every form that changes something or looks somebody up (login, logout, the panel's
 check) carries the session's token, checked on POST in constant time; a missing or wrong
-token is a 400. The public verification (``/``, ``/api/v1/verify``) needs none: it changes
-nothing, reveals only what the request itself presents, and a cross-site request gains an
-attacker nothing they could not get by posting the same payload themselves.
+token is a 400. The web verifier's public verification (``/``, ``/api/v1/verify``) needs none: it
+changes nothing, reveals only what the request itself presents, and a cross-site request
+gains an attacker nothing they could not get by posting the same payload themselves.
 """
 
 from __future__ import annotations
@@ -42,13 +50,18 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from verifier.web.accounts import SESSION_LIFETIME, Account, AccountStore, Role
-from verifier.web.secret_key import load_secret_key
+from webcore.accounts import SESSION_LIFETIME, Account, AccountStore
+from webcore.roles import Role
+from webcore.secret_key import load_secret_key
 
-bp = Blueprint("auth", __name__)
+bp = Blueprint("auth", __name__, template_folder="templates")
 
 STORE = "cecert.accounts"
 """``app.extensions`` key of the :class:`AccountStore` (absent: no accounts file)."""
+HOME = "cecert.home"
+"""``app.extensions`` key of the endpoint a login goes to when ``next`` names no page."""
+LOGIN_TEMPLATES = ("login.html", "webcore/login.html")
+"""The login page: the application's own if it has one, else this package's."""
 CSRF_FIELD = "csrf_token"
 _CSRF_KEY = "csrf"
 _SESSION_KEY = "sid"
@@ -59,11 +72,20 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def init_app(app: Flask, environ: Mapping[str, str] | None = None) -> None:
+def init_app(
+    app: Flask,
+    environ: Mapping[str, str] | None = None,
+    *,
+    home: str,
+    cookie: str = "cecert_session",
+) -> None:
     """Configure sessions from the instance folder and the environment and register the
     blueprint. ``SECRET_KEY`` set in the app's config (tests, ``instance/config.py``) wins;
     else ``$CECERT_SECRET_KEY``; else ``<instance>/secret_key``; else none, and login is
-    disabled. ``$CECERT_SESSION_COOKIE_SECURE=1`` (behind TLS) marks the cookie Secure."""
+    disabled. ``$CECERT_SESSION_COOKIE_SECURE=1`` (behind TLS) marks the cookie Secure.
+    ``home``: the endpoint a login goes to when ``next`` names no page of the site (the
+    verifier: ``panel.form``). ``cookie``: the session cookie's name; each application has
+    its own, because browsers share cookies between the ports of one host."""
     env = os.environ if environ is None else environ
     instance = Path(app.instance_path)
     if not app.config.get("SECRET_KEY"):
@@ -71,7 +93,7 @@ def init_app(app: Flask, environ: Mapping[str, str] | None = None) -> None:
     if env.get("CECERT_SESSION_COOKIE_SECURE", "").lower() in {"1", "true", "yes"}:
         app.config["SESSION_COOKIE_SECURE"] = True
     app.config.update(
-        SESSION_COOKIE_NAME="cecert_session",
+        SESSION_COOKIE_NAME=cookie,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
@@ -80,6 +102,7 @@ def init_app(app: Flask, environ: Mapping[str, str] | None = None) -> None:
     store = AccountStore.open(instance)
     if store is not None:
         app.extensions[STORE] = store
+    app.extensions[HOME] = home
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["current_account"] = current_account
     app.register_blueprint(bp)
@@ -194,10 +217,15 @@ def local_page(target: str) -> str | None:
     return text
 
 
+def _home() -> str:
+    """The app's home for accounts (``init_app``'s ``home``)."""
+    return url_for(current_app.extensions[HOME])
+
+
 def _next_page() -> str:
     """Where to go after logging in: the page ``next`` names, if it is one of this site's
-    (:func:`local_page`); else the panel."""
-    return local_page(request.values.get("next", "")) or url_for("panel.form")
+    (:func:`local_page`); else the app's home for accounts (the verifier's: the panel)."""
+    return local_page(request.values.get("next", "")) or _home()
 
 
 def _login_page(
@@ -205,10 +233,11 @@ def _login_page(
 ) -> tuple[str, int]:
     """The login page; after a refusal it keeps the user name typed (never the password)."""
     return render_template(
-        "login.html",
+        list(LOGIN_TEMPLATES),
         enabled=login_enabled(),
         error=error,
         next=_next_page(),
+        home=_home(),
         account=current_account(),
         username=username,
     ), code

@@ -1,4 +1,5 @@
-"""Rate limits for verification and login, shared by every worker process of one server.
+"""Rate limits (login, and whatever else an application limits: the verifier's
+verification), shared by every worker process of one server.
 
 gunicorn forks several workers; a counter in each worker's memory would multiply every limit
 by the number of workers. The counters live instead in one small SQLite file (stdlib
@@ -7,10 +8,12 @@ statement under the file's write lock, so two workers never both spend the last 
 external server is needed; the file holds client addresses and counters only, never request
 content.
 
-Limited (``POST`` only): ``verify.verify_page`` and ``verify.verify_api`` share the
-``verify`` bucket (``RATE_LIMIT_VERIFY``, default ``60/minute``); ``auth.login`` has the
-``login`` bucket (``RATE_LIMIT_LOGIN``, default ``10/minute``). A refused request is answered
-429 with ``Retry-After`` (:mod:`verifier.web.views` renders it: JSON under ``/api/``, a
+Limited (``POST`` only): ``auth.login`` has the ``login`` bucket (``RATE_LIMIT_LOGIN``,
+default ``10/minute``), in every application; an application names its own buckets and
+endpoints to :func:`init_app` (the web verifier: ``verify.verify_page`` and
+``verify.verify_api`` share the ``verify`` bucket, ``RATE_LIMIT_VERIFY``, default
+``60/minute``). A refused request is answered 429 with ``Retry-After``, which the
+application renders (the verifier's :mod:`verifier.web.views`: JSON under ``/api/``, a
 Chinese page elsewhere).
 
 The client is ``request.remote_addr``. Behind a reverse proxy every request comes from the
@@ -34,6 +37,7 @@ import tempfile
 import threading
 import time
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,17 +45,16 @@ from flask import Flask, current_app, request
 from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from verifier import VerifierError
+from webcore.errors import WebError
 
 LIMITER = "cecert.limiter"
-DEFAULT_VERIFY = "60/minute"
+LIMITED = "cecert.limited"
+"""``app.extensions`` key of the app's endpoint → bucket mapping."""
 DEFAULT_LOGIN = "10/minute"
-LIMITED_ENDPOINTS = {
-    "verify.verify_page": "verify",
-    "verify.verify_api": "verify",
-    "auth.login": "login",
-}
-"""Endpoint → bucket. The HTML form and the API share one budget: they verify alike."""
+LOGIN_BUCKETS: Mapping[str, str] = {"login": "RATE_LIMIT_LOGIN"}
+"""Bucket → the configuration key of its rate, in every application."""
+LOGIN_ENDPOINTS: Mapping[str, str] = {"auth.login": "login"}
+"""Endpoint → bucket, in every application."""
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _RATE = re.compile(r"\s*(\d+)\s*/\s*(second|minute|hour|day)\s*")
 
@@ -67,11 +70,11 @@ class Rate:
 
     @classmethod
     def from_text(cls, text: str) -> Rate:
-        """Parse ``"60/minute"`` (``second``, ``minute``, ``hour``, ``day``); ``VerifierError``
+        """Parse ``"60/minute"`` (``second``, ``minute``, ``hour``, ``day``); ``WebError``
         ``bad_config`` otherwise, or for a count of 0."""
         match = _RATE.fullmatch(text) if isinstance(text, str) else None
         if match is None or int(match.group(1)) < 1:
-            raise VerifierError(
+            raise WebError(
                 "bad_config", f"rate limit {text!r} is not of the form '60/minute' (count ≥ 1)"
             )
         return cls(int(match.group(1)), _PERIODS[match.group(2)])
@@ -200,8 +203,19 @@ def _remove_store(path: Path, owner: int) -> None:
         path.parent.rmdir()
 
 
-def init_app(app: Flask, *, from_instance: bool) -> None:
+def init_app(
+    app: Flask,
+    *,
+    from_instance: bool,
+    buckets: Mapping[str, str] | None = None,
+    endpoints: Mapping[str, str] | None = None,
+) -> None:
     """Install the limiter (and, when ``PROXY_FIX`` is set, werkzeug's ``ProxyFix``).
+
+    ``buckets`` (bucket → the configuration key of its rate) and ``endpoints`` (endpoint →
+    bucket) are the application's own, beside :data:`LOGIN_BUCKETS` and
+    :data:`LOGIN_ENDPOINTS` (the ``login`` bucket's rate is ``RATE_LIMIT_LOGIN``, by default
+    :data:`DEFAULT_LOGIN`). Every rate is checked now (``bad_config``).
 
     ``RATE_LIMIT_STORE`` names the counter file. Unset, it is ``ratelimit.sqlite`` in the
     instance folder when the configuration came from there (``from_instance``: each gunicorn
@@ -209,10 +223,14 @@ def init_app(app: Flask, *, from_instance: bool) -> None:
     from a mapping (``cecert serve``, which builds the app once and forks its workers from
     it), a private temporary file made now, whose counters last as long as the server.
     """
+    app.config.setdefault("RATE_LIMIT_LOGIN", DEFAULT_LOGIN)
     rates = {
-        "verify": Rate.from_text(app.config["RATE_LIMIT_VERIFY"]),
-        "login": Rate.from_text(app.config["RATE_LIMIT_LOGIN"]),
+        bucket: Rate.from_text(app.config[key])
+        for bucket, key in {**(buckets or {}), **LOGIN_BUCKETS}.items()
     }
+    limited = {**(endpoints or {}), **LOGIN_ENDPOINTS}
+    if not set(limited.values()) <= set(rates):
+        raise WebError("bad_config", f"rate limits: a bucket of {limited} has no rate")
     store = app.config.get("RATE_LIMIT_STORE")
     if store:
         path = Path(store)
@@ -225,11 +243,12 @@ def init_app(app: Flask, *, from_instance: bool) -> None:
     try:
         app.extensions[LIMITER] = RateLimiter(path, rates)
     except sqlite3.Error as exc:
-        raise VerifierError("bad_config", f"rate limit store {path}: {exc}") from exc
+        raise WebError("bad_config", f"rate limit store {path}: {exc}") from exc
+    app.extensions[LIMITED] = limited
     proxies = app.config.get("PROXY_FIX")
     if proxies:
         if type(proxies) is not int or proxies < 0:
-            raise VerifierError("bad_config", "PROXY_FIX must be the number of proxies")
+            raise WebError("bad_config", "PROXY_FIX must be the number of proxies")
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0, x_port=0, x_prefix=0
         )
@@ -240,7 +259,8 @@ def _limit() -> None:
     """Refuse the request (429) when its client has spent its bucket."""
     if request.method != "POST":
         return
-    bucket = LIMITED_ENDPOINTS.get(request.endpoint or "")
+    limited: Mapping[str, str] = current_app.extensions[LIMITED]
+    bucket = limited.get(request.endpoint or "")
     if bucket is None:
         return
     limiter: RateLimiter = current_app.extensions[LIMITER]

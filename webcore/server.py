@@ -1,5 +1,6 @@
-"""Serving the verifier with gunicorn: pre-forked worker processes, a pool of threads in
-each, and every request read whole before a thread is given to it.
+"""Serving a cecert web application (the verifier, the portal) with gunicorn: pre-forked
+worker processes, a pool of threads in each, and every request read whole before a thread
+is given to it.
 
 gunicorn's workers, as they come, let slow clients stop the service: a *sync* worker reads
 a request in the process that answers it, and the *gthread* worker gives each connection to
@@ -8,9 +9,9 @@ clients trickling a byte a second suffice). :class:`BufferingWorker` is gthread 
 a buffering proxy does: its event loop (non-blocking sockets) reads each request — head,
 then a body of declared length or a chunked one, up to the upload limit — and hands it to a
 thread only once whole, for every request on a connection. Deadlines and sizes are
-:class:`verifier.web.reading.ReadLimits` (408, 431 or 503 beyond, and the connection
+:class:`webcore.reading.ReadLimits` (408, 431 or 503 beyond, and the connection
 closed). It also closes connections without blocking its event loop
-(:meth:`BufferingWorker.linger`). The reader (:mod:`verifier.web.reading`) only finds where
+(:meth:`BufferingWorker.linger`). The reader (:mod:`webcore.reading`) only finds where
 a request ends; gunicorn parses it as before, and what the reader does not understand it
 hands on at once. Why, measured, and what is left to a reverse proxy:
 ``docs/web-security.md`` ("Slow clients"), ``docs/reverse-proxy.md``.
@@ -33,8 +34,7 @@ from gunicorn import http
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
-from verifier.web import MAX_UPLOAD
-from verifier.web.reading import Progress, ReadLimits, RequestReader
+from webcore.reading import MAX_BODY, Progress, ReadLimits, RequestReader
 
 THREADS = 4
 """Threads per worker process, by default."""
@@ -115,7 +115,7 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
     ``pyproject.toml``. A gunicorn upgrade needs ``tests/web/test_hostile_clients.py`` to pass
     again."""
 
-    limits: ClassVar[ReadLimits] = ReadLimits(max_body=MAX_UPLOAD)
+    limits: ClassVar[ReadLimits] = ReadLimits(max_body=MAX_BODY)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -296,10 +296,11 @@ def serve(
 ) -> None:
     """Serve ``app`` on ``host:port`` until interrupted, with ``workers`` processes of
     ``threads`` threads each (:class:`BufferingWorker`). Workers are forked after the app
-    (and its trust list) is loaded; each opens its own read-only registry connection.
-    ``limits``: by default the module's, with the app's ``MAX_CONTENT_LENGTH``."""
+    (the verifier's: with its trust list) is loaded; each opens its own connections (the
+    verifier's: its read-only registry connection). ``limits``: by default the module's, with
+    the app's ``MAX_CONTENT_LENGTH`` (else :data:`webcore.reading.MAX_BODY`)."""
     if limits is None:
-        limits = ReadLimits(max_body=int(app.config.get("MAX_CONTENT_LENGTH") or MAX_UPLOAD))
+        limits = ReadLimits(max_body=int(app.config.get("MAX_CONTENT_LENGTH") or MAX_BODY))
     worker = type("CecertWorker", (BufferingWorker,), {"limits": limits})
     options = {
         "bind": f"{host}:{port}",

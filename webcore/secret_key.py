@@ -16,7 +16,7 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
-from verifier import VerifierError
+from webcore.errors import WebError
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name
 SECRET_KEY_ENV = "CECERT_SECRET_KEY"  # noqa: S105 - a variable name
@@ -25,11 +25,11 @@ SECRET_KEY_BYTES = 32
 
 
 def check_private_file(path: Path, *, reason: str) -> None:
-    """Refuse ``path`` (``VerifierError(reason)``) when its group or others may read or
+    """Refuse ``path`` (``WebError(reason)``) when its group or others may read or
     write it: a copied accounts file or secret key lets its reader forge sessions."""
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise VerifierError(
+        raise WebError(
             reason,
             f"{path} may be read by group or others (mode {stat.S_IMODE(mode):o}): chmod 600",
         )
@@ -60,10 +60,10 @@ def load_secret_key(instance: Path, environ: Mapping[str, str]) -> bytes | None:
         try:
             key = path.read_bytes()
         except OSError as exc:
-            raise VerifierError("secret_key_permissions", f"{path}: {exc.strerror}") from exc
+            raise WebError("secret_key_permissions", f"{path}: {exc.strerror}") from exc
         where = str(path)
     if len(key) < SECRET_KEY_BYTES:
-        raise VerifierError(
+        raise WebError(
             "weak_secret_key", f"{where}: a secret key has at least {SECRET_KEY_BYTES} bytes"
         )
     return key
@@ -79,7 +79,7 @@ def ensure_secret_key(instance: Path) -> bool:
     except FileExistsError:
         return False
     except OSError as exc:
-        raise VerifierError("secret_key_permissions", f"{path}: {exc.strerror}") from exc
+        raise WebError("secret_key_permissions", f"{path}: {exc.strerror}") from exc
     with os.fdopen(descriptor, "wb") as file:
         file.write(secrets.token_bytes(SECRET_KEY_BYTES))
     return True

@@ -1,11 +1,16 @@
-"""Accounts of the web verifier: who may look people up, the sessions they hold, and the audit
-log of their look-ups. Everything lives in one SQLite file, ``<instance>/accounts.sqlite``
-(mode 0600), written with the standard library's :mod:`sqlite3`.
+"""Accounts of cecert's web applications: who may log in, what each speaks for, the sessions
+they hold, and the audit log of their look-ups. Everything lives in one SQLite file,
+``<instance>/accounts.sqlite`` (mode 0600), written with the standard library's
+:mod:`sqlite3`.
 
 Roles (``docs/accounts.md``): ``panel`` (title-evaluation panels) and ``employer``
-(employers confirming their staff's certificates); both may run the panel check, including
-the look-up by ID number and the title report. There is no bureau role: reissue and
-revocation are never offered over the web.
+(employers confirming their staff's certificates) may run the web verifier's panel check,
+including the look-up by ID number and the title report; ``professional`` (专业技术人员),
+``authority`` (行业主管部门) and ``bureau`` (人社局) are for the portal, and the verifier
+admits none of them. Reissue and revocation are never offered over the web. An account's
+``scope`` says what it speaks for: a professional's ID number, an employer's unified social
+credit code, an authority's sector, a bureau's region code (None for panels and for
+accounts made before schema version 2).
 
 Security:
 
@@ -17,20 +22,17 @@ Security:
   logging out, removing the account or changing its password ends it on the server, not
   only in the browser; it also ends :data:`SESSION_LIFETIME` after the login.
 - The audit log never holds an ID number in clear, only a keyed hash
-  (:func:`verifier.web.secret_key.id_number_digest`): whoever holds the instance's
+  (:func:`webcore.secret_key.id_number_digest`): whoever holds the instance's
   secret key can tell whether a given ID number was looked up, nobody else can read one
   from the log.
 - The file and the secret key are refused when group or others may read them.
 
-Schema versions (``PRAGMA user_version``): 0, the first; 1 adds ``lookups.report_digest``
-(the digest of the panel report a check produced). An older file is brought up to date when
-it is opened, in one transaction; its rows keep ``report_digest`` empty.
+The file's layout, its versions and their migration: :mod:`webcore.accounts_schema`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import os
 import re
 import secrets
@@ -43,8 +45,10 @@ from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from verifier import VerifierError
-from verifier.web.secret_key import check_private_file
+from webcore.accounts_schema import SCHEMA, has_column, migrate
+from webcore.errors import WebError
+from webcore.roles import Role, check_scope
+from webcore.secret_key import check_private_file
 
 ACCOUNTS_FILE = "accounts.sqlite"
 MIN_PASSWORD = 12
@@ -53,47 +57,6 @@ MAX_PASSWORD = 1024
 SESSION_LIFETIME = dt.timedelta(hours=8)
 PASSWORD_METHOD = "scrypt"  # noqa: S105 - a hash method
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS accounts (
-    username TEXT PRIMARY KEY,
-    role TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    password_changed_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY,
-    username TEXT NOT NULL REFERENCES accounts(username) ON DELETE CASCADE,
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS lookups (
-    id INTEGER PRIMARY KEY,
-    at TEXT NOT NULL,
-    username TEXT NOT NULL,
-    role TEXT NOT NULL,
-    action TEXT NOT NULL,
-    id_number_hmac TEXT,
-    certificates INTEGER NOT NULL,
-    report_digest TEXT
-);
-"""
-SCHEMA_VERSION = 1
-"""``PRAGMA user_version`` of the current layout (see the module docstring)."""
-
-
-class Role(enum.Enum):
-    """What an account may do on the web (``docs/accounts.md``)."""
-
-    PANEL = "panel"
-    """A title-evaluation panel: the panel check, look-up by ID number, the title report."""
-    EMPLOYER = "employer"
-    """An employer: the same check, to confirm its staff's certificates before it
-    recommends them for a title."""
-
-    @property
-    def label_zh(self) -> str:
-        return {"panel": "评审委员会", "employer": "用人单位"}[self.value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +65,9 @@ class Account:
     role: Role
     created_at: dt.datetime
     password_changed_at: dt.datetime
+    scope: str | None = None
+    """What the account speaks for (see the module docstring); None for panels and for
+    accounts made before schema version 2."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +88,7 @@ class Lookup:
 
 def _iso(when: dt.datetime) -> str:
     if when.tzinfo is None:
-        raise VerifierError("bad_time", "times must carry a zone")
+        raise WebError("bad_time", "times must carry a zone")
     return when.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
@@ -133,7 +99,7 @@ def _time(text: str) -> dt.datetime:
 def check_username(username: str) -> str:
     """The username, if it is 1 to 64 of ``a-z 0-9 . _ -`` starting with a letter or digit."""
     if not _USERNAME.fullmatch(username):
-        raise VerifierError(
+        raise WebError(
             "bad_username", "a username is 1 to 64 of a-z 0-9 . _ -, starting with a-z or 0-9"
         )
     return username
@@ -142,7 +108,7 @@ def check_username(username: str) -> str:
 def check_password(password: str) -> str:
     """The password, if it has :data:`MIN_PASSWORD` to :data:`MAX_PASSWORD` characters."""
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise VerifierError(
+        raise WebError(
             "weak_password",
             f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters",
         )
@@ -173,7 +139,7 @@ class AccountStore:
         except FileExistsError:
             pass
         except OSError as exc:
-            raise VerifierError("accounts_unusable", f"{path}: {exc.strerror}") from exc
+            raise WebError("accounts_unusable", f"{path}: {exc.strerror}") from exc
         store = cls(path)
         with store._connect():
             pass
@@ -197,40 +163,50 @@ class AccountStore:
         try:
             connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
         except sqlite3.Error as exc:
-            raise VerifierError("accounts_unusable", f"{self.path}: {exc}") from exc
+            raise WebError("accounts_unusable", f"{self.path}: {exc}") from exc
         try:
             connection.execute("PRAGMA foreign_keys = ON")
-            connection.executescript(_SCHEMA)
-            _migrate(connection)
+            connection.executescript(SCHEMA)
+            migrate(connection)
             yield connection
         except sqlite3.Error as exc:
-            raise VerifierError("accounts_unusable", f"{self.path}: {exc}") from exc
+            raise WebError("accounts_unusable", f"{self.path}: {exc}") from exc
         finally:
             connection.close()
 
     # --- accounts -----------------------------------------------------------------------
 
-    def add(self, username: str, password: str, role: Role, *, at: dt.datetime) -> Account:
-        """Add an account (``account_exists`` if the username is taken)."""
+    def add(
+        self,
+        username: str,
+        password: str,
+        role: Role,
+        *,
+        at: dt.datetime,
+        scope: str | None = None,
+    ) -> Account:
+        """Add an account (``account_exists`` if the username is taken), speaking for
+        ``scope`` (:func:`check_scope`)."""
         check_username(username)
+        check_scope(scope)
         digest = generate_password_hash(check_password(password), method=PASSWORD_METHOD)
         with self._connect() as db:
             try:
                 db.execute(
-                    "INSERT INTO accounts VALUES (?, ?, ?, ?, ?)",
-                    (username, role.value, digest, _iso(at), _iso(at)),
+                    "INSERT INTO accounts (username, role, password_hash, created_at,"
+                    " password_changed_at, scope) VALUES (?, ?, ?, ?, ?, ?)",
+                    (username, role.value, digest, _iso(at), _iso(at), scope),
                 )
             except sqlite3.IntegrityError as exc:
-                raise VerifierError("account_exists", f"account {username!r} exists") from exc
-        return Account(username, role, at, at)
+                raise WebError("account_exists", f"account {username!r} exists") from exc
+        return Account(username, role, at, at, scope)
 
     def accounts(self) -> list[Account]:
         with self._connect() as db:
             rows = db.execute(
-                "SELECT username, role, created_at, password_changed_at FROM accounts"
-                " ORDER BY username"
+                f"SELECT {_account_columns(db)} FROM accounts a ORDER BY a.username"  # noqa: S608
             ).fetchall()
-        return [Account(u, Role(r), _time(c), _time(p)) for u, r, c, p in rows]
+        return [_account(row) for row in rows]
 
     def account(self, username: str) -> Account | None:
         return next((a for a in self.accounts() if a.username == username), None)
@@ -239,7 +215,7 @@ class AccountStore:
         """Remove the account and end its sessions (``no_such_account``)."""
         with self._connect() as db:
             if db.execute("DELETE FROM accounts WHERE username = ?", (username,)).rowcount == 0:
-                raise VerifierError("no_such_account", f"no account {username!r}")
+                raise WebError("no_such_account", f"no account {username!r}")
 
     def set_password(self, username: str, password: str, *, at: dt.datetime) -> None:
         """Set a new password and end every session of the account (``no_such_account``)."""
@@ -250,7 +226,7 @@ class AccountStore:
                 (digest, _iso(at), username),
             ).rowcount
             if changed == 0:
-                raise VerifierError("no_such_account", f"no account {username!r}")
+                raise WebError("no_such_account", f"no account {username!r}")
             db.execute("DELETE FROM sessions WHERE username = ?", (username,))
 
     def authenticate(self, username: str, password: str) -> Account | None:
@@ -260,16 +236,16 @@ class AccountStore:
         if _USERNAME.fullmatch(username) and len(password) <= MAX_PASSWORD:
             with self._connect() as db:
                 row = db.execute(
-                    "SELECT username, role, created_at, password_changed_at, password_hash"
-                    " FROM accounts WHERE username = ?",
+                    f"SELECT a.password_hash, {_account_columns(db)}"  # noqa: S608
+                    " FROM accounts a WHERE a.username = ?",
                     (username,),
                 ).fetchone()
         if row is None:
             self.dummy_check(password)
             return None
-        if not check_password_hash(row[4], password):
+        if not check_password_hash(row[0], password):
             return None
-        return Account(row[0], Role(row[1]), _time(row[2]), _time(row[3]))
+        return _account(row[1:])
 
     @staticmethod
     def dummy_check(password: str) -> None:
@@ -294,14 +270,14 @@ class AccountStore:
         """The account of a live session, or None (unknown, ended or expired)."""
         with self._connect() as db:
             row = db.execute(
-                "SELECT a.username, a.role, a.created_at, a.password_changed_at"
+                f"SELECT {_account_columns(db)}"  # noqa: S608
                 " FROM sessions s JOIN accounts a ON a.username = s.username"
                 " WHERE s.id = ? AND s.expires_at > ?",
                 (session_id, _iso(at)),
             ).fetchone()
         if row is None:
             return None
-        return Account(row[0], Role(row[1]), _time(row[2]), _time(row[3]))
+        return _account(row)
 
     def end_session(self, session_id: str) -> None:
         with self._connect() as db:
@@ -346,7 +322,7 @@ class AccountStore:
         """The audit log in the order written; with ``report_digest``, only the checks
         that produced the report of that digest."""
         with self._connect() as db:
-            if not _digest_column(db):  # an old file opened read-only: no digests
+            if not has_column(db, "lookups", "report_digest"):  # an old read-only file
                 rows = (
                     []
                     if report_digest
@@ -369,32 +345,13 @@ class AccountStore:
             return [Lookup(_time(a), u, Role(r), act, h, n, d) for a, u, r, act, h, n, d in rows]
 
 
-def _migrate(db: sqlite3.Connection) -> None:
-    """Bring a file of an older schema version up to :data:`SCHEMA_VERSION`, in one
-    transaction (two processes opening an old file at once: the second finds it done). A
-    read-only copy of an old file stays as it is: readable, with no digests."""
-    if db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
-        return
-    try:
-        db.execute("BEGIN IMMEDIATE")
-        if not _digest_column(db):
-            db.execute("ALTER TABLE lookups ADD COLUMN report_digest TEXT")
-        db.execute(
-            "CREATE INDEX IF NOT EXISTS lookups_by_report_digest ON lookups (report_digest)"
-            " WHERE report_digest IS NOT NULL"
-        )
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        db.execute("COMMIT")
-    except sqlite3.OperationalError as exc:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        if "readonly" not in str(exc):
-            raise
-    except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
+def _account_columns(db: sqlite3.Connection) -> str:
+    """The columns :func:`_account` reads, of the ``accounts`` table named ``a``; an old
+    file opened read-only has no scopes."""
+    scope = "a.scope" if has_column(db, "accounts", "scope") else "NULL"
+    return f"a.username, a.role, a.created_at, a.password_changed_at, {scope}"
 
 
-def _digest_column(db: sqlite3.Connection) -> bool:
-    return any(row[1] == "report_digest" for row in db.execute("PRAGMA table_info(lookups)"))
+def _account(row: tuple[str, str, str, str, str | None]) -> Account:
+    username, role, created_at, password_changed_at, scope = row
+    return Account(username, Role(role), _time(created_at), _time(password_changed_at), scope)

@@ -6,7 +6,7 @@ after ``Content-Length`` bytes or after the last chunk and its trailer fields; g
 parses it as before, and what the reader does not understand it hands on at once
 (:attr:`Progress.WHOLE`). Pure: no sockets, no gunicorn. The worker that reads from the
 sockets, keeps the deadlines and answers 408, 431 or 503 is
-:class:`verifier.web.server.BufferingWorker`. Why, measured, and what is left to a reverse
+:class:`webcore.server.BufferingWorker`. Why, measured, and what is left to a reverse
 proxy: ``docs/web-security.md`` ("Slow clients"), ``docs/reverse-proxy.md``.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from verifier import VerifierError
+from webcore.errors import WebError
 
 HEADER_TIMEOUT = 10.0
 """Seconds from a connection (or from a kept-alive connection's next byte) to the end of
@@ -30,13 +30,16 @@ MAX_HEAD = 32 * 1024
 ``large_client_header_buffers 4 8k``)."""
 BUFFER_BUDGET = 64 * 1024 * 1024
 """Bytes one worker holds for requests still arriving."""
+MAX_BODY = 6 * 1024 * 1024
+"""Bytes of a request body the worker reads whole when the app sets no
+``MAX_CONTENT_LENGTH`` (the web verifier's upload limit)."""
 _MAX_CHUNK_LINE = 1024
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 
 
 @dataclass(frozen=True, slots=True)
 class ReadLimits:
-    """How long and how much :class:`verifier.web.server.BufferingWorker` waits for a
+    """How long and how much :class:`webcore.server.BufferingWorker` waits for a
     request."""
 
     max_body: int
@@ -58,9 +61,9 @@ class ReadLimits:
     def __post_init__(self) -> None:
         for name in ("max_body", "header_timeout", "body_timeout", "request_timeout"):
             if not getattr(self, name) > 0:
-                raise VerifierError("bad_config", f"ReadLimits.{name} must be above 0")
+                raise WebError("bad_config", f"ReadLimits.{name} must be above 0")
         if self.max_head < 1024 or self.buffer_budget < self.max_head:
-            raise VerifierError("bad_config", "ReadLimits: max_head ≥ 1024 ≤ buffer_budget")
+            raise WebError("bad_config", "ReadLimits: max_head ≥ 1024 ≤ buffer_budget")
 
 
 class Progress(enum.Enum):
