@@ -14,6 +14,7 @@ from signer.home import (
 from signer.issuance.carry_over import ReissuePlan, ReissueReason, match_reproven
 from signer.issuance.issuer import Issuer
 from signer.issuance.report import IssueReport, SkipGroup, Skipped
+from signer.issuance.requests import Taken, take_requests
 from signer.issuance.workers import usable_cores
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "ReissueReason",
     "SkipGroup",
     "Skipped",
+    "Taken",
     "describe_trust",
     "export_trust",
     "init_home",
@@ -32,6 +34,7 @@ __all__ = [
     "match_reproven",
     "revoke",
     "rotate",
+    "take_requests",
     "upgrade_home",
     "usable_cores",
 ]

@@ -80,6 +80,11 @@ class Issuer:
         self._recorder = DocumentRecorder(registry=registry, ring=ring, maker=self._maker)
         self._editions = DocumentEditions(registry=registry, config=config, recorder=self._recorder)
 
+    @property
+    def region(self) -> str:
+        """The bureau's region code: the ``issuer`` of every document it issues."""
+        return self._config.region
+
     def issue(
         self,
         *,

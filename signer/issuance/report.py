@@ -28,7 +28,7 @@ class Skipped:
 
     masked_id: str
     name: str
-    """The name as a report may print it (:func:`_shown`)."""
+    """The name as a report may print it (:func:`shown_name`)."""
     reason: str
     """``not_met``, ``already_issued``, ``number_revoked``, ``unknown_series`` or a policy refusal
     (``outside_jurisdiction``, ``series_not_covered``, ``level_not_covered``,
@@ -39,7 +39,7 @@ class Skipped:
     """``(code, 中文)`` of why, without the person's figures: what a batch groups by."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "name", _shown(self.name))
+        object.__setattr__(self, "name", shown_name(self.name))
 
 
 UNMAKEABLE_ZH = {
@@ -54,7 +54,7 @@ drawn (stored before import refused such text: :func:`registry.model.check_text`
 others when the page is drawn (:data:`signer.issuance.workers.PERSON_FAULTS`)."""
 
 
-def _shown(name: str) -> str:
+def shown_name(name: str) -> str:
     """``name`` as a report may print it: a character of :data:`registry.model.UNPRINTABLE`
     as ``⟨U+202E⟩`` (printed raw, it could turn the line around or drive the terminal), and
     cut with ``…`` after :data:`registry.model.NAME_MAX_CHARS` characters."""
@@ -144,5 +144,6 @@ __all__ = [
     "SkipGroup",
     "Skipped",
     "Tally",
+    "shown_name",
     "unmakeable",
 ]

@@ -103,6 +103,9 @@ def _serve(
     never sits idle on a disk flush while there is sealing to do."""
     # Ctrl-C goes to the whole process group: the parent handles it and stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # SIGTERM ends a worker whatever the parent made of it (a follower that finishes its
+    # batch on SIGTERM): closing the pool at once relies on it (``process.terminate``).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     for other in inherited:  # the parent's ends of the pipes: keep EOF detectable
         other.close()
 
