@@ -19,6 +19,7 @@ from cecert.changes import print_issued, signed_change
 from cecert.command import Group
 from cecert.key_commands import keys_list, keys_revoke, keys_rotate
 from cecert.options import fail, home_option, now, passphrase, resolve_home
+from cecert.portal_commands import portal_group
 from cecert.registry_commands import registry_group
 from cecert.rules_commands import hours, title
 from cecert.snapshot_commands import snapshot_group
@@ -29,9 +30,10 @@ from registry.file_imports import ImportKind, load_file, store_file
 from verifier import (
     VerifierError,
 )
+from webcore import WebError
 
 F = TypeVar("F", bound=Callable[..., Any])
-_ERRORS: tuple[type[Exception], ...] = (KeysError, RegistryError, VerifierError)
+_ERRORS: tuple[type[Exception], ...] = (KeysError, RegistryError, VerifierError, WebError)
 
 
 def _signer_errors() -> tuple[type[Exception], ...]:
@@ -236,7 +238,9 @@ def import_activities(home: Path | None, file: Path) -> None:
 
 @cli.command()
 @home_option
-@click.option("--year", type=int, required=True, help="发证年度 (the year to certify)")
+@click.option(
+    "--year", type=int, default=None, help="发证年度；不用 --requests 时必填 (the year to certify)"
+)
 @click.option("--policy", "policy_id", default=None, help="学时政策（默认：主目录的）(policy id)")
 @click.option(
     "--person",
@@ -257,24 +261,62 @@ def import_activities(home: Path | None, file: Path) -> None:
     default=None,
     help="制作证书的进程数（默认：可用的 CPU 核数；1：全在本进程）(processes making documents)",
 )
+@click.option(
+    "--requests",
+    is_flag=True,
+    help="办理网上申报经审核的签发申请，按年度签发，逐件办结 (take the portal's issuance requests)",
+)
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="配合 --requests：持续运行，办理新到的申请并及时签署检查点 (keep running)",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=2.0,
+    show_default=True,
+    help="配合 --follow：每隔几秒查看一次登记库 (seconds between looks)",
+)
 def issue(
     home: Path | None,
-    year: int,
+    year: int | None,
     policy_id: str | None,
     id_numbers: tuple[str, ...],
     out_dir: Path | None,
     workers: int | None,
+    requests: bool,
+    follow: bool,
+    interval: float,
 ) -> None:
     """为学时达标的每个人签发该年度证书 (issue the year's certificates).
 
+    \b
     只计已认定的学时记录；未发证的人逐一说明原因。
+    加 --requests 则办理网上申报经审核的签发申请：签发或说明不签发的原因；
+    再加 --follow 则持续运行，用 Ctrl-C 或 SIGTERM 停止。
 
-    Issue the YEAR certificate to everyone whose confirmed records meet the policy.
+    Issue the YEAR certificate to everyone whose confirmed records meet the policy; with
+    --requests, take the portal's approved requests instead (--follow: keep taking them).
     """
     from cecert.progress import ProgressLine
     from signer import Issuer, usable_cores
 
     target = resolve_home(home)
+    if requests:
+        if year is not None or policy_id is not None or id_numbers:
+            raise click.UsageError(
+                "--requests 按申请的年度签发，不能与 --year、--policy、--person 同用 "
+                "(--requests takes each request's year: no --year, --policy or --person)"
+            )
+        from cecert.issue_requests import issue_requests
+
+        issue_requests(target, out_dir=out_dir, workers=workers, follow=follow, interval=interval)
+        return
+    if follow:
+        raise click.UsageError("--follow 须与 --requests 同用 (--follow needs --requests)")
+    if year is None:
+        raise click.UsageError("缺少选项 --year (missing option --year)")
     with signed_change(target) as change:
         issuer = Issuer(
             registry=change.registry,
@@ -317,6 +359,7 @@ cli.add_command(title)
 cli.add_command(registry_group)
 cli.add_command(snapshot_group)
 cli.add_command(accounts_group)
+cli.add_command(portal_group)
 keys.add_command(keys_rotate)
 keys.add_command(keys_revoke)
 keys.add_command(keys_list)

@@ -255,7 +255,7 @@ def test_help_on_the_command_line_is_chinese_first() -> None:
     top = run("--help")
     assert top.returncode == 0
     listed = top.stdout.split("Commands:\n", 1)[1].splitlines()
-    assert len(listed) == 17
+    assert len(listed) == 18
     assert all(chinese_first(line.split(maxsplit=1)[1]) for line in listed), listed
     reissue = run("reissue", "--help")
     assert "[lost 遗失|damaged 损毁]" in reissue.stdout
@@ -277,7 +277,7 @@ def test_words_take_a_code_in_any_case_or_a_chinese_word() -> None:
 def test_the_word_lists_name_exactly_their_enums_codes() -> None:
     """The lists are written out where the enum's package is not loaded by the command line."""
     from signer import ReissueReason
-    from verifier.web.accounts import Role
+    from webcore import Role
 
     assert set(REISSUE_REASON.choices) == {reason.value for reason in ReissueReason}
     assert set(REVOCATION_REASON.choices) == {reason.value for reason in RevocationReason}

@@ -17,7 +17,7 @@ from registry.payload import decode_payload
 from tests.support.docs import callee_name, doc, literal_strings
 from tests.support.paths import ROOT
 
-PACKAGES = ("keys", "registry", "signer", "verifier", "cecert")
+PACKAGES = ("keys", "registry", "signer", "verifier", "webcore", "portal", "cecert")
 VECTORS = json.loads((ROOT / "tests" / "vectors" / "payload-vectors.json").read_text("utf-8"))
 
 # A reason code is snake_case ASCII; anything else in those positions is not a code.

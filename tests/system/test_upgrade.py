@@ -27,9 +27,8 @@ from keys.private import upgrade_key_ring
 from registry.errors import RegistryError
 from registry.store import Registry
 from registry.store.digests import digests_of
-from registry.store.migrations import SCHEMA_VERSION
 from registry.store.events import append_event
-from registry.store.migrations import MIGRATIONS
+from registry.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import ROOT
 from verifier import Verdict, Verifier
 

@@ -1,0 +1,237 @@
+"""The employer's pages (用人单位, ``/employer``): its registration with the bureau, its staff's
+registrations, the first review of their declared records and of their applications, who
+among its staff is behind on the year's hours, and its staff's certificates.
+
+Until the bureau has approved the employer's own registration only the landing page opens:
+every other page sends it there, where it reads what to wait for. The decisions are the
+store's (:mod:`portal.web.review_queue` for the two queues); the certificate download checks
+that the holder is enrolled with this employer before a byte is read.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from portal.web import downloads
+from portal.web.review_queue import (
+    CHANGED_ZH,
+    PAGE_SIZE,
+    applications_page,
+    decide_applications,
+    decide_records,
+    read_int,
+    records_page,
+    template_helpers,
+    year_choices,
+)
+from portal.web.session import actor, default_policy, now, registry, require_role
+from portal.web.staff_hours import Standing, scan_staff, standing
+from registry import RegistryError
+from registry.documents import DocumentRecord
+from registry.portal import Approval, PortalRole
+from registry.portal.values import Employer, Enrolment
+from webcore.auth import check_csrf
+
+bp = Blueprint("employer", __name__)
+bp.before_request(require_role(PortalRole.EMPLOYER))
+bp.context_processor(template_helpers)
+
+_REFUSAL_ERRORS = {
+    "reason_required": "不予通过时请填写理由，本人将看到。",
+    "reason_too_long": "理由不能超过 500 字，请删减后再提交。",
+}
+
+
+@bp.before_request
+def _approved_first() -> ResponseReturnValue | None:
+    """POSTs carry the session's CSRF token; every page but the landing page needs the
+    bureau's approval of the employer first (nothing changes before it)."""
+    if request.method == "POST":
+        check_csrf()
+    if request.endpoint == "employer.index":
+        return None
+    found = _employer()
+    if found is None or found.state is not Approval.APPROVED:
+        flash("本单位的注册尚未通过人社局审核，审核通过后才能办理这些事项。", "info")
+        return redirect(url_for("employer.index"))
+    return None
+
+
+def _employer() -> Employer | None:
+    """This account's employer as registered, or None when it has not registered."""
+    try:
+        return registry().registrations.employer(actor().scope)
+    except RegistryError as exc:
+        if exc.reason == "forbidden":
+            return None
+        raise
+
+
+# -- the landing page -------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    who = actor()
+    found = _employer()
+    counts: dict[str, int] = {}
+    if found is not None and found.state is Approval.APPROVED:
+        reg = registry()
+        counts = {
+            "staff": reg.registrations.staff(who, state=Approval.PENDING, limit=1).total,
+            "records": reg.declarations.queue(who, limit=1).total,
+            "applications": reg.applications.queue(who, limit=1).total,
+            "people": reg.registrations.staff(who, state=Approval.APPROVED, limit=1).total,
+        }
+    return render_template(
+        "employer/index.html", employer=found, credit_code=who.scope, counts=counts
+    )
+
+
+# -- staff registrations ----------------------------------------------------------------------
+
+
+def _staff_page(
+    *, errors: dict[str, str] | None = None, alert: str | None = None, typed: str = ""
+) -> tuple[str, int]:
+    after = (read_int(request.args, "after", 0) or 0) if request.method == "GET" else 0
+    page = registry().registrations.staff(
+        actor(), state=Approval.PENDING, after=after, limit=PAGE_SIZE
+    )
+    status = 409 if alert else 400 if errors else 200
+    return render_template(
+        "employer/staff.html", page=page, errors=errors or {}, alert=alert, typed=typed
+    ), status
+
+
+@bp.get("/staff")
+def staff() -> ResponseReturnValue:
+    return _staff_page()
+
+
+@bp.post("/staff/decide")
+def decide_staff() -> ResponseReturnValue:
+    """Approve or refuse one staff registration (a refusal needs a reason)."""
+    form = request.form
+    id_number = form.get("id_number", "")
+    version = read_int(form, "version", None)
+    decision = form.get("decision", "")
+    if version is None or not id_number or decision not in {"approve", "refuse"}:
+        abort(400)
+    reason = form.get("reason", "")
+    try:
+        decided = registry().registrations.decide_person(
+            actor(), id_number, version=version, approve=decision == "approve",
+            reason=reason, at=now(),
+        )  # fmt: skip
+    except RegistryError as exc:
+        if exc.reason == "changed":
+            return _staff_page(alert=CHANGED_ZH)
+        message = _REFUSAL_ERRORS.get(exc.reason)
+        if message is None:
+            raise
+        return _staff_page(errors={f"reason-{id_number}": message}, typed=reason)
+    if decided.state is Approval.APPROVED:
+        flash(f"已通过{decided.name}的注册，本人现在可以申报学时。", "success")
+    else:
+        flash(f"已不予通过{decided.name}的注册，理由已告知本人。", "success")
+    return redirect(url_for("employer.staff"))
+
+
+# -- declared records and applications ----------------------------------------------------------
+
+
+@bp.get("/records")
+def records() -> ResponseReturnValue:
+    return records_page("employer/records.html", "employer.decide_records", "employer.records")
+
+
+@bp.post("/records/decide", endpoint="decide_records")
+def decide_records_form() -> ResponseReturnValue:
+    return decide_records("employer/records.html", "employer.records", "employer.decide_records")
+
+
+@bp.get("/applications")
+def applications() -> ResponseReturnValue:
+    return applications_page(
+        "employer/applications.html", "employer.decide_applications", "employer.applications"
+    )
+
+
+@bp.post("/applications/decide", endpoint="decide_applications")
+def decide_applications_form() -> ResponseReturnValue:
+    return decide_applications(
+        "employer/applications.html", "employer.applications", "employer.decide_applications"
+    )
+
+
+# -- who is behind ----------------------------------------------------------------------------
+
+
+@bp.get("/behind")
+def behind() -> ResponseReturnValue:
+    """Approved staff short of the year's hours, by how much (a bounded walk per page)."""
+    who = actor()
+    year = read_int(request.args, "year", None) or now().year
+    if not 1990 <= year <= 2100:
+        abort(400)
+    after = read_int(request.args, "after", 0) or 0
+    reg = registry()
+    policy = default_policy()
+
+    def short(enrolment: Enrolment) -> Standing | None:
+        found = standing(reg, enrolment.id_number, enrolment.name, year=year,
+                         default_policy=policy)  # fmt: skip
+        return None if found.met else found
+
+    scan = scan_staff(reg, who, short, after=after)
+    return render_template(
+        "employer/behind.html",
+        scan=scan,
+        year=year,
+        years=year_choices(year),
+        first=after == 0,
+    )
+
+
+# -- certificates -------------------------------------------------------------------------------
+
+
+@bp.get("/certificates")
+def certificates() -> ResponseReturnValue:
+    """Approved staff's certificates (every edition, newest year first), a walk at a time."""
+    who = actor()
+    after = read_int(request.args, "after", 0) or 0
+    reg = registry()
+
+    def held(enrolment: Enrolment) -> tuple[Enrolment, list[DocumentRecord]] | None:
+        documents = reg.documents(id_number=enrolment.id_number)
+        documents.sort(key=lambda d: (-d.year, d.number, -d.edition))
+        return (enrolment, documents) if documents else None
+
+    scan = scan_staff(reg, who, held, after=after)
+    return render_template("employer/certificates.html", scan=scan, first=after == 0)
+
+
+@bp.get("/certificates/<number>/<int:edition>.pdf")
+def certificate_pdf(number: str, edition: int) -> ResponseReturnValue:
+    """One edition's PDF, when its holder is enrolled with this employer (403 otherwise, the
+    same answer as for a number that does not exist), as an attachment; the bytes served are
+    the ones the registry recorded (:func:`portal.web.downloads.certificate_pdf` checks their
+    SHA-256)."""
+    if not (number.isascii() and number.isalnum() and len(number) <= 40):
+        abort(404)
+    reg = registry()
+    document = reg.document(number, edition)
+    if document is None:
+        abort(403)
+    enrolment = reg.registrations.enrolment(actor(), document.id_number)
+    if enrolment.state is not Approval.APPROVED:
+        abort(403)
+    data = downloads.certificate_pdf(document)
+    name = f"{document.number}-{document.edition}.pdf"
+    return downloads.attachment(data, name, "application/pdf")
+
+
+__all__ = ["bp"]
