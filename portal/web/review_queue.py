@@ -42,13 +42,13 @@ _FORM_ERRORS = {
 def action_zh(role: PortalRole, category: Category) -> str:
     """What approving a ``category`` record means for ``role``: the employer's first review
     (初审, or 认定 of elective records, which its word confirms); the authority's
-    confirmation; the bureau's confirmation of public records and re-check (复核) of the
-    others."""
+    confirmation; the bureau's confirmation (认定) of the records the rules give it, and
+    its re-check (复核) of elective records, which the employer confirmed."""
     if role is PortalRole.EMPLOYER:
         return "认定" if category is Category.ELECTIVE else "初审通过"
     if role is PortalRole.AUTHORITY:
         return "认定"
-    return "认定" if category is Category.PUBLIC else "复核"
+    return "复核" if category is Category.ELECTIVE else "认定"
 
 
 def read_int(values: Mapping[str, str], name: str, default: int | None) -> int | None:
