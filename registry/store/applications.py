@@ -161,10 +161,11 @@ class Applications:
                 row = self._row(conn, ident)
                 if row is None or not _sees(actor, row) or actor.role is PortalRole.PROFESSIONAL:
                     raise forbidden(f"申请（编号 {ident}）")
-                state = ApplicationState(row["state"])
-                after = _NEXT.get((actor.role, state))
-                if after is None or row["version"] != version:
+                if row["version"] != version:
                     raise changed(f"申请（编号 {ident}）")
+                after = _NEXT.get((actor.role, ApplicationState(row["state"])))
+                if after is None:  # seen as it is now, and not the actor's to decide
+                    raise forbidden(f"申请（编号 {ident}）")
                 self._set(conn, ident, after if approve else ApplicationState.RETURNED, text, at)
                 kind = "portal_approve_application" if approve else "portal_return_application"
                 self._event(conn, kind, actor, ident, at, reason=text)

@@ -59,6 +59,18 @@ def _draft_values(record: Activity) -> dict[str, Any]:
     return {column: row[column] for column in _DRAFT_COLUMNS}
 
 
+def _sees(actor: Actor, row: dict[str, Any]) -> bool:
+    return may_see(
+        actor,
+        id_number=row["id_number"],
+        credit_code=row["credit_code"],
+        region=row["region"],
+        sector=row["sector"],
+        stage=row["stage"],
+        confirmed_by=row["confirmed_by"],
+    )
+
+
 def _person(conn: sqlite3.Connection, id_number: str) -> Person:
     found = rows_of(conn.execute("SELECT * FROM people WHERE id_number = ?", (id_number,)))
     return person_from_row(found[0])
@@ -197,13 +209,12 @@ class Declarations:
         with self._connection.transaction() as conn:
             for ident, version in versions.items():
                 row = row_of(conn, ident)
-                if row is None or not may_see(
-                    actor, id_number=row["id_number"], credit_code=row["credit_code"],
-                    region=row["region"], sector=row["sector"],
-                ):  # fmt: skip
+                if row is None or not _sees(actor, row):
                     raise forbidden(f"记录（编号 {ident}）")
-                if row["stage"] != stage or row["version"] != version:
+                if row["version"] != version:
                     raise changed(f"记录（编号 {ident}）")
+                if row["stage"] != stage:  # seen as it is now, and not at the actor's stage
+                    raise forbidden(f"记录（编号 {ident}）")
                 if approve:
                     self._advance(conn, row, stage, default_policy, text, at)
                 else:
@@ -265,10 +276,7 @@ class Declarations:
         """One declaration with its proofs, when ``actor`` may see it (``forbidden``)."""
         conn = self._connection.conn
         row = row_of(conn, ident)
-        if row is None or not may_see(
-            actor, id_number=row["id_number"], credit_code=row["credit_code"],
-            region=row["region"], sector=row["sector"],
-        ):  # fmt: skip
+        if row is None or not _sees(actor, row):
             raise forbidden("记录")
         return one(conn, ident)
 
@@ -282,17 +290,7 @@ class Declarations:
             where += " AND d.year = ?"
             params.append(str(year))
         rows = rows_of(conn.execute(f"{SELECT} WHERE {where} ORDER BY d.id DESC", params))
-        return [
-            declaration_from_row(r, proofs_of(conn, r["id"]))
-            for r in rows
-            if may_see(
-                actor,
-                id_number=r["id_number"],
-                credit_code=r["credit_code"],
-                region=r["region"],
-                sector=r["sector"],
-            )
-        ]
+        return [declaration_from_row(r, proofs_of(conn, r["id"])) for r in rows if _sees(actor, r)]
 
     def queue(
         self,

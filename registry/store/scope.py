@@ -14,15 +14,26 @@ from registry.portal.roles import Actor, PortalRole
 
 
 def may_see(
-    actor: Actor, *, id_number: str, credit_code: str, region: str, sector: str | None
+    actor: Actor,
+    *,
+    id_number: str,
+    credit_code: str,
+    region: str,
+    sector: str | None,
+    stage: str | None = None,
+    confirmed_by: str | None = None,
 ) -> bool:
-    """Whether ``actor`` may see a row of that person, employer, place and sector."""
+    """Whether ``actor`` may see a row of that person, employer, place and sector. An
+    industry authority sees only the declarations of its sector that reach it: waiting at
+    its stage, or confirmed by it (not a record its employer has not looked at yet, nor one
+    the rules give to the bureau)."""
     if actor.role is PortalRole.PROFESSIONAL:
         return actor.scope == id_number
     if actor.role is PortalRole.EMPLOYER:
         return actor.scope == credit_code
     if actor.role is PortalRole.AUTHORITY:
-        return sector is not None and actor.scope == sector
+        reaches = stage == "authority" or confirmed_by == "industry_authority"
+        return sector is not None and actor.scope == sector and reaches
     return covers(actor.scope, region)
 
 

@@ -260,3 +260,44 @@ def test_registrations_need_their_approvals(registry: Registry, tmp_path: Path) 
             at=AT,
         )
     assert caught.value.reason == "unknown_employer"
+
+
+def test_an_authority_sees_only_the_records_that_reach_it(registry: Registry) -> None:
+    """Its sector's records once the employer passed them to it, or that it confirmed; not
+    one the employer has not looked at, nor one the rules give to the bureau."""
+    professional = declare(registry, Category.PROFESSIONAL, 60 * 60, "t1")
+    public = declare(registry, Category.PUBLIC, 30 * 60, "t2")
+    for ident in (professional, public):
+        with pytest.raises(RegistryError) as caught:
+            registry.declarations.declaration(HEALTH, ident)
+        assert caught.value.reason == "forbidden"
+    seen = registry.declarations.queue(EMPLOYER_A).items
+    registry.declarations.decide(
+        EMPLOYER_A, {d.id: d.version for d in seen}, approve=True, reason=None,
+        default_policy=POLICY, at=AT,
+    )  # fmt: skip
+    assert registry.declarations.declaration(HEALTH, professional).stage is Stage.AUTHORITY
+    with pytest.raises(RegistryError):
+        registry.declarations.declaration(HEALTH, public)  # the bureau's to confirm
+    assert [d.id for d in registry.declarations.of_person(HEALTH, ZHANG.id_number)] == [
+        professional
+    ]
+
+
+def test_a_row_not_at_the_actors_stage_is_refused_as_not_theirs(registry: Registry) -> None:
+    """The version the bureau names is current: nobody acted since; the record waits for
+    the employer, so the bureau is refused (forbidden), not told it changed."""
+    ident = declare(registry, Category.PUBLIC, 30 * 60, "t1")
+    current = registry.declarations.declaration(CITY, ident)
+    with pytest.raises(RegistryError) as caught:
+        registry.declarations.decide(
+            CITY, {ident: current.version}, approve=True, reason=None,
+            default_policy=POLICY, at=AT,
+        )  # fmt: skip
+    assert caught.value.reason == "forbidden"
+    applied = registry.applications.apply(ME, year=2025, token="a1", at=AT)
+    with pytest.raises(RegistryError) as caught:
+        registry.applications.decide(
+            BUREAU, {applied.id: applied.version}, approve=True, reason=None, at=AT
+        )
+    assert caught.value.reason == "forbidden"
