@@ -11,12 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Generic, TypeVar
 
 from registry import RegistryError
 from registry.hours import Subject, evaluate, refusal
-from registry.model import Category
+from registry.model import Category, format_hours
 from registry.portal import Actor, Approval, policy_for
 from registry.portal.values import Enrolment
 from registry.store import Registry
@@ -25,9 +24,9 @@ T = TypeVar("T")
 
 
 def hours_text(minutes: int) -> str:
-    """Minutes as hours with one decimal, rounded half up: ``90`` → ``"1.5"``."""
-    hours = (Decimal(minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{hours}"
+    """Minutes as hours, written as everywhere else in cecert (:func:`format_hours`): the
+    same figure reads the same on the person's page and in the reviewer's queue."""
+    return format_hours(minutes)
 
 
 def dates_text(start: dt.date | None, end: dt.date | None) -> str:
