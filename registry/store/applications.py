@@ -19,6 +19,7 @@ from registry.portal.values import Application, Page
 from registry.store.connection import RegistryConnection
 from registry.store.digests import digests_of
 from registry.store.events import append_event
+from registry.store.queues import page_of, rows_of
 from registry.store.scope import changed, forbidden, may_see, region_range
 
 SIGNER = Actor("signer", PortalRole.BUREAU, "000000")
@@ -36,11 +37,6 @@ _SELECT = "SELECT a.*, p.name FROM applications a JOIN people p ON p.id_number =
 
 def _when(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).isoformat(timespec="seconds")
-
-
-def _rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
 
 def _application(row: dict[str, Any]) -> Application:
@@ -176,7 +172,7 @@ class Applications:
     def requests(self, *, limit: int = 1000) -> list[Application]:
         """Approved applications waiting to be issued, oldest first."""
         conn = self._connection.conn
-        rows = _rows(
+        rows = rows_of(
             conn.execute(f"{_SELECT} WHERE a.state = 'approved' ORDER BY a.id LIMIT ?", (limit,))
         )
         return [_application(r) for r in rows]
@@ -208,14 +204,14 @@ class Applications:
 
     def of_person(self, actor: Actor, id_number: str) -> list[Application]:
         conn = self._connection.conn
-        rows = _rows(
+        rows = rows_of(
             conn.execute(f"{_SELECT} WHERE a.id_number = ? ORDER BY a.id DESC", (id_number,))
         )
         return [_application(r) for r in rows if _sees(actor, r)]
 
     def application(self, actor: Actor, ident: int) -> Application:
         conn = self._connection.conn
-        rows = _rows(conn.execute(f"{_SELECT} WHERE a.id = ?", (ident,)))
+        rows = rows_of(conn.execute(f"{_SELECT} WHERE a.id = ?", (ident,)))
         if not rows or not _sees(actor, rows[0]):
             raise forbidden("申请")
         return _application(rows[0])
@@ -230,27 +226,20 @@ class Applications:
         else:
             low, high = region_range(actor.scope)
             where, params = "a.state = ? AND a.region BETWEEN ? AND ?", [state.value, low, high]
-        conn = self._connection.conn
-        count = f"SELECT count(*) FROM applications a WHERE {where}"  # noqa: S608 - our text
-        total = conn.execute(count, params).fetchone()[0]
-        rows = _rows(
-            conn.execute(
-                f"{_SELECT} WHERE {where} AND a.id > ? ORDER BY a.id LIMIT ?",
-                (*params, after, limit + 1),
-            )
-        )
-        items = tuple(_application(r) for r in rows[:limit])
-        return Page(items, items[-1].id if len(rows) > limit else None, total)
+        return page_of(
+            self._connection.conn, select=_SELECT, table="applications", where=where,
+            params=params, after=after, limit=limit, convert=_application,
+        )  # fmt: skip
 
     # -- inside a transaction ------------------------------------------------------------------
 
     @staticmethod
     def _row(conn: sqlite3.Connection, ident: int) -> dict[str, Any] | None:
-        rows = _rows(conn.execute("SELECT * FROM applications WHERE id = ?", (ident,)))
+        rows = rows_of(conn.execute("SELECT * FROM applications WHERE id = ?", (ident,)))
         return rows[0] if rows else None
 
     def _one(self, conn: sqlite3.Connection, ident: int) -> Application:
-        return _application(_rows(conn.execute(f"{_SELECT} WHERE a.id = ?", (ident,)))[0])
+        return _application(rows_of(conn.execute(f"{_SELECT} WHERE a.id = ?", (ident,)))[0])
 
     @staticmethod
     def _set(

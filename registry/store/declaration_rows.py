@@ -5,44 +5,26 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from decimal import Decimal
 from typing import Any
 
-from registry.model import Activity, Category, Confirmer, RecordStatus, Role
+from registry.model import RecordStatus
 from registry.portal.proofs import MediaType, Proof
 from registry.portal.roles import DeclarationState, Stage
 from registry.portal.values import Declaration
+from registry.store.queues import rows_of
+from registry.store.records import activity_from_row
 
 SELECT = "SELECT d.*, p.name FROM declarations d JOIN people p ON p.id_number = d.id_number"
 """The declarations with their person's name: what :func:`declaration_from_row` reads."""
 
 
-def rows_of(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
-
-
 def declaration_from_row(row: dict[str, Any], proofs: tuple[Proof, ...] = ()) -> Declaration:
     state = DeclarationState(row["state"])
-    record = Activity(
-        id_number=row["id_number"],
-        year=row["year"],
-        category=Category(row["category"]),
-        kind=row["kind"],
-        title=row["title"],
-        course_code=row["course_code"],
-        minutes=row["minutes"],
-        start_date=dt.date.fromisoformat(row["start_date"]) if row["start_date"] else None,
-        end_date=dt.date.fromisoformat(row["end_date"]) if row["end_date"] else None,
-        provider=row["provider"],
-        score=Decimal(row["score"]) if row["score"] is not None else None,
-        role=Role(row["role"]) if row["role"] else None,
-        status={
-            DeclarationState.CONFIRMED: RecordStatus.CONFIRMED,
-            DeclarationState.REVIEWED: RecordStatus.EMPLOYER_REVIEWED,
-        }.get(state, RecordStatus.DECLARED),
-        confirmed_by=Confirmer(row["confirmed_by"]) if row["confirmed_by"] else None,
-    )
+    status = {
+        DeclarationState.CONFIRMED: RecordStatus.CONFIRMED,
+        DeclarationState.REVIEWED: RecordStatus.EMPLOYER_REVIEWED,
+    }.get(state, RecordStatus.DECLARED)
+    record = activity_from_row({**row, "status": status.value})
     return Declaration(
         id=row["id"],
         record=record,
@@ -83,4 +65,4 @@ def proofs_of(conn: sqlite3.Connection, ident: int) -> tuple[Proof, ...]:
     )
 
 
-__all__ = ["SELECT", "declaration_from_row", "one", "proofs_of", "row_of", "rows_of"]
+__all__ = ["SELECT", "declaration_from_row", "one", "proofs_of", "row_of"]

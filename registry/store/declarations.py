@@ -32,10 +32,10 @@ from registry.store.declaration_rows import (
     one,
     proofs_of,
     row_of,
-    rows_of,
 )
 from registry.store.digests import digests_of
 from registry.store.events import append_event
+from registry.store.queues import page_of, rows_of
 from registry.store.records import activity_row, person_from_row
 from registry.store.scope import changed, forbidden, may_see, region_range
 
@@ -319,17 +319,10 @@ class Declarations:
         if year is not None:
             where += " AND d.year = ?"
             params.append(str(year))
-        conn = self._connection.conn
-        count = f"SELECT count(*) FROM declarations d WHERE {where}"  # noqa: S608 - our text
-        total = conn.execute(count, params).fetchone()[0]
-        rows = rows_of(
-            conn.execute(
-                f"{SELECT} WHERE {where} AND d.id > ? ORDER BY d.id LIMIT ?",
-                (*params, after, limit + 1),
-            )
-        )
-        items = tuple(declaration_from_row(r) for r in rows[:limit])
-        return Page(items, items[-1].id if len(rows) > limit else None, total)
+        return page_of(
+            self._connection.conn, select=SELECT, table="declarations", where=where,
+            params=params, after=after, limit=limit, convert=declaration_from_row,
+        )  # fmt: skip
 
     def proof(self, actor: Actor, ident: int, sha256: str) -> Proof:
         """A proof of a declaration ``actor`` may see (``forbidden`` otherwise)."""

@@ -19,17 +19,13 @@ from registry.portal.values import Employer, Enrolment, Page
 from registry.store.connection import RegistryConnection
 from registry.store.digests import digests_of
 from registry.store.events import append_event
+from registry.store.queues import rows_of
 from registry.store.records import person_row
 from registry.store.scope import changed, forbidden, region_range
 
 
 def _when(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).isoformat(timespec="seconds")
-
-
-def _rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
 
 def _employer(row: dict[str, Any]) -> Employer:
@@ -102,7 +98,7 @@ class Registrations:
         return self.employer(actor.scope)
 
     def employer(self, credit_code: str) -> Employer:
-        rows = _rows(
+        rows = rows_of(
             self._connection.conn.execute(
                 "SELECT * FROM employers WHERE credit_code = ?", (credit_code,)
             )
@@ -115,7 +111,7 @@ class Registrations:
         """Every employer (to choose from when a professional registers)."""
         where = "WHERE state = 'approved'" if approved_only else ""
         sql = f"SELECT * FROM employers {where} ORDER BY name"  # noqa: S608 - fixed text
-        return [_employer(r) for r in _rows(self._connection.conn.execute(sql))]
+        return [_employer(r) for r in rows_of(self._connection.conn.execute(sql))]
 
     def pending_employers(self, actor: Actor, *, after: int = 0, limit: int = 50) -> Page[Employer]:
         """Employers of the bureau's region waiting for approval."""
@@ -127,7 +123,7 @@ class Registrations:
             "SELECT count(*) FROM employers WHERE state = 'pending' AND region BETWEEN ? AND ?",
             (low, high),
         ).fetchone()[0]
-        rows = _rows(
+        rows = rows_of(
             conn.execute(
                 "SELECT rowid AS n, * FROM employers WHERE state = 'pending'"
                 " AND region BETWEEN ? AND ? AND rowid > ? ORDER BY rowid LIMIT ?",
@@ -229,7 +225,7 @@ class Registrations:
         return self.enrolment(actor, person.id_number)
 
     def enrolment(self, actor: Actor, id_number: str) -> Enrolment:
-        rows = _rows(
+        rows = rows_of(
             self._connection.conn.execute(
                 "SELECT e.*, p.name, p.region FROM enrolments e"
                 " JOIN people p ON p.id_number = e.id_number WHERE e.id_number = ?",
@@ -261,7 +257,7 @@ class Registrations:
             f"SELECT count(*) FROM enrolments e WHERE {where}",  # noqa: S608 - fixed text
             params,
         ).fetchone()[0]
-        rows = _rows(
+        rows = rows_of(
             conn.execute(
                 "SELECT e.rowid AS n, e.*, p.name FROM enrolments e"  # noqa: S608 - our text
                 f" JOIN people p ON p.id_number = e.id_number WHERE {where}"
