@@ -14,6 +14,12 @@ import click
 from cecert.account_commands import resolve_instance
 from cecert.command import Group
 from cecert.options import home_option, resolve_home
+from cecert.serving_options import (
+    listen_options,
+    login_rate_limit_option,
+    proxy_options,
+    rate_limit_option,
+)
 
 
 @click.group("portal", cls=Group)
@@ -34,48 +40,10 @@ def portal_group() -> None:
     help="平台的实例目录：账户与会话密钥（默认 <home>/portal）"
     "(the portal's instance folder: accounts and the session secret)",
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址 (address)")
-@click.option("--port", default=8001, show_default=True, type=int, help="端口 (port)")
-@click.option(
-    "--workers",
-    default=2,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="工作进程数 (worker processes)",
-)
-@click.option(
-    "--threads",
-    default=4,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="每个工作进程的线程数 (threads per worker process)",
-)
-@click.option(
-    "--rate-limit-login",
-    default="10/minute",
-    show_default=True,
-    help="每个客户端地址的登录尝试上限 (login attempts per client, RATE_LIMIT_LOGIN)",
-)
-@click.option(
-    "--rate-limit-register",
-    default="10/hour",
-    show_default=True,
-    help="每个客户端地址的注册次数上限 (registrations per client, RATE_LIMIT_REGISTER)",
-)
-@click.option(
-    "--proxy-fix",
-    default=0,
-    show_default=True,
-    type=click.IntRange(0, 8),
-    help="前置反向代理的层数：信任这么多层 X-Forwarded-For/-Proto (reverse proxies in front)",
-)
-@click.option(
-    "--hsts-max-age",
-    default=0,
-    show_default=True,
-    type=click.IntRange(0),
-    help="发送 Strict-Transport-Security 及此 max-age，仅限 TLS 之后 (HSTS max-age)",
-)
+@listen_options(port=8001)
+@login_rate_limit_option
+@rate_limit_option("register", "10/hour", zh="注册次数", en="registrations")
+@proxy_options
 def serve(
     home: Path | None,
     instance: Path | None,

@@ -18,6 +18,12 @@ import click
 from cecert.account_commands import instance_option, resolve_instance
 from cecert.command import Command
 from cecert.options import checkpoints_in, fail, home_option, now, resolve_home
+from cecert.serving_options import (
+    listen_options,
+    login_rate_limit_option,
+    proxy_options,
+    rate_limit_option,
+)
 from keys import KeysError, parse_trust_list
 from registry import CHINA_TZ, RegistryError
 from registry.store import Registry
@@ -281,51 +287,13 @@ def verify(
 @click.command(cls=Command)
 @home_option
 @_trust_and_registry_options
-@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址 (address)")
-@click.option("--port", default=8000, show_default=True, type=int, help="端口 (port)")
-@click.option(
-    "--workers",
-    default=2,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="工作进程数 (worker processes)",
-)
-@click.option(
-    "--threads",
-    default=4,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="每个工作进程的线程数 (threads per worker process)",
-)
+@listen_options(port=8000)
 @click.option("--pin", default=None, help=_PIN_HELP)
 @_snapshot_options
 @instance_option
-@click.option(
-    "--rate-limit-verify",
-    default="60/minute",
-    show_default=True,
-    help="每个客户端地址的核验次数上限 (verifications per client, RATE_LIMIT_VERIFY)",
-)
-@click.option(
-    "--rate-limit-login",
-    default="10/minute",
-    show_default=True,
-    help="每个客户端地址的登录尝试上限 (login attempts per client, RATE_LIMIT_LOGIN)",
-)
-@click.option(
-    "--proxy-fix",
-    default=0,
-    show_default=True,
-    type=click.IntRange(0, 8),
-    help="前置反向代理的层数：信任这么多层 X-Forwarded-For/-Proto (reverse proxies in front)",
-)
-@click.option(
-    "--hsts-max-age",
-    default=0,
-    show_default=True,
-    type=click.IntRange(0),
-    help="发送 Strict-Transport-Security 及此 max-age，仅限 TLS 之后 (HSTS max-age)",
-)
+@rate_limit_option("verify", "60/minute", zh="核验次数", en="verifications")
+@login_rate_limit_option
+@proxy_options
 def serve(
     home: Path | None,
     instance: Path | None,

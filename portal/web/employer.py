@@ -14,9 +14,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 
 from portal.web import downloads
+from portal.web.registration_review import RegistrationQueue
 from portal.web.review_queue import (
-    CHANGED_ZH,
-    PAGE_SIZE,
     applications_page,
     decide_applications,
     decide_records,
@@ -36,11 +35,6 @@ from webcore.auth import check_csrf
 bp = Blueprint("employer", __name__)
 bp.before_request(require_role(PortalRole.EMPLOYER))
 bp.context_processor(template_helpers)
-
-_REFUSAL_ERRORS = {
-    "reason_required": "不予通过时请填写理由，本人将看到。",
-    "reason_too_long": "理由不能超过 500 字，请删减后再提交。",
-}
 
 
 @bp.before_request
@@ -92,51 +86,29 @@ def index() -> ResponseReturnValue:
 # -- staff registrations ----------------------------------------------------------------------
 
 
-def _staff_page(
-    *, errors: dict[str, str] | None = None, alert: str | None = None, typed: str = ""
-) -> tuple[str, int]:
-    after = (read_int(request.args, "after", 0) or 0) if request.method == "GET" else 0
-    page = registry().registrations.staff(
-        actor(), state=Approval.PENDING, after=after, limit=PAGE_SIZE
-    )
-    status = 409 if alert else 400 if errors else 200
-    return render_template(
-        "employer/staff.html", page=page, errors=errors or {}, alert=alert, typed=typed
-    ), status
+_STAFF = RegistrationQueue(
+    template="employer/staff.html",
+    page_endpoint="employer.staff",
+    key="id_number",
+    seen_by="本人",
+    approved_zh="已通过{name}的注册，本人现在可以申报学时。",
+    refused_zh="已不予通过{name}的注册，理由已告知本人。",
+    pending=lambda reg, who, after, limit: reg.registrations.staff(
+        who, state=Approval.PENDING, after=after, limit=limit
+    ),
+    decide=lambda reg: reg.registrations.decide_person,
+)
 
 
 @bp.get("/staff")
 def staff() -> ResponseReturnValue:
-    return _staff_page()
+    return _STAFF.page(actor())
 
 
 @bp.post("/staff/decide")
 def decide_staff() -> ResponseReturnValue:
     """Approve or refuse one staff registration (a refusal needs a reason)."""
-    form = request.form
-    id_number = form.get("id_number", "")
-    version = read_int(form, "version", None)
-    decision = form.get("decision", "")
-    if version is None or not id_number or decision not in {"approve", "refuse"}:
-        abort(400)
-    reason = form.get("reason", "")
-    try:
-        decided = registry().registrations.decide_person(
-            actor(), id_number, version=version, approve=decision == "approve",
-            reason=reason, at=now(),
-        )  # fmt: skip
-    except RegistryError as exc:
-        if exc.reason == "changed":
-            return _staff_page(alert=CHANGED_ZH)
-        message = _REFUSAL_ERRORS.get(exc.reason)
-        if message is None:
-            raise
-        return _staff_page(errors={f"reason-{id_number}": message}, typed=reason)
-    if decided.state is Approval.APPROVED:
-        flash(f"已通过{decided.name}的注册，本人现在可以申报学时。", "success")
-    else:
-        flash(f"已不予通过{decided.name}的注册，理由已告知本人。", "success")
-    return redirect(url_for("employer.staff"))
+    return _STAFF.decide_form(actor())
 
 
 # -- declared records and applications ----------------------------------------------------------
