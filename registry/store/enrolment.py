@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from registry.errors import RegistryError
@@ -144,30 +145,14 @@ class Registrations:
         at: dt.datetime,
     ) -> Employer:
         """The bureau of the employer's region approves or refuses its registration."""
-        text = _decision_reason(approve, reason)
-        with self._connection.transaction() as conn:
-            row = conn.execute(
-                "SELECT region, state, version FROM employers WHERE credit_code = ?",
-                (credit_code,),
-            ).fetchone()
-            if (
-                row is None
-                or actor.role is not PortalRole.BUREAU
-                or not covers(actor.scope, row[0])
-            ):
-                raise forbidden("单位注册")
-            if row[1] != Approval.PENDING or row[2] != version:
-                raise changed("单位注册")
-            state = Approval.APPROVED if approve else Approval.REJECTED
-            conn.execute(
-                "UPDATE employers SET state = ?, reason = ?, version = version + 1"
-                " WHERE credit_code = ?",
-                (state.value, text, credit_code),
-            )
-            self._event(
-                conn, "portal_decide_employer", actor, "employers", credit_code, at,
-                decision=state.value, reason=text,
-            )  # fmt: skip
+
+        def allowed(row: tuple[Any, ...]) -> bool:
+            return actor.role is PortalRole.BUREAU and covers(actor.scope, row[0])
+
+        self._decide(
+            actor, "employers", credit_code, "region", allowed, "单位注册",
+            version=version, approve=approve, reason=reason, at=at,
+        )  # fmt: skip
         return self.employer(credit_code)
 
     # -- professionals -----------------------------------------------------------------------
@@ -279,27 +264,51 @@ class Registrations:
         at: dt.datetime,
     ) -> Enrolment:
         """The employer approves or refuses a professional's registration."""
+
+        def allowed(row: tuple[Any, ...]) -> bool:
+            return actor.role is PortalRole.EMPLOYER and actor.scope == row[0]
+
+        self._decide(
+            actor, "enrolments", id_number, "credit_code", allowed, "注册",
+            version=version, approve=approve, reason=reason, at=at,
+        )  # fmt: skip
+        return self.enrolment(actor, id_number)
+
+    def _decide(
+        self,
+        actor: Actor,
+        table: str,
+        key: str,
+        scope_column: str,
+        allowed: Callable[[tuple[Any, ...]], bool],
+        what: str,
+        *,
+        version: int,
+        approve: bool,
+        reason: str | None,
+        at: dt.datetime,
+    ) -> None:
+        """Approve or refuse the pending registration ``key`` of ``table`` (``employers`` or
+        ``enrolments``): ``allowed`` judges the actor against the row's ``scope_column``."""
         text = _decision_reason(approve, reason)
+        column = "credit_code" if table == "employers" else "id_number"
         with self._connection.transaction() as conn:
             row = conn.execute(
-                "SELECT credit_code, state, version FROM enrolments WHERE id_number = ?",
-                (id_number,),
+                f"SELECT {scope_column}, state, version FROM {table} WHERE {column} = ?",  # noqa: S608
+                (key,),
             ).fetchone()
-            if row is None or actor.role is not PortalRole.EMPLOYER or actor.scope != row[0]:
-                raise forbidden("注册")
+            if row is None or not allowed(row):
+                raise forbidden(what)
             if row[1] != Approval.PENDING or row[2] != version:
-                raise changed("注册")
+                raise changed(what)
             state = Approval.APPROVED if approve else Approval.REJECTED
             conn.execute(
-                "UPDATE enrolments SET state = ?, reason = ?, version = version + 1"
-                " WHERE id_number = ?",
-                (state.value, text, id_number),
+                f"UPDATE {table} SET state = ?, reason = ?, version = version + 1"  # noqa: S608
+                f" WHERE {column} = ?",
+                (state.value, text, key),
             )
-            self._event(
-                conn, "portal_decide_person", actor, "enrolments", id_number, at,
-                decision=state.value, reason=text,
-            )  # fmt: skip
-        return self.enrolment(actor, id_number)
+            kind = "portal_decide_employer" if table == "employers" else "portal_decide_person"
+            self._event(conn, kind, actor, table, key, at, decision=state.value, reason=text)
 
     # -- events --------------------------------------------------------------------------------
 
