@@ -20,7 +20,7 @@ from registry.store.connection import RegistryConnection
 from registry.store.digests import digests_of
 from registry.store.events import append_event
 from registry.store.queues import page_of, rows_of
-from registry.store.scope import changed, forbidden, may_see, region_range
+from registry.store.scope import changed, forbidden, may_see, region_match
 
 SIGNER = Actor("signer", PortalRole.BUREAU, "000000")
 """Who closes a request in the event log: the signer, acting for the bureau."""
@@ -224,8 +224,8 @@ class Applications:
         if actor.role is PortalRole.EMPLOYER:
             where, params = "a.state = ? AND a.credit_code = ?", [state.value, actor.scope]
         else:
-            low, high = region_range(actor.scope)
-            where, params = "a.state = ? AND a.region BETWEEN ? AND ?", [state.value, low, high]
+            condition, value = region_match(actor.scope, "a.region")
+            where, params = f"a.state = ? AND {condition}", [state.value, value]
         return page_of(
             self._connection.conn, select=_SELECT, table="applications", where=where,
             params=params, after=after, limit=limit, convert=_application,

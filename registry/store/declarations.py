@@ -37,7 +37,7 @@ from registry.store.digests import digests_of
 from registry.store.events import append_event
 from registry.store.queues import page_of, rows_of
 from registry.store.records import activity_row, person_from_row
-from registry.store.scope import changed, forbidden, may_see, region_range
+from registry.store.scope import changed, forbidden, may_see, region_match
 
 _STAGE_OF_ROLE = {
     PortalRole.EMPLOYER: Stage.EMPLOYER,
@@ -311,8 +311,8 @@ class Declarations:
         elif actor.role is PortalRole.AUTHORITY:
             where, params = "d.stage = ? AND d.sector = ?", [stage.value, actor.scope]
         else:
-            low, high = region_range(actor.scope)
-            where, params = "d.stage = ? AND d.region BETWEEN ? AND ?", [stage.value, low, high]
+            condition, value = region_match(actor.scope, "d.region")
+            where, params = f"d.stage = ? AND {condition}", [stage.value, value]
         if category is not None:
             where += " AND d.category = ?"
             params.append(category.value)

@@ -159,6 +159,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX declarations_person_year ON declarations(id_number, year);
     CREATE INDEX declarations_employer_queue ON declarations(stage, credit_code, id);
     CREATE INDEX declarations_region_queue ON declarations(stage, region, id);
+    CREATE INDEX declarations_city_queue ON declarations(stage, substr(region, 1, 4), id);
+    CREATE INDEX declarations_province_queue ON declarations(stage, substr(region, 1, 2), id);
     CREATE INDEX declarations_sector_queue ON declarations(stage, sector, id);
     CREATE TABLE proofs (
         declaration INTEGER NOT NULL REFERENCES declarations(id),
@@ -190,6 +192,8 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE state IN ('submitted', 'employer_approved', 'approved', 'issued');
     CREATE INDEX applications_queue ON applications(state, credit_code, id);
     CREATE INDEX applications_region_queue ON applications(state, region, id);
+    CREATE INDEX applications_city_queue ON applications(state, substr(region, 1, 4), id);
+    CREATE INDEX applications_province_queue ON applications(state, substr(region, 1, 2), id);
     """,
 )
 
