@@ -18,7 +18,7 @@ from registry.portal.roles import Actor, ApplicationState, Approval, PortalRole
 from registry.portal.values import Application, Page
 from registry.store.connection import RegistryConnection
 from registry.store.digests import digests_of
-from registry.store.events import append_event
+from registry.store.events import append_event, log_time
 from registry.store.queues import page_of, rows_of
 from registry.store.scope import changed, forbidden, may_see, region_match
 
@@ -33,10 +33,6 @@ _WAITING_FOR = {
     PortalRole.BUREAU: ApplicationState.EMPLOYER_APPROVED,
 }
 _SELECT = "SELECT a.*, p.name FROM applications a JOIN people p ON p.id_number = a.id_number"
-
-
-def _when(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def _application(row: dict[str, Any]) -> Application:
@@ -109,7 +105,7 @@ class Applications:
             cursor = conn.execute(
                 "INSERT INTO applications (token, id_number, year, credit_code, region, state,"
                 " submitted_at, changed_at) VALUES (?, ?, ?, ?, ?, 'submitted', ?, ?)",
-                (token, actor.scope, year, enrolled[0], enrolled[2], _when(at), _when(at)),
+                (token, actor.scope, year, enrolled[0], enrolled[2], log_time(at), log_time(at)),
             )
             ident = int(cursor.lastrowid or 0)
             self._event(conn, "portal_apply", actor, ident, at, year=year)
@@ -196,7 +192,7 @@ class Applications:
             conn.execute(
                 "UPDATE applications SET state = ?, reason = ?, number = ?, edition = ?,"
                 " version = version + 1, changed_at = ? WHERE id = ?",
-                (state.value, reason, number, edition, _when(at), ident),
+                (state.value, reason, number, edition, log_time(at), ident),
             )
             self._event(conn, "portal_close_request", SIGNER, ident, at, reason=reason)
 
@@ -252,7 +248,7 @@ class Applications:
         conn.execute(
             "UPDATE applications SET state = ?, reason = ?, version = version + 1,"
             " changed_at = ? WHERE id = ?",
-            (state.value, reason, _when(at), ident),
+            (state.value, reason, log_time(at), ident),
         )
 
     @staticmethod

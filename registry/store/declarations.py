@@ -34,7 +34,7 @@ from registry.store.declaration_rows import (
     row_of,
 )
 from registry.store.digests import digests_of
-from registry.store.events import append_event
+from registry.store.events import append_event, log_time
 from registry.store.queues import page_of, rows_of
 from registry.store.records import activity_row, person_from_row
 from registry.store.scope import changed, forbidden, may_see, region_match
@@ -48,10 +48,6 @@ _DRAFT_COLUMNS = (
     "year", "category", "kind", "title", "course_code", "minutes", "start_date", "end_date",
     "provider", "score", "role",
 )  # fmt: skip
-
-
-def _when(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def _draft_values(record: Activity) -> dict[str, Any]:
@@ -123,7 +119,7 @@ class Declarations:
                 (
                     token, record.id_number, person["credit_code"], subject.region,
                     subject.series.sector, *values.values(), DeclarationState.DECLARED.value,
-                    Stage.EMPLOYER.value, 1, _when(at), _when(at),
+                    Stage.EMPLOYER.value, 1, log_time(at), log_time(at),
                 ),
             )  # fmt: skip
             ident = int(cursor.lastrowid or 0)
@@ -158,7 +154,7 @@ class Declarations:
             conn.execute(
                 f"UPDATE declarations SET {sets}, state = 'declared', stage = 'employer',"  # noqa: S608
                 " reason = NULL, version = version + 1, changed_at = ? WHERE id = ?",
-                (*_draft_values(record).values(), _when(at), ident),
+                (*_draft_values(record).values(), log_time(at), ident),
             )
             self._add_proofs(conn, ident, new)
             self._event(conn, "portal_resubmit", actor, ident, at)
@@ -173,7 +169,7 @@ class Declarations:
             conn.execute(
                 "UPDATE declarations SET state = 'withdrawn', stage = 'done',"
                 " version = version + 1, changed_at = ? WHERE id = ?",
-                (_when(at), ident),
+                (log_time(at), ident),
             )
             self._event(conn, "portal_withdraw", actor, ident, at)
             return one(conn, ident)
@@ -221,7 +217,7 @@ class Declarations:
                     conn.execute(
                         "UPDATE declarations SET state = 'returned', stage = 'person',"
                         " reason = ?, version = version + 1, changed_at = ? WHERE id = ?",
-                        (text, _when(at), ident),
+                        (text, log_time(at), ident),
                     )
                 self._event(
                     conn, "portal_approve" if approve else "portal_return", actor, ident, at,
@@ -250,7 +246,7 @@ class Declarations:
             conn.execute(
                 "UPDATE declarations SET state = 'reviewed', stage = ?, reason = ?,"
                 " version = version + 1, changed_at = ? WHERE id = ?",
-                (chosen.confirmer_stage.value, note, _when(at), row["id"]),
+                (chosen.confirmer_stage.value, note, log_time(at), row["id"]),
             )
             return
         if stage is not chosen.confirmer_stage:
@@ -267,7 +263,7 @@ class Declarations:
         conn.execute(
             "UPDATE declarations SET state = 'confirmed', stage = 'done', confirmed_by = ?,"
             " activity = ?, reason = ?, version = version + 1, changed_at = ? WHERE id = ?",
-            (chosen.confirmed_by.value, activity["fingerprint"], note, _when(at), row["id"]),
+            (chosen.confirmed_by.value, activity["fingerprint"], note, log_time(at), row["id"]),
         )
 
     # -- reads ------------------------------------------------------------------------------------

@@ -19,14 +19,10 @@ from registry.portal.roles import Actor, Approval, PortalRole
 from registry.portal.values import Employer, Enrolment, Page
 from registry.store.connection import RegistryConnection
 from registry.store.digests import digests_of
-from registry.store.events import append_event
+from registry.store.events import append_event, log_time
 from registry.store.queues import rows_of
 from registry.store.records import person_row
 from registry.store.scope import changed, forbidden, region_range
-
-
-def _when(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def _employer(row: dict[str, Any]) -> Employer:
@@ -93,7 +89,7 @@ class Registrations:
             conn.execute(
                 "INSERT INTO employers (credit_code, name, region, state, registered_at)"
                 " VALUES (?, ?, ?, 'pending', ?)",
-                (actor.scope, clean, region, _when(at)),
+                (actor.scope, clean, region, log_time(at)),
             )
             self._event(conn, "portal_register_employer", actor, "employers", actor.scope, at)
         return self.employer(actor.scope)
@@ -200,7 +196,7 @@ class Registrations:
             conn.execute(
                 "INSERT INTO enrolments (id_number, credit_code, state, registered_at)"
                 " VALUES (?, ?, 'pending', ?)",
-                (person.id_number, credit_code, _when(at)),
+                (person.id_number, credit_code, log_time(at)),
             )
             rows = digests_of(conn, "people", "id_number = ?", (person.id_number,))
             self._event(

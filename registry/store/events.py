@@ -21,6 +21,12 @@ def event_hash(prev_hash: str, seq: int, at: str, kind: str, subject: str, data:
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
+def log_time(at: dt.datetime) -> str:
+    """How the registry writes a moment: UTC, to the second (the event log, the portal's
+    rows)."""
+    return at.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
 def append_event(
     conn: sqlite3.Connection, *, kind: str, subject: str, data: dict[str, Any], at: dt.datetime
 ) -> int:
@@ -28,7 +34,7 @@ def append_event(
     row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     prev_seq, prev_hash = (row[0], row[1]) if row else (0, GENESIS)
     seq = prev_seq + 1
-    when = at.astimezone(dt.UTC).isoformat(timespec="seconds")
+    when = log_time(at)
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     digest = event_hash(prev_hash, seq, when, kind, subject, text)
     conn.execute(
