@@ -10,6 +10,8 @@ that the holder is enrolled with this employer before a byte is read.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -29,7 +31,7 @@ from portal.web.staff_hours import Standing, scan_staff, standing
 from registry import RegistryError
 from registry.documents import DocumentRecord
 from registry.portal import Approval, PortalRole
-from registry.portal.values import Employer, Enrolment
+from registry.portal.values import Employer, Enrolment, Page
 from webcore.auth import check_csrf
 
 bp = Blueprint("employer", __name__)
@@ -69,14 +71,14 @@ def _employer() -> Employer | None:
 def index() -> ResponseReturnValue:
     who = actor()
     found = _employer()
-    counts: dict[str, int] = {}
+    counts: dict[str, Page[Any]] = {}
     if found is not None and found.state is Approval.APPROVED:
         reg = registry()
         counts = {
-            "staff": reg.registrations.staff(who, state=Approval.PENDING, limit=1).total,
-            "records": reg.declarations.queue(who, limit=1).total,
-            "applications": reg.applications.queue(who, limit=1).total,
-            "people": reg.registrations.staff(who, state=Approval.APPROVED, limit=1).total,
+            "staff": reg.registrations.staff(who, state=Approval.PENDING, limit=1),
+            "records": reg.declarations.queue(who, limit=1),
+            "applications": reg.applications.queue(who, limit=1),
+            "people": reg.registrations.staff(who, state=Approval.APPROVED, limit=1),
         }
     return render_template(
         "employer/index.html", employer=found, credit_code=who.scope, counts=counts

@@ -9,6 +9,8 @@ employers' registrations, each decided on its own row with the version it showed
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
@@ -22,6 +24,7 @@ from portal.web.review_queue import (
 )
 from portal.web.session import actor, registry, require_role
 from registry.portal import Actor, PortalRole
+from registry.portal.values import Page
 from webcore.auth import check_csrf
 
 bp = Blueprint("reviewers", __name__)
@@ -47,10 +50,10 @@ def _bureau() -> Actor:
 def index() -> ResponseReturnValue:
     who = actor()
     reg = registry()
-    counts = {"records": reg.declarations.queue(who, limit=1).total}
+    counts: dict[str, Page[Any]] = {"records": reg.declarations.queue(who, limit=1)}
     if who.role is PortalRole.BUREAU:
-        counts["employers"] = reg.registrations.pending_employers(who, limit=1).total
-        counts["applications"] = reg.applications.queue(who, limit=1).total
+        counts["employers"] = reg.registrations.pending_employers(who, limit=1)
+        counts["applications"] = reg.applications.queue(who, limit=1)
     return render_template("reviewers/index.html", who=who, counts=counts)
 
 

@@ -4,12 +4,15 @@ filters templates use (hours, dates, ID numbers shown masked)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
 from flask import Flask, Response, current_app, request, url_for
 from werkzeug.routing import BuildError
 
 from registry import CHINA_TZ, mask_id_number
 from registry.model import format_hours
+from registry.portal.values import Page
 from webcore import Account, Role
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -76,6 +79,14 @@ def portal_role_zh(account: Account) -> str:
     return account.role.label_zh
 
 
+def _counted(pages: Page[Any] | Iterable[Page[Any]]) -> str:
+    """How many wait in a queue (or in several together): "超过 10000" when a count
+    stopped at its cap, so the number is never read as the whole."""
+    each = [pages] if isinstance(pages, Page) else list(pages)
+    total = sum(page.total for page in each)
+    return f"超过 {total}" if any(page.capped for page in each) else str(total)
+
+
 def _hours(minutes: int) -> str:
     return format_hours(minutes)
 
@@ -103,7 +114,7 @@ def _headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(portal_nav=portal_nav, portal_role_zh=portal_role_zh)
-    app.jinja_env.filters.update(hours=_hours, date=_date, masked=mask_id_number)
+    app.jinja_env.filters.update(counted=_counted, hours=_hours, date=_date, masked=mask_id_number)
     app.after_request(_headers)
 
 

@@ -85,11 +85,12 @@ T = TypeVar("T")
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
     """One page of a queue: its items, the cursor of the next page (None: last page) and
-    how many wait in all."""
+    how many wait in all (with ``capped``: at least that many; the count stopped there)."""
 
     items: tuple[T, ...]
     after: int | None
     total: int
+    capped: bool = False
 
 
 __all__ = ["Application", "Declaration", "Employer", "Enrolment", "Page"]

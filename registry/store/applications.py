@@ -20,7 +20,7 @@ from registry.store.connection import RegistryConnection
 from registry.store.digests import digests_of
 from registry.store.events import append_event, log_time
 from registry.store.queues import page_of, rows_of
-from registry.store.scope import changed, forbidden, may_see, region_match
+from registry.store.scope import changed, forbidden, may_see, region_count, region_match
 
 SIGNER = Actor("signer", PortalRole.BUREAU, "000000")
 """Who closes a request in the event log: the signer, acting for the bureau."""
@@ -219,12 +219,15 @@ class Applications:
             raise forbidden("待办")
         if actor.role is PortalRole.EMPLOYER:
             where, params = "a.state = ? AND a.credit_code = ?", [state.value, actor.scope]
+            counted = (where, params)
         else:
             condition, value = region_match(actor.scope, "a.region")
+            within, bounds = region_count(actor.scope, "a.region")
             where, params = f"a.state = ? AND {condition}", [state.value, value]
+            counted = (f"a.state = ? AND {within}", [state.value, *bounds])
         return page_of(
             self._connection.conn, select=_SELECT, table="applications", where=where,
-            params=params, after=after, limit=limit, convert=_application,
+            params=params, after=after, limit=limit, convert=_application, counted=counted,
         )  # fmt: skip
 
     # -- inside a transaction ------------------------------------------------------------------

@@ -37,7 +37,7 @@ from registry.store.digests import digests_of
 from registry.store.events import append_event, log_time
 from registry.store.queues import page_of, rows_of
 from registry.store.records import activity_row, person_from_row
-from registry.store.scope import changed, forbidden, may_see, region_match
+from registry.store.scope import changed, forbidden, may_see, region_count, region_match
 
 _STAGE_OF_ROLE = {
     PortalRole.EMPLOYER: Stage.EMPLOYER,
@@ -304,20 +304,28 @@ class Declarations:
             raise forbidden("待办")
         if actor.role is PortalRole.EMPLOYER:
             where, params = "d.stage = ? AND d.credit_code = ?", [stage.value, actor.scope]
+            counted, counted_params = where, list(params)
         elif actor.role is PortalRole.AUTHORITY:
             where, params = "d.stage = ? AND d.sector = ?", [stage.value, actor.scope]
+            counted, counted_params = where, list(params)
         else:
             condition, value = region_match(actor.scope, "d.region")
+            within, bounds = region_count(actor.scope, "d.region")
             where, params = f"d.stage = ? AND {condition}", [stage.value, value]
+            counted, counted_params = f"d.stage = ? AND {within}", [stage.value, *bounds]
+        filters = ""
         if category is not None:
-            where += " AND d.category = ?"
+            filters += " AND d.category = ?"
             params.append(category.value)
+            counted_params.append(category.value)
         if year is not None:
-            where += " AND d.year = ?"
+            filters += " AND d.year = ?"
             params.append(str(year))
+            counted_params.append(str(year))
         return page_of(
-            self._connection.conn, select=SELECT, table="declarations", where=where,
+            self._connection.conn, select=SELECT, table="declarations", where=where + filters,
             params=params, after=after, limit=limit, convert=declaration_from_row,
+            counted=(counted + filters, counted_params),
         )  # fmt: skip
 
     def proof(self, actor: Actor, ident: int, sha256: str) -> Proof:

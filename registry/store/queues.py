@@ -11,6 +11,10 @@ from registry.portal.values import Page
 
 T = TypeVar("T")
 
+COUNT_CAP = 10_000
+"""How far a queue's total is counted: past it a page says "more than" (``Page.capped``),
+so a page costs the same in a province's queue of 400,000 as in a district's of 2,000."""
+
 
 def rows_of(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
     """The cursor's rows, each a ``{column: value}`` dictionary."""
@@ -28,13 +32,21 @@ def page_of(
     after: int,
     limit: int,
     convert: Callable[[dict[str, Any]], T],
+    counted: tuple[str, Sequence[Any]] | None = None,
 ) -> Page[T]:
     """The rows of ``table`` (aliased by its first letter in ``select`` and ``where``)
     matching ``where``, oldest first, after id ``after``: keyset paging on the primary key,
-    so a later page costs what the first does. ``where`` and ``select`` are our own text."""
+    so a later page costs what the first does. The total is counted up to
+    :data:`COUNT_CAP`, with ``counted`` (condition, parameters) when the same rows are
+    counted best by another index than the one that reads them in order. ``where``,
+    ``counted`` and ``select`` are our own text."""
     alias = table[0]
-    count = f"SELECT count(*) FROM {table} {alias} WHERE {where}"  # noqa: S608 - our text
-    total = conn.execute(count, tuple(params)).fetchone()[0]
+    count_where, count_params = counted if counted is not None else (where, params)
+    count = (
+        f"SELECT count(*) FROM (SELECT 1 FROM {table} {alias} "  # noqa: S608 - our text
+        f"WHERE {count_where} LIMIT {COUNT_CAP + 1})"
+    )
+    total = conn.execute(count, tuple(count_params)).fetchone()[0]
     rows = rows_of(
         conn.execute(
             f"{select} WHERE {where} AND {alias}.id > ? ORDER BY {alias}.id LIMIT ?",
@@ -42,7 +54,8 @@ def page_of(
         )
     )
     items = tuple(convert(r) for r in rows[:limit])
-    return Page(items, rows[limit - 1]["id"] if len(rows) > limit else None, total)
+    following = rows[limit - 1]["id"] if len(rows) > limit else None
+    return Page(items, following, min(total, COUNT_CAP), capped=total > COUNT_CAP)
 
 
-__all__ = ["page_of", "rows_of"]
+__all__ = ["COUNT_CAP", "page_of", "rows_of"]

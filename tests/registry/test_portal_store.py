@@ -324,3 +324,44 @@ def test_a_bureau_queue_is_read_in_index_order_without_sorting_its_area(
         plan = " | ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
         assert "TEMP B-TREE" not in plan, plan
         assert "_queue" in plan, plan
+
+
+def test_a_queue_counts_up_to_its_cap_and_says_so(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A queue's total is counted up to ``COUNT_CAP`` and then marked as more: counting
+    a whole province's waiting rows on every page grew with the registry (25 ms at
+    2,000,000 records, docs/performance.md)."""
+    from registry.store import queues
+
+    for n in range(3):
+        declare(registry, Category.PUBLIC, 30 * 60, f"cap{n}")
+    monkeypatch.setattr(queues, "COUNT_CAP", 2)
+    page = registry.declarations.queue(EMPLOYER_A, limit=1)
+    assert (page.total, page.capped, len(page.items)) == (2, True, 1)
+    monkeypatch.setattr(queues, "COUNT_CAP", 3)
+    page = registry.declarations.queue(EMPLOYER_A, limit=1)
+    assert (page.total, page.capped) == (3, False)
+
+
+@pytest.mark.parametrize("bureau", [BUREAU, CITY, Actor("gd", PortalRole.BUREAU, "440000")])
+def test_a_bureau_queue_counts_only_its_area_from_a_covering_index(
+    registry: Registry, bureau: Actor
+) -> None:
+    """The count reads index entries of the bureau's own area, never a table row nor the
+    waiting rows of other areas, and stops at the cap."""
+    statements: list[str] = []
+    conn = registry._connection.conn
+    conn.set_trace_callback(statements.append)
+    try:
+        registry.declarations.queue(bureau)
+        registry.applications.queue(bureau)
+    finally:
+        conn.set_trace_callback(None)
+    counts = [s for s in statements if "count(*)" in s]
+    assert len(counts) == 2
+    for sql in counts:
+        assert "LIMIT" in sql, sql
+        plan = " | ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "COVERING INDEX" in plan, plan
+        assert "region=?" in plan or "region>? AND region<?" in plan, plan

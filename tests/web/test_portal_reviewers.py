@@ -501,3 +501,18 @@ def test_the_queue_pages_with_its_filters(world: World) -> None:
     assert "本页 2 条" in page
     assert "公需课第20讲" in page
     assert "公需课：数字素养" not in page
+
+
+def test_a_long_queue_says_more_than_its_count(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the count's cap the page and the landing page say 超过 N, not a wrong total."""
+    from registry.store import queues
+
+    monkeypatch.setattr(queues, "COUNT_CAP", 1)
+    hospital = Session(world.app, "hospital", "/employer/")
+    _, page = hospital.get("/employer/records")
+    assert "超过 1 条" in page
+    assert "共 1 条" not in page
+    _, page = hospital.get("/employer/")
+    assert "超过 1 条待审核" in page
