@@ -23,7 +23,7 @@ from portal.web.session import actor, default_policy, now, registry, versions_fr
 from portal.web.staff_hours import Standing, dates_text, hours_text, standing
 from registry import RegistryError
 from registry.model import Category
-from registry.portal import Actor, PortalRole
+from registry.portal import PortalRole
 from registry.portal.values import Application, Declaration, Page
 
 PAGE_SIZE = 20
@@ -146,9 +146,7 @@ def records_page(
     page = store.queue(
         who, after=chosen.after, limit=PAGE_SIZE, category=chosen.category, year=chosen.year
     )
-    rows = [
-        RecordRow(_with_proofs(who, d), action_zh(who.role, d.record.category)) for d in page.items
-    ]
+    rows = [RecordRow(d, action_zh(who.role, d.record.category)) for d in page.items]
     retry = retry or Retry()
     status = 200
     if retry.alert:
@@ -168,11 +166,6 @@ def records_page(
         decide_endpoint=decide_endpoint,
         page_endpoint=page_endpoint,
     ), status
-
-
-def _with_proofs(who: Actor, declaration: Declaration) -> Declaration:
-    """The queue lists declarations without their proofs; read each one whole."""
-    return registry().declarations.declaration(who, declaration.id)
 
 
 def decide_records(template: str, page_endpoint: str, decide_endpoint: str) -> ResponseReturnValue:

@@ -35,6 +35,10 @@ _WAITING_FOR = {
 _SELECT = "SELECT a.*, p.name FROM applications a JOIN people p ON p.id_number = a.id_number"
 
 
+def _applications(rows: list[dict[str, Any]]) -> list[Application]:
+    return [_application(row) for row in rows]
+
+
 def _application(row: dict[str, Any]) -> Application:
     return Application(
         id=row["id"],
@@ -227,7 +231,7 @@ class Applications:
             counted = (f"a.state = ? AND {within}", [state.value, *bounds])
         return page_of(
             self._connection.conn, select=_SELECT, table="applications", where=where,
-            params=params, after=after, limit=limit, convert=_application, counted=counted,
+            params=params, after=after, limit=limit, convert=_applications, counted=counted,
         )  # fmt: skip
 
     # -- inside a transaction ------------------------------------------------------------------

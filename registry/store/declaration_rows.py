@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from registry.model import RecordStatus
@@ -65,4 +66,24 @@ def proofs_of(conn: sqlite3.Connection, ident: int) -> tuple[Proof, ...]:
     )
 
 
-__all__ = ["SELECT", "declaration_from_row", "one", "proofs_of", "row_of"]
+def with_proofs(conn: sqlite3.Connection, rows: Sequence[dict[str, Any]]) -> list[Declaration]:
+    """The declarations of ``rows`` (:data:`SELECT`'s), each with its proofs, read in one
+    query for them all (a page of a queue or a person's year)."""
+    found: dict[int, list[Proof]] = {row["id"]: [] for row in rows}
+    for start in range(0, len(found), _BATCH):
+        idents = list(found)[start : start + _BATCH]
+        marks = ",".join("?" * len(idents))
+        for ident, sha, name, media, size in conn.execute(
+            "SELECT declaration, sha256, filename, media_type, size FROM proofs "  # noqa: S608
+            f"WHERE declaration IN ({marks}) ORDER BY rowid",
+            idents,
+        ):
+            found[ident].append(Proof(sha, name, MediaType(media), size))
+    return [declaration_from_row(row, tuple(found[row["id"]])) for row in rows]
+
+
+_BATCH = 500
+"""Declarations whose proofs one query reads (SQLite allows 32,766 parameters)."""
+
+
+__all__ = ["SELECT", "declaration_from_row", "one", "proofs_of", "row_of", "with_proofs"]

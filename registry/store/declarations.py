@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -30,8 +31,8 @@ from registry.store.declaration_rows import (
     SELECT,
     declaration_from_row,
     one,
-    proofs_of,
     row_of,
+    with_proofs,
 )
 from registry.store.digests import digests_of
 from registry.store.events import append_event, log_time
@@ -286,7 +287,7 @@ class Declarations:
             where += " AND d.year = ?"
             params.append(str(year))
         rows = rows_of(conn.execute(f"{SELECT} WHERE {where} ORDER BY d.id DESC", params))
-        return [declaration_from_row(r, proofs_of(conn, r["id"])) for r in rows if _sees(actor, r)]
+        return with_proofs(conn, [r for r in rows if _sees(actor, r)])
 
     def queue(
         self,
@@ -324,7 +325,8 @@ class Declarations:
             counted_params.append(str(year))
         return page_of(
             self._connection.conn, select=SELECT, table="declarations", where=where + filters,
-            params=params, after=after, limit=limit, convert=declaration_from_row,
+            params=params, after=after, limit=limit,
+            convert=functools.partial(with_proofs, self._connection.conn),
             counted=(counted + filters, counted_params),
         )  # fmt: skip
 

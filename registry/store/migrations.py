@@ -195,6 +195,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX applications_city_queue ON applications(state, substr(region, 1, 4), id);
     CREATE INDEX applications_province_queue ON applications(state, substr(region, 1, 2), id);
     """,
+    # 6: a person's applications by an index (the open-applications index is partial, so
+    # reading a person's applications scanned them all).
+    """
+    CREATE INDEX applications_person ON applications(id_number, year);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

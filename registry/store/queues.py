@@ -31,15 +31,16 @@ def page_of(
     params: Sequence[Any],
     after: int,
     limit: int,
-    convert: Callable[[dict[str, Any]], T],
+    convert: Callable[[list[dict[str, Any]]], Sequence[T]],
     counted: tuple[str, Sequence[Any]] | None = None,
 ) -> Page[T]:
     """The rows of ``table`` (aliased by its first letter in ``select`` and ``where``)
     matching ``where``, oldest first, after id ``after``: keyset paging on the primary key,
-    so a later page costs what the first does. The total is counted up to
-    :data:`COUNT_CAP`, with ``counted`` (condition, parameters) when the same rows are
-    counted best by another index than the one that reads them in order. ``where``,
-    ``counted`` and ``select`` are our own text."""
+    so a later page costs what the first does. ``convert`` makes the page's values from all
+    its rows at once (what they hold beside a row is read once for the page). The total is
+    counted up to :data:`COUNT_CAP`, with ``counted`` (condition, parameters) when the same
+    rows are counted best by another index than the one that reads them in order.
+    ``where``, ``counted`` and ``select`` are our own text."""
     alias = table[0]
     count_where, count_params = counted if counted is not None else (where, params)
     count = (
@@ -53,7 +54,7 @@ def page_of(
             (*params, after, limit + 1),
         )
     )
-    items = tuple(convert(r) for r in rows[:limit])
+    items = tuple(convert(rows[:limit]))
     following = rows[limit - 1]["id"] if len(rows) > limit else None
     return Page(items, following, min(total, COUNT_CAP), capped=total > COUNT_CAP)
 

@@ -4,6 +4,7 @@ applications, requests; who may act on what; versions and tokens; events and the
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -365,3 +366,50 @@ def test_a_bureau_queue_counts_only_its_area_from_a_covering_index(
         plan = " | ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
         assert "COVERING INDEX" in plan, plan
         assert "region=?" in plan or "region>? AND region<?" in plan, plan
+
+
+def test_a_page_and_a_year_read_their_proofs_in_one_query(registry: Registry) -> None:
+    """A queue's page comes with every record's proofs, and neither it nor a person's
+    year asks once per record: three statements (count, page, proofs) however long."""
+    for n in range(4):
+        declare(registry, Category.PUBLIC, 30 * 60, f"proofs{n}")
+    statements: list[str] = []
+    conn = registry._connection.conn
+    conn.set_trace_callback(statements.append)
+    try:
+        page = registry.declarations.queue(EMPLOYER_A)
+        queue_reads = len(statements)
+        year = registry.declarations.of_person(ME, ZHANG.id_number, year=2025)
+    finally:
+        conn.set_trace_callback(None)
+    assert len(page.items) == len(year) == 4
+    assert all(d.proofs and d.proofs[0].filename == "证书.pdf" for d in (*page.items, *year))
+    assert queue_reads == 3, statements
+    assert len(statements) - queue_reads == 2, statements
+
+
+def test_no_read_a_page_makes_scans_a_whole_table(registry: Registry) -> None:
+    """Every read behind the portal's pages follows an index: a person's applications were
+    read by scanning every application of the registry (≈ 1,400,000 at 10,000,000
+    records), the only index on the person being the partial one of open applications."""
+    declare(registry, Category.PUBLIC, 30 * 60, "scan1")
+    registry.applications.apply(ME, year=2025, token="scan-a", at=AT)
+    statements: list[str] = []
+    conn = registry._connection.conn
+    conn.set_trace_callback(statements.append)
+    try:
+        registry.declarations.of_person(ME, ZHANG.id_number, year=2025)
+        registry.applications.of_person(ME, ZHANG.id_number)
+        for who in (EMPLOYER_A, BUREAU, CITY, HEALTH):
+            registry.declarations.queue(who)
+        for who in (EMPLOYER_A, BUREAU, CITY):
+            registry.applications.queue(who)
+        registry.registrations.staff(EMPLOYER_A, state=Approval.APPROVED)
+        registry.registrations.pending_employers(CITY)
+    finally:
+        conn.set_trace_callback(None)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) > 10
+    for sql in reads:
+        plan = " | ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert not re.search(r"(^|\| )SCAN (?!\(subquery|CONSTANT)", plan), (sql, plan)
