@@ -139,10 +139,16 @@ def run_wrk(wrk: str, url: str, connections: int, seconds: int, script: Path | N
 
 
 def run_closed_loop(
-    port: int, path: str, connections: int, seconds: int, bodies: list[bytes] | None
+    port: int,
+    path: str,
+    connections: int,
+    seconds: int,
+    bodies: list[bytes] | None,
+    headers: dict[str, str] | None = None,
 ) -> Load:
     """The fallback load generator: ``connections`` threads, each with its own connection
-    (reopened when the server closes it), one request at a time, for ``seconds``."""
+    (reopened when the server closes it), one request at a time, for ``seconds``;
+    ``headers`` go with every request (a session cookie)."""
     latencies: list[list[float]] = [[] for _ in range(connections)]
     errors = [0] * connections
     deadline = time.perf_counter() + seconds
@@ -155,12 +161,15 @@ def run_closed_loop(
             start = time.perf_counter()
             try:
                 if bodies is None:
-                    connection.request("GET", path)
+                    connection.request("GET", path, headers=headers or {})
                 else:
                     body = bodies[i % len(bodies)]
                     i += 1
                     connection.request(
-                        "POST", path, body=body, headers={"Content-Type": "application/json"}
+                        "POST",
+                        path,
+                        body=body,
+                        headers={**(headers or {}), "Content-Type": "application/json"},
                     )
                 response = connection.getresponse()
                 response.read()
