@@ -86,7 +86,7 @@ def create_app(
     )
 
     auth.init_app(app, home="public.start", cookie="cecert_portal_session")
-    app.teardown_appcontext(session.close_registry)
+    session.init_registries(app)
     errors.init_app(app)
     shell.init_app(app)
     app.register_blueprint(public.bp)

@@ -127,8 +127,10 @@ def template_helpers() -> dict[str, object]:
 
 
 def proof_href(declaration_id: int, sha256: str) -> str:
-    """Where a proof file is served (the downloads' route, which checks who asks)."""
-    return url_for("downloads.proof", declaration=declaration_id, sha256=sha256)
+    """Where a proof file is served: the downloads' route ``/proofs/<declaration>/<sha256>``
+    (which checks who asks), written out because ``url_for`` twenty times was a tenth of a
+    queue page's time; a test holds the two equal."""
+    return f"{request.script_root}/proofs/{declaration_id}/{sha256}"
 
 
 # -- declared records -----------------------------------------------------------------------

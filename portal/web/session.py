@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, g
+from flask import Flask, abort, current_app, g
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers.response import Response as BaseResponse
 
@@ -28,7 +29,7 @@ from webcore import Role, auth
 
 CLOCK = "CLOCK"
 """Config key: a callable returning an aware datetime (tests fix the time with it)."""
-_REGISTRY = "portal_registry"
+_REGISTRIES = "cecert_portal_registries"
 
 
 def home() -> Home:
@@ -51,18 +52,32 @@ def now() -> dt.datetime:
 
 
 def registry() -> Registry:
-    """The registry of this request, opened read-write on first use, closed at teardown."""
-    if _REGISTRY not in g:
-        setattr(g, _REGISTRY, Registry.open(home().registry_path))
-    opened: Registry = getattr(g, _REGISTRY)
+    """This worker thread's registry: opened read-write on first use and kept for the
+    thread's later requests (SQLite connections are not shared between threads), as the
+    verifier keeps its read-only ones. The portal is stopped while a registry is restored
+    (``docs/keys-and-home.md``)."""
+    local: threading.local = current_app.extensions[_REGISTRIES]
+    opened: Registry | None = getattr(local, "registry", None)
+    if opened is None:
+        opened = Registry.open(home().registry_path)
+        local.registry = opened
     return opened
 
 
-def close_registry(_exc: BaseException | None = None) -> None:
-    """Close the request's registry, if it opened one (an app ``teardown_appcontext``)."""
-    opened: Registry | None = g.pop(_REGISTRY, None)
+def init_registries(app: Flask) -> None:
+    """Give ``app`` its per-thread registries (made on first use, after the workers fork)
+    and end every request with none of their transactions open."""
+    app.extensions[_REGISTRIES] = threading.local()
+    app.teardown_appcontext(_end_request)
+
+
+def _end_request(_exc: BaseException | None = None) -> None:
+    """A request never leaves its thread's registry inside a transaction (the store's
+    transactions end themselves; this is the net under them)."""
+    local: threading.local = current_app.extensions[_REGISTRIES]
+    opened: Registry | None = getattr(local, "registry", None)
     if opened is not None:
-        opened.close()
+        opened.end_transaction()
 
 
 def proof_files() -> ProofFiles:
@@ -108,10 +123,10 @@ def versions_from(form: MultiDict[str, str]) -> dict[int, int]:
 __all__ = [
     "CLOCK",
     "actor",
-    "close_registry",
     "default_policy",
     "form_token",
     "home",
+    "init_registries",
     "now",
     "proof_files",
     "registry",

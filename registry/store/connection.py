@@ -109,6 +109,10 @@ class RegistryConnection:
             self._rollback()
             raise write_error(exc, self.path) from exc
 
+    def rollback_open(self) -> None:
+        """Roll back a transaction still open (none, normally)."""
+        self._rollback()
+
     def _rollback(self) -> None:
         """Roll back what is left of a failed transaction (SQLite may have done it already:
         ``cannot rollback - no transaction is active`` then hid the real cause)."""

@@ -143,6 +143,12 @@ class Registry:
     def close(self) -> None:
         self._connection.close()
 
+    def end_transaction(self) -> None:
+        """Roll back a transaction left open, if any: the net under a long-lived connection
+        (a web worker thread's) between requests; the store's own transactions end
+        themselves."""
+        self._connection.rollback_open()
+
     def __enter__(self) -> Registry:
         return self
 

@@ -12,9 +12,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, url_for
 from flask.testing import FlaskClient
 
 from portal.web import create_app
@@ -516,3 +517,29 @@ def test_a_long_queue_says_more_than_its_count(
     assert "共 1 条" not in page
     _, page = hospital.get("/employer/")
     assert "超过 1 条待审核" in page
+
+
+def test_the_requests_of_a_thread_share_one_registry_connection(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each worker thread opens the registry once and keeps it, as the verifier keeps its
+    read-only connections: opening and closing it on every request cost ≈ 1 ms of an
+    ≈ 11 ms queue page (docs/performance.md). A proof link is the download route's."""
+    opened: list[Path] = []
+    real = Registry.open
+
+    def counting(path: Path, **options: Any) -> Registry:
+        opened.append(path)
+        return real(path, **options)
+
+    monkeypatch.setattr(Registry, "open", counting)
+    hospital = Session(world.app, "hospital", "/employer/")
+    for _ in range(3):
+        status, page = hospital.get("/employer/records")
+        assert status == 200
+    assert opened == [world.registry_path]
+    link = re.search(r'href="/proofs/(\d+)/([0-9a-f]{64})"', page)
+    assert link is not None
+    with world.app.test_request_context("/employer/records"):
+        routed = url_for("downloads.proof", declaration=int(link[1]), sha256=link[2])
+    assert routed == link[0][6:-1]
