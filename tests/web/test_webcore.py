@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -221,3 +222,24 @@ def test_the_command_line_loads_no_web_framework() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_session_lookup_runs_one_query_not_the_schema(
+    store: AccountStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every page asks whose session it is: the schema script and the migration check ran
+    on each of those connections (≈ 0.5 ms a request); they run once per store."""
+    account = store.add("zhang", PASSWORD, Role.EMPLOYER, at=AT, scope=CREDIT_CODE)
+    session = store.start_session(account, at=AT)
+    seen: list[str] = []
+    real = sqlite3.connect
+
+    def traced(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        connection = real(*args, **kwargs)
+        connection.set_trace_callback(seen.append)
+        return connection
+
+    monkeypatch.setattr(sqlite3, "connect", traced)
+    assert store.session_account(session, at=AT) == account
+    assert not [s for s in seen if "CREATE" in s or "user_version" in s], seen
+    assert len([s for s in seen if s.startswith("SELECT")]) <= 2, seen
