@@ -3,8 +3,11 @@ applications, requests; who may act on what; versions and tokens; events and the
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
+import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,6 +50,17 @@ EDUCATION = Actor("education", PortalRole.AUTHORITY, "education")
 ZHANG = Person("440106198503120031", "张伟", "", "卫生", TitleLevel.INTERMEDIATE,
                dt.date(2016, 7, 1), "440106")  # fmt: skip
 ME = Actor("zhangwei", PortalRole.PROFESSIONAL, ZHANG.id_number)
+
+
+@contextlib.contextmanager
+def traced(conn: sqlite3.Connection) -> Iterator[list[str]]:
+    """The SQL statements ``conn`` runs inside the block."""
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        yield statements
+    finally:
+        conn.set_trace_callback(None)
 
 
 def record(category: Category, minutes: int, title: str = "课程") -> Activity:
@@ -311,14 +325,10 @@ def test_a_bureau_queue_is_read_in_index_order_without_sorting_its_area(
     """A district, city or province bureau's page reads its rows in id order from an index:
     sorting every waiting row of the area for each page made a city's page cost 0.3 s and a
     province's 0.9 s on 5,000,000 records (docs/performance.md)."""
-    statements: list[str] = []
     conn = registry._connection.conn
-    conn.set_trace_callback(statements.append)
-    try:
+    with traced(conn) as statements:
         registry.declarations.queue(bureau)
         registry.applications.queue(bureau)
-    finally:
-        conn.set_trace_callback(None)
     reads = [s for s in statements if s.startswith("SELECT") and "ORDER BY" in s]
     assert len(reads) == 2
     for sql in reads:
@@ -351,14 +361,10 @@ def test_a_bureau_queue_counts_only_its_area_from_a_covering_index(
 ) -> None:
     """The count reads index entries of the bureau's own area, never a table row nor the
     waiting rows of other areas, and stops at the cap."""
-    statements: list[str] = []
     conn = registry._connection.conn
-    conn.set_trace_callback(statements.append)
-    try:
+    with traced(conn) as statements:
         registry.declarations.queue(bureau)
         registry.applications.queue(bureau)
-    finally:
-        conn.set_trace_callback(None)
     counts = [s for s in statements if "count(*)" in s]
     assert len(counts) == 2
     for sql in counts:
@@ -373,15 +379,11 @@ def test_a_page_and_a_year_read_their_proofs_in_one_query(registry: Registry) ->
     year asks once per record: three statements (count, page, proofs) however long."""
     for n in range(4):
         declare(registry, Category.PUBLIC, 30 * 60, f"proofs{n}")
-    statements: list[str] = []
     conn = registry._connection.conn
-    conn.set_trace_callback(statements.append)
-    try:
+    with traced(conn) as statements:
         page = registry.declarations.queue(EMPLOYER_A)
         queue_reads = len(statements)
         year = registry.declarations.of_person(ME, ZHANG.id_number, year=2025)
-    finally:
-        conn.set_trace_callback(None)
     assert len(page.items) == len(year) == 4
     assert all(d.proofs and d.proofs[0].filename == "证书.pdf" for d in (*page.items, *year))
     assert queue_reads == 3, statements
@@ -394,10 +396,8 @@ def test_no_read_a_page_makes_scans_a_whole_table(registry: Registry) -> None:
     records), the only index on the person being the partial one of open applications."""
     declare(registry, Category.PUBLIC, 30 * 60, "scan1")
     registry.applications.apply(ME, year=2025, token="scan-a", at=AT)
-    statements: list[str] = []
     conn = registry._connection.conn
-    conn.set_trace_callback(statements.append)
-    try:
+    with traced(conn) as statements:
         registry.declarations.of_person(ME, ZHANG.id_number, year=2025)
         registry.applications.of_person(ME, ZHANG.id_number)
         for who in (EMPLOYER_A, BUREAU, CITY, HEALTH):
@@ -406,8 +406,6 @@ def test_no_read_a_page_makes_scans_a_whole_table(registry: Registry) -> None:
             registry.applications.queue(who)
         registry.registrations.staff(EMPLOYER_A, state=Approval.APPROVED)
         registry.registrations.pending_employers(CITY)
-    finally:
-        conn.set_trace_callback(None)
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(reads) > 10
     for sql in reads:
