@@ -18,8 +18,9 @@ implements it:
 * integrity, audit, backup, serials: :class:`.care.RegistryCare`.
 
 The portal's concepts are reached as attributes, each one object: ``registrations``
-(:class:`.enrolment.Registrations`), ``declarations`` (:class:`.declarations.Declarations`)
-and ``applications`` (:class:`.applications.Applications`).
+(:class:`.enrolment.Registrations`), ``declarations`` (:class:`.declarations.Declarations`),
+``applications`` (:class:`.applications.Applications`) and the bureau's ``counter``
+(:class:`.counter.CounterDesk`).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from registry.store.care import RegistryCare
 from registry.store.checkpoints import LogCheckpoints
 from registry.store.connection import RegistryConnection, connect
 from registry.store.corrections import PersonCorrections
+from registry.store.counter import CounterDesk
 from registry.store.declarations import Declarations
 from registry.store.documents import DocumentReads
 from registry.store.enrolment import Registrations
@@ -85,6 +87,8 @@ class Registry:
         """The portal's declared records, reviews and confirmations."""
         self.applications = Applications(connection)
         """Applications for the year's certificate and the issuance requests they become."""
+        self.counter = CounterDesk(connection)
+        """The bureau's counter: reissue, renew, correct and revoke, with dual control."""
 
     # -- opening -------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ KEYS: Mapping[str, tuple[str, ...]] = {
     "declarations": ("id",),
     "proofs": ("declaration", "sha256"),
     "applications": ("id",),
+    "counter_actions": ("id",),
 }
 """The key columns that name a row in each audited table."""
 

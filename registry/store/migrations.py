@@ -200,6 +200,38 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX applications_person ON applications(id_number, year);
     """,
+    # 7: the bureau's counter: reissue, renew, correct and revoke asked by a clerk, approved
+    # by a second clerk where the damage is greatest, done by the signer (docs/portal.md).
+    """
+    CREATE TABLE counter_actions (
+        id INTEGER PRIMARY KEY,
+        token TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('reissue', 'renew', 'correct', 'revoke')),
+        number TEXT NOT NULL,
+        year INTEGER,
+        reason TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '',
+        name TEXT,
+        id_number TEXT,
+        batch TEXT,
+        region TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        second INTEGER NOT NULL CHECK (second IN (0, 1)),
+        approved_by TEXT,
+        approved_at TEXT,
+        state TEXT NOT NULL CHECK (state IN ('awaiting_second', 'queued', 'done', 'failed',
+            'refused', 'withdrawn')),
+        outcome TEXT,
+        detail TEXT,
+        version INTEGER NOT NULL DEFAULT 1,
+        changed_at TEXT NOT NULL,
+        UNIQUE (token, number),
+        CHECK (approved_by IS NULL OR approved_by != requested_by)
+    );
+    CREATE INDEX counter_actions_state ON counter_actions(state, region, id);
+    CREATE INDEX counter_actions_number ON counter_actions(number, id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

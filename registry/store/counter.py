@@ -1,0 +1,473 @@
+"""The bureau's counter in the registry: actions a clerk asks of a certificate number, the
+second clerk's approval where it is needed, and the queue the signer takes them from.
+
+Each change is one transaction with its event naming who did it (both clerks, where two
+did); a form's token asks once (a double-clicked submit answers with the action already
+asked); one open action per number. Who may act is the bureau whose region covers the
+holder's; the second clerk is another bureau account of such a region. The signer does the
+action where the keys are and closes it (:meth:`CounterDesk.close`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from registry.errors import RegistryError
+from registry.idnumber import parse_id_number
+from registry.model import RevocationReason
+from registry.numbering import parse_number
+from registry.places import covers
+from registry.portal.counter import (
+    REISSUE_REASONS,
+    CounterAction,
+    CounterKind,
+    CounterState,
+    needs_second,
+)
+from registry.portal.roles import Actor, PortalRole
+from registry.portal.values import Page
+from registry.store.connection import RegistryConnection
+from registry.store.digests import digests_of
+from registry.store.events import append_event, log_time
+from registry.store.queues import page_of, rows_of
+from registry.store.scope import changed, forbidden, region_count, region_match
+
+MAX_LIST = 10_000
+"""Numbers one bulk revocation may name."""
+
+
+def _time(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+def action_from_row(row: dict[str, Any]) -> CounterAction:
+    return CounterAction(
+        id=row["id"],
+        kind=CounterKind(row["kind"]),
+        number=row["number"],
+        year=row["year"],
+        reason=row["reason"],
+        note=row["note"],
+        name=row["name"],
+        id_number=row["id_number"],
+        batch=row["batch"],
+        region=row["region"],
+        requested_by=row["requested_by"],
+        requested_at=dt.datetime.fromisoformat(row["requested_at"]),
+        second=bool(row["second"]),
+        approved_by=row["approved_by"],
+        approved_at=_time(row["approved_at"]),
+        state=CounterState(row["state"]),
+        outcome=row["outcome"],
+        detail=row["detail"],
+        version=row["version"],
+    )
+
+
+def _actions(rows: list[dict[str, Any]]) -> list[CounterAction]:
+    return [action_from_row(row) for row in rows]
+
+
+def _bureau(actor: Actor) -> None:
+    if actor.role is not PortalRole.BUREAU:
+        raise forbidden("窗口业务")
+
+
+class CounterDesk:
+    """``Registry.counter``: what the counter asks, approves and the signer closes."""
+
+    def __init__(self, connection: RegistryConnection) -> None:
+        self._connection = connection
+
+    # -- asking ----------------------------------------------------------------------------
+
+    def request(
+        self,
+        actor: Actor,
+        *,
+        kind: CounterKind,
+        number: str,
+        token: str,
+        at: dt.datetime,
+        year: int | None = None,
+        reason: str = "",
+        note: str = "",
+        name: str | None = None,
+        id_number: str | None = None,
+    ) -> CounterAction:
+        """Ask for ``kind`` on certificate ``number``. A revocation, and a correction of the
+        name or ID number, waits for a second clerk (:meth:`approve`); the rest is queued
+        for the signer at once. The same ``token`` asks once. Raises ``RegistryError``:
+        ``forbidden`` (not a bureau, or the holder outside its region), ``bad_number``,
+        ``no_such_document``, ``bad_counter_action`` (a reason or field the action needs
+        is missing or wrong, named), ``counter_open`` (an action on the number is open)."""
+        _bureau(actor)
+        fields = _checked(kind, reason=reason, note=note, name=name, id_number=id_number, at=at)
+        with self._connection.transaction() as conn:
+            known = conn.execute(
+                "SELECT id FROM counter_actions WHERE token = ? AND number = ?",
+                (token, parse_number(number)),
+            ).fetchone()
+            if known is not None:
+                return self._seen(conn, actor, known[0])
+            ident = self._insert(
+                conn, actor, kind=kind, number=number, token=token, year=year,
+                batch=None, at=at, **fields,
+            )  # fmt: skip
+            return self._one(conn, ident)
+
+    def request_revocations(
+        self,
+        actor: Actor,
+        numbers: Sequence[str],
+        *,
+        reason: str,
+        note: str,
+        token: str,
+        at: dt.datetime,
+    ) -> list[CounterAction]:
+        """Ask to revoke every number of a list (as an investigation sends them), as one
+        batch a second clerk approves at once (:meth:`approve_batch`). All or nothing: any
+        bad line refuses the list (``bad_list``, every bad line named by its place)."""
+        _bureau(actor)
+        fields = _checked(CounterKind.REVOKE, reason=reason, note=note, name=None,
+                          id_number=None, at=at)  # fmt: skip
+        if not numbers or len(numbers) > MAX_LIST:
+            raise RegistryError(
+                "bad_list",
+                f"撤销名单须有 1 至 {MAX_LIST} 个证书编号，此名单有 {len(numbers)} 个 "
+                f"(a list names 1 to {MAX_LIST} numbers; this one {len(numbers)})",
+            )
+        with self._connection.transaction() as conn:
+            known = rows_of(conn.execute(
+                "SELECT * FROM counter_actions WHERE token = ? ORDER BY id", (token,)
+            ))  # fmt: skip
+            if known:
+                if any(row["requested_by"] != actor.username for row in known):
+                    raise forbidden("窗口业务")
+                return _actions(known)
+            problems: list[str] = []
+            seen: dict[str, int] = {}
+            for line, text in enumerate(numbers, start=1):
+                try:
+                    number = parse_number(text)
+                    if number in seen:
+                        raise RegistryError(
+                            "duplicate", f"与第 {seen[number]} 个重复 (repeats item {seen[number]})"
+                        )
+                    seen[number] = line
+                    self._holder_region(conn, actor, number)
+                    self._no_open(conn, number)
+                except RegistryError as exc:
+                    problems.append(f"第 {line} 个（{text.strip()[:40]}）：{exc.message}")
+            if problems:
+                shown = "；".join(problems[:20])
+                more = f"；另有 {len(problems) - 20} 个问题" if len(problems) > 20 else ""
+                raise RegistryError(
+                    "bad_list",
+                    f"名单中有 {len(problems)} 个编号不能撤销，整份名单未受理：{shown}{more}",
+                )
+            idents = [
+                self._insert(conn, actor, kind=CounterKind.REVOKE, number=number, token=token,
+                             year=None, batch=token, at=at, **fields)
+                for number in seen
+            ]  # fmt: skip
+            return [self._one(conn, ident) for ident in idents]
+
+    # -- the second clerk --------------------------------------------------------------------
+
+    def approve(self, actor: Actor, ident: int, *, version: int, at: dt.datetime) -> CounterAction:
+        """A second clerk approves an action waiting for one: it is queued for the signer.
+        ``same_clerk`` for the clerk who asked; ``changed`` when it moved on."""
+        return self._second(actor, ident, version=version, approve=True, detail=None, at=at)
+
+    def refuse(
+        self, actor: Actor, ident: int, *, version: int, reason: str, at: dt.datetime
+    ) -> CounterAction:
+        """A second clerk refuses an action waiting for one, saying why (``reason_required``)."""
+        if not reason.strip():
+            raise RegistryError("reason_required", "不同意时须填写理由 (a refusal must say why)")
+        return self._second(
+            actor, ident, version=version, approve=False, detail=reason.strip(), at=at
+        )
+
+    def approve_batch(self, actor: Actor, batch: str, *, at: dt.datetime) -> list[CounterAction]:
+        """A second clerk approves every action of a bulk revocation still waiting."""
+        _bureau(actor)
+        with self._connection.transaction() as conn:
+            rows = rows_of(conn.execute(
+                "SELECT * FROM counter_actions WHERE batch = ? AND state = 'awaiting_second'"
+                " ORDER BY id", (batch,),
+            ))  # fmt: skip
+            if not rows:
+                raise forbidden("撤销名单")
+            for row in rows:
+                self._approve_row(conn, actor, row, approve=True, detail=None, at=at)
+            return [self._one(conn, row["id"]) for row in rows]
+
+    def withdraw(self, actor: Actor, ident: int, *, version: int, at: dt.datetime) -> CounterAction:
+        """The clerk who asked withdraws an action no second clerk has approved yet."""
+        _bureau(actor)
+        with self._connection.transaction() as conn:
+            row = self._row(conn, actor, ident)
+            if row["requested_by"] != actor.username:
+                raise forbidden("窗口业务")
+            if row["version"] != version or row["state"] != CounterState.AWAITING_SECOND:
+                raise changed("窗口业务")
+            self._set(conn, ident, CounterState.WITHDRAWN, at=at)
+            self._event(conn, "counter_withdraw", actor, ident, at)
+            return self._one(conn, ident)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def action(self, actor: Actor, ident: int) -> CounterAction:
+        _bureau(actor)
+        conn = self._connection.conn
+        return action_from_row(self._row(conn, actor, ident))
+
+    def of_number(self, actor: Actor, number: str) -> list[CounterAction]:
+        """The actions asked on ``number`` that ``actor`` may see, newest first."""
+        _bureau(actor)
+        rows = rows_of(self._connection.conn.execute(
+            "SELECT * FROM counter_actions WHERE number = ? ORDER BY id DESC",
+            (parse_number(number),),
+        ))  # fmt: skip
+        return [action_from_row(r) for r in rows if covers(actor.scope, r["region"])]
+
+    def awaiting_second(
+        self, actor: Actor, *, after: int = 0, limit: int = 50
+    ) -> Page[CounterAction]:
+        """Actions of ``actor``'s region waiting for a second clerk, oldest first (its own
+        among them, which it may withdraw but not approve)."""
+        _bureau(actor)
+        condition, value = region_match(actor.scope, "c.region")
+        within, bounds = region_count(actor.scope, "c.region")
+        return page_of(
+            self._connection.conn, select="SELECT c.* FROM counter_actions c",
+            table="counter_actions", where=f"c.state = 'awaiting_second' AND {condition}",
+            params=[value], after=after, limit=limit, convert=_actions,
+            counted=(f"c.state = 'awaiting_second' AND {within}", list(bounds)),
+        )  # fmt: skip
+
+    # -- the signer ------------------------------------------------------------------------
+
+    def queued(self, *, limit: int) -> list[CounterAction]:
+        """Actions approved for the signer, oldest first."""
+        rows = rows_of(self._connection.conn.execute(
+            "SELECT * FROM counter_actions WHERE state = 'queued' ORDER BY id LIMIT ?", (limit,)
+        ))  # fmt: skip
+        return _actions(rows)
+
+    def close(
+        self, ident: int, *, done: bool, outcome: str, detail: str | None, at: dt.datetime
+    ) -> bool:
+        """The signer closes a queued action: done (``outcome``: ``<number>/<edition>``) or
+        failed (``outcome``: the reason code, ``detail`` what the clerk reads). False when
+        it was not queued any more (another taker closed it)."""
+        state = CounterState.DONE if done else CounterState.FAILED
+        with self._connection.transaction() as conn:
+            row = conn.execute(
+                "SELECT state FROM counter_actions WHERE id = ?", (ident,)
+            ).fetchone()
+            if row is None or row[0] != CounterState.QUEUED:
+                return False
+            conn.execute(
+                "UPDATE counter_actions SET state = ?, outcome = ?, detail = ?,"
+                " version = version + 1, changed_at = ? WHERE id = ?",
+                (state.value, outcome, detail, log_time(at), ident),
+            )
+            signer = Actor("signer", PortalRole.BUREAU, "000000")
+            self._event(conn, "counter_close", signer, ident, at, state=state.value)
+            return True
+
+    # -- inside a transaction ----------------------------------------------------------------
+
+    def _holder_region(self, conn: sqlite3.Connection, actor: Actor, number: str) -> str:
+        found = conn.execute(
+            "SELECT p.region FROM certificates c JOIN people p ON p.id_number = c.id_number"
+            " WHERE c.number = ?",
+            (number,),
+        ).fetchone()
+        if found is None:
+            raise RegistryError(
+                "no_such_document",
+                f"登记系统中没有证书编号 {number} ({number}: no such certificate number)",
+            )
+        if not covers(actor.scope, found[0]):
+            raise forbidden("证书")
+        return str(found[0])
+
+    @staticmethod
+    def _no_open(conn: sqlite3.Connection, number: str) -> None:
+        if conn.execute(
+            "SELECT 1 FROM counter_actions WHERE number = ? AND state IN"
+            " ('awaiting_second', 'queued')",
+            (number,),
+        ).fetchone():
+            raise RegistryError(
+                "counter_open",
+                f"证书 {number} 已有未办结的窗口业务，请先办结或撤回 "
+                f"({number} has an open counter action)",
+            )
+
+    def _insert(
+        self,
+        conn: sqlite3.Connection,
+        actor: Actor,
+        *,
+        kind: CounterKind,
+        number: str,
+        token: str,
+        year: int | None,
+        batch: str | None,
+        at: dt.datetime,
+        reason: str,
+        note: str,
+        name: str | None,
+        id_number: str | None,
+    ) -> int:
+        number = parse_number(number)
+        region = self._holder_region(conn, actor, number)
+        self._no_open(conn, number)
+        second = needs_second(kind, name=name, id_number=id_number)
+        state = CounterState.AWAITING_SECOND if second else CounterState.QUEUED
+        cursor = conn.execute(
+            "INSERT INTO counter_actions (token, kind, number, year, reason, note, name,"
+            " id_number, batch, region, requested_by, requested_at, second, state,"
+            " changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (token, kind.value, number, year, reason, note, name, id_number, batch, region,
+             actor.username, log_time(at), int(second), state.value, log_time(at)),
+        )  # fmt: skip
+        ident = int(cursor.lastrowid or 0)
+        self._event(conn, "counter_request", actor, ident, at, action=kind.value, number=number)
+        return ident
+
+    def _second(
+        self,
+        actor: Actor,
+        ident: int,
+        *,
+        version: int,
+        approve: bool,
+        detail: str | None,
+        at: dt.datetime,
+    ) -> CounterAction:
+        _bureau(actor)
+        with self._connection.transaction() as conn:
+            row = self._row(conn, actor, ident)
+            if row["version"] != version:
+                raise changed("窗口业务")
+            self._approve_row(conn, actor, row, approve=approve, detail=detail, at=at)
+            return self._one(conn, ident)
+
+    def _approve_row(
+        self,
+        conn: sqlite3.Connection,
+        actor: Actor,
+        row: dict[str, Any],
+        *,
+        approve: bool,
+        detail: str | None,
+        at: dt.datetime,
+    ) -> None:
+        if not covers(actor.scope, row["region"]):
+            raise forbidden("窗口业务")
+        if row["state"] != CounterState.AWAITING_SECOND:
+            raise changed("窗口业务")
+        if row["requested_by"] == actor.username:
+            raise RegistryError(
+                "same_clerk",
+                "须由另一名工作人员复核，本人提交的业务不能由本人同意 "
+                "(a second clerk must approve: not the one who asked)",
+            )
+        state = CounterState.QUEUED if approve else CounterState.REFUSED
+        conn.execute(
+            "UPDATE counter_actions SET state = ?, approved_by = ?, approved_at = ?,"
+            " detail = ?, version = version + 1, changed_at = ? WHERE id = ?",
+            (state.value, actor.username, log_time(at), detail, log_time(at), row["id"]),
+        )
+        kind = "counter_approve" if approve else "counter_refuse"
+        self._event(conn, kind, actor, row["id"], at, requested_by=row["requested_by"])
+
+    def _row(self, conn: sqlite3.Connection, actor: Actor, ident: int) -> dict[str, Any]:
+        rows = rows_of(conn.execute("SELECT * FROM counter_actions WHERE id = ?", (ident,)))
+        if not rows or not covers(actor.scope, rows[0]["region"]):
+            raise forbidden("窗口业务")
+        return rows[0]
+
+    def _seen(self, conn: sqlite3.Connection, actor: Actor, ident: int) -> CounterAction:
+        row = self._row(conn, actor, ident)
+        if row["requested_by"] != actor.username:
+            raise forbidden("窗口业务")
+        return action_from_row(row)
+
+    def _one(self, conn: sqlite3.Connection, ident: int) -> CounterAction:
+        return _actions(rows_of(conn.execute(
+            "SELECT * FROM counter_actions WHERE id = ?", (ident,)
+        )))[0]  # fmt: skip
+
+    @staticmethod
+    def _set(conn: sqlite3.Connection, ident: int, state: CounterState, *, at: dt.datetime) -> None:
+        conn.execute(
+            "UPDATE counter_actions SET state = ?, version = version + 1, changed_at = ?"
+            " WHERE id = ?",
+            (state.value, log_time(at), ident),
+        )
+
+    @staticmethod
+    def _event(
+        conn: sqlite3.Connection, kind: str, actor: Actor, ident: int, at: dt.datetime, **data: Any
+    ) -> None:
+        rows = digests_of(conn, "counter_actions", "id = ?", (ident,))
+        append_event(
+            conn,
+            kind=kind,
+            subject=f"counter_actions:{ident}",
+            data={**actor.event_data(), **data, "rows": rows},
+            at=at,
+        )
+
+
+def _checked(
+    kind: CounterKind,
+    *,
+    reason: str,
+    note: str,
+    name: str | None,
+    id_number: str | None,
+    at: dt.datetime,
+) -> dict[str, Any]:
+    """The action's fields, checked for its kind (``bad_counter_action`` names the field)."""
+    note = note.strip()
+    if len(note) > 500:
+        raise _bad("note", "备注最多 500 字 (at most 500 characters)")
+    if kind is CounterKind.REISSUE and reason not in REISSUE_REASONS:
+        raise _bad("reason", "补办须选择原因：遗失或损毁 (lost or damaged)")
+    if kind is CounterKind.REVOKE:
+        if reason not in {r.value for r in RevocationReason}:
+            raise _bad("reason", "撤销须选择原因 (choose why it is revoked)")
+        if not note:
+            raise _bad("note", "撤销须写明依据，例如调查文书编号 (say on what grounds)")
+    if kind in {CounterKind.RENEW, CounterKind.CORRECT}:
+        reason = ""
+    if kind is CounterKind.CORRECT:
+        if not note:
+            raise _bad("note", "更正须写明理由，将印在新证书上 (the reason is printed)")
+        name = name.strip() if name is not None and name.strip() else None
+        if id_number is not None and id_number.strip():
+            id_number = parse_id_number(id_number, today=at.date())
+        else:
+            id_number = None
+    else:
+        name = id_number = None
+    return {"reason": reason, "note": note, "name": name, "id_number": id_number}
+
+
+def _bad(field: str, message: str) -> RegistryError:
+    return RegistryError("bad_counter_action", f"{field}：{message}")
+
+
+__all__ = ["MAX_LIST", "CounterDesk", "action_from_row"]
