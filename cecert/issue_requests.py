@@ -26,7 +26,7 @@ from cecert.options import now
 from registry import Home
 
 if TYPE_CHECKING:
-    from signer import Issuer, Taken
+    from signer import Done, Issuer, Taken
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 _NAP = 0.1
@@ -43,18 +43,26 @@ def issue_requests(
     cores = workers or usable_cores()
     if not follow:
         with signed_change(home) as change:
-            taken = _take_waiting(change, _issuer(change, out_dir), workers=cores)
-        if not taken:
-            click.echo("没有待签发的申请 (no requests waiting)")
+            taken, actions = _take_waiting(change, _issuer(change, out_dir), workers=cores)
+        if not taken and not actions:
+            click.echo("没有待签发的申请或窗口业务 (no requests or counter actions waiting)")
             return
-        issued = sum(1 for outcome in taken if outcome.issued)
-        held = sum(1 for outcome in taken if outcome.reason == "already_issued")
-        before = f"（其中此前已签发 {held} 件）" if held else ""
-        click.echo(
-            f"办结申请 {len(taken)} 件：签发 {issued} 件{before}，未签发 {len(taken) - issued} 件 "
-            f"({len(taken)} requests: {issued} issued, {held} of them before, "
-            f"{len(taken) - issued} refused)"
-        )
+        if taken:
+            issued = sum(1 for outcome in taken if outcome.issued)
+            held = sum(1 for outcome in taken if outcome.reason == "already_issued")
+            before = f"（其中此前已签发 {held} 件）" if held else ""
+            click.echo(
+                f"办结申请 {len(taken)} 件：签发 {issued} 件{before}，"
+                f"未签发 {len(taken) - issued} 件 ({len(taken)} requests: {issued} issued, "
+                f"{held} of them before, {len(taken) - issued} refused)"
+            )
+        if actions:
+            done = sum(1 for action in actions if action.done)
+            failed = len(actions) - done
+            click.echo(
+                f"办结窗口业务 {len(actions)} 件：办理 {done} 件，未能办理 {failed} 件 "
+                f"({len(actions)} counter actions: {done} done, {failed} failed)"
+            )
         return
     with held_change(home) as change:
         _follow(change, _issuer(change, out_dir), workers=cores, interval=interval)
@@ -72,22 +80,35 @@ def _issuer(change: Change, out_dir: Path | None) -> Issuer:
     )
 
 
-def _take_waiting(change: Change, issuer: Issuer, *, workers: int) -> list[Taken]:
-    """Take batches until none waits; print each request's line."""
-    from signer import take_requests
-
+def _take_waiting(
+    change: Change, issuer: Issuer, *, workers: int
+) -> tuple[list[Taken], list[Done]]:
+    """Take batches until none waits, the counter's actions too; print each one's line."""
     taken: list[Taken] = []
-    while batch := take_requests(change.registry, issuer, at=now(), clock=now, workers=workers):
-        for outcome in batch:
-            click.echo(request_line(outcome))
-        taken += batch
-    return taken
+    done: list[Done] = []
+    while True:
+        requests, actions = _take_batch(change, issuer, workers=workers)
+        if not requests and not actions:
+            return taken, done
+        taken += requests
+        done += actions
+
+
+def _take_batch(change: Change, issuer: Issuer, *, workers: int) -> tuple[list[Taken], list[Done]]:
+    """One batch of the portal's requests and of the counter's actions, each line printed."""
+    from signer import take_counter_actions, take_requests
+
+    requests = take_requests(change.registry, issuer, at=now(), clock=now, workers=workers)
+    for outcome in requests:
+        click.echo(request_line(outcome))
+    actions = take_counter_actions(change.registry, issuer, at=now(), clock=now)
+    for done in actions:
+        click.echo(counter_line(done))
+    return requests, actions
 
 
 def _follow(change: Change, issuer: Issuer, *, workers: int, interval: float) -> None:
     """Take requests as they come and keep the log signed, until asked to stop."""
-    from signer import take_requests
-
     stop = False
 
     def finish(_signum: int, _frame: object) -> None:
@@ -102,10 +123,8 @@ def _follow(change: Change, issuer: Issuer, *, workers: int, interval: float) ->
             f"(following requests every {interval:g} s; stop with Ctrl-C or SIGTERM)"
         )
         while not stop:
-            batch = take_requests(change.registry, issuer, at=now(), clock=now, workers=workers)
-            for outcome in batch:
-                click.echo(request_line(outcome))
-            if batch:
+            requests, actions = _take_batch(change, issuer, workers=workers)
+            if requests or actions:
                 checkpoint, published = sign_change(change, publish=True)
                 signed = checkpoint.tree_size
                 if published is not None:
@@ -159,4 +178,21 @@ def request_line(outcome: Taken) -> str:
     )
 
 
-__all__ = ["issue_requests", "request_line"]
+def counter_line(outcome: Done) -> str:
+    """One counter action's line: ``窗口业务 3（补办 440100000000010）：已办结，第2版
+    (counter action 3 done: 440100000000010 edition 2)``."""
+    action = outcome.action
+    what = f"{action.kind.label_zh} {action.number}"
+    if not outcome.done:
+        return (
+            f"窗口业务 {action.id}（{what}）：未能办理：{outcome.detail}（{outcome.reason}） "
+            f"(counter action {action.id} failed: {outcome.reason})"
+        )
+    editions = "、".join(f"第{d.edition}版" for d in outcome.documents)
+    return (
+        f"窗口业务 {action.id}（{what}）：已办结，{editions} "
+        f"(counter action {action.id} done: {action.kind.value} {action.number})"
+    )
+
+
+__all__ = ["counter_line", "issue_requests", "request_line"]

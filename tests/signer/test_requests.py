@@ -195,7 +195,7 @@ def test_requests_are_issued_refused_or_closed_with_the_certificate_held(
         cli, ["issue", "--home", str(home.root), "--requests", "--workers", "1"], env=ENV
     )
     assert again.exit_code == 0, again.output
-    assert "没有待签发的申请 (no requests waiting)" in again.output
+    assert "没有待签发的申请或窗口业务 (no requests or counter actions waiting)" in again.output
     assert not [line for line in again.output.splitlines() if line.startswith("申请 ")]
     assert signed_to(fresh_home) == size
     assert sorted((home.certificates_dir / str(YEAR)).iterdir()) == pdfs

@@ -1,0 +1,114 @@
+"""The counter's actions, done where the keys are.
+
+A bureau clerk asks at the counter for a reissue, a renewal, a correction or a revocation;
+where a second clerk must approve, the action waits for them (:mod:`registry.store.counter`).
+Once queued, :func:`take_counter_actions` does each with the issuer's own methods (the same
+rules, carry-over, numbering and seal as ``cecert reissue``, ``renew``, ``correct`` and
+``revoke``) and closes it: done, with the number and edition made or revoked, or failed, with
+the reason the issuer or the registry gave, which the clerk reads at the counter.
+
+A crash between the action and its close leaves it queued; the next run tries it again,
+and the issuer's own checks answer (a replaced edition is no longer current: it fails with
+``nothing_to_replace``, and the clerk sees the new edition in the certificate's history).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from registry.errors import RegistryError
+from registry.model import RevocationReason
+from registry.portal.counter import CounterAction, CounterKind
+from registry.store import Clock, DocumentRecord, Registry
+from signer.errors import IssuanceError
+from signer.issuance.carry_over import ReissueReason
+from signer.issuance.issuer import Issuer
+
+ACTIONS = 64
+"""Actions taken per call, at most."""
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """A counter action taken and closed."""
+
+    action: CounterAction
+    documents: tuple[DocumentRecord, ...]
+    """What it made (a correction may make one edition per year) or revoked; empty: failed."""
+    reason: str | None = None
+    """Failed: the reason code (``reissue_falls_short``, ``already_revoked``, …)."""
+    detail: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.reason is None
+
+
+def take_counter_actions(
+    registry: Registry,
+    issuer: Issuer,
+    *,
+    at: dt.datetime,
+    clock: Clock | None = None,
+    limit: int = ACTIONS,
+) -> list[Done]:
+    """Do up to ``limit`` queued counter actions with ``issuer`` (built on ``registry``),
+    oldest first, and close each; what became of them. Errors of no one action (the seal
+    key, the disk) go on to the caller, and the action stays queued."""
+    taken: list[Done] = []
+    for action in registry.counter.queued(limit=limit):
+        moment = clock() if clock is not None else at
+        try:
+            documents = _do(registry, issuer, action, at=moment)
+        except (RegistryError, IssuanceError) as exc:
+            if exc.reason in _NOT_THE_ACTIONS:
+                raise
+            outcome = Done(action, (), exc.reason, exc.message)
+        else:
+            outcome = Done(action, documents)
+        closed = registry.counter.close(
+            action.id,
+            done=outcome.done,
+            outcome=_outcome(outcome),
+            detail=outcome.detail,
+            at=clock() if clock is not None else at,
+        )
+        if closed:
+            taken.append(outcome)
+    return taken
+
+
+_NOT_THE_ACTIONS = frozenset(
+    {"commit_failed", "write_failed", "registry_damaged", "qr_key_expired"}
+)
+"""Failures of the signer's own (its disk, its keys), which no clerk can mend by asking
+again: the run stops and the action waits."""
+
+
+def _do(
+    registry: Registry, issuer: Issuer, action: CounterAction, *, at: dt.datetime
+) -> tuple[DocumentRecord, ...]:
+    if action.kind is CounterKind.REISSUE:
+        reason = ReissueReason(action.reason)
+        return (issuer.reissue(action.number, reason=reason, year=action.year, at=at),)
+    if action.kind is CounterKind.RENEW:
+        return (issuer.renew(action.number, year=action.year, at=at),)
+    if action.kind is CounterKind.CORRECT:
+        return issuer.correct(
+            action.number, name=action.name, id_number=action.id_number,
+            reason_text=action.note, at=at,
+        )  # fmt: skip
+    revoked = registry.revoke(
+        action.number, reason=RevocationReason(action.reason), note=action.note, at=at
+    )
+    return (revoked,)
+
+
+def _outcome(outcome: Done) -> str:
+    if outcome.reason is not None:
+        return outcome.reason
+    return ",".join(f"{d.number}/{d.edition}" for d in outcome.documents)
+
+
+__all__ = ["ACTIONS", "Done", "take_counter_actions"]
