@@ -16,6 +16,8 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from registry.model import Person
+
 
 class CounterKind(StrEnum):
     """What the clerk asks for."""
@@ -84,6 +86,14 @@ def needs_second(kind: CounterKind, *, name: str | None, id_number: str | None) 
 
 
 @dataclass(frozen=True, slots=True)
+class Holder:
+    """A person found at the counter, with their certificate number (None: none issued)."""
+
+    person: Person
+    number: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class CounterAction:
     """One action asked at the counter, as the registry holds it."""
 
@@ -126,5 +136,6 @@ __all__ = [
     "CounterAction",
     "CounterKind",
     "CounterState",
+    "Holder",
     "needs_second",
 ]

@@ -11,6 +11,7 @@ action where the keys are and closes it (:meth:`CounterDesk.close`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -25,6 +26,7 @@ from registry.portal.counter import (
     CounterAction,
     CounterKind,
     CounterState,
+    Holder,
     needs_second,
 )
 from registry.portal.roles import Actor, PortalRole
@@ -33,8 +35,12 @@ from registry.store.connection import RegistryConnection
 from registry.store.digests import digests_of
 from registry.store.events import append_event, log_time
 from registry.store.queues import page_of, rows_of
+from registry.store.records import person_from_row
 from registry.store.scope import changed, forbidden, region_count, region_match
 
+_NUMBER = re.compile(r"\d{14}[\dXx]")
+"""A certificate number as printed (region, serial, check digit)."""
+_ID_NUMBER = re.compile(r"\d{17}[\dXx]")
 MAX_LIST = 10_000
 """Numbers one bulk revocation may name."""
 
@@ -222,6 +228,55 @@ class CounterDesk:
             return self._one(conn, ident)
 
     # -- reading ---------------------------------------------------------------------------
+
+    def find(
+        self, actor: Actor, query: str, *, name: str = "", employer: str = "", limit: int = 20
+    ) -> list[Holder]:
+        """The people of ``actor``'s region a clerk looks for: by certificate number, by ID
+        number (in full, or masked as printed, ``440106********0031``, with ``name``), or
+        by name (and part of ``employer``'s name). At most ``limit``; ``bad_query`` when the
+        text is none of these."""
+        _bureau(actor)
+        text = "".join(query.split())
+        conn = self._connection.conn
+        select = (
+            "SELECT p.*, c.number AS certificate FROM people p"
+            " LEFT JOIN certificates c ON c.id_number = p.id_number"
+        )
+        masked = re.fullmatch(r"(\d{1,17})\*+(\d{0,4}[\dXx]?)", text)
+        if _NUMBER.fullmatch(text):
+            rows = rows_of(conn.execute(f"{select} WHERE c.number = ?", (parse_number(text),)))
+        elif _ID_NUMBER.fullmatch(text):
+            rows = rows_of(conn.execute(f"{select} WHERE p.id_number = ?", (text.upper(),)))
+        elif masked is not None:
+            name = "".join(name.split())
+            if not name:
+                raise RegistryError(
+                    "bad_query",
+                    "按隐去部分数字的身份证号查找时，请同时填写姓名 "
+                    "(a masked ID number needs the name too)",
+                )
+            rows = [
+                row
+                for row in rows_of(conn.execute(f"{select} WHERE p.name = ?", (name,)))
+                if row["id_number"].startswith(masked[1])
+                and row["id_number"].upper().endswith(masked[2].upper())
+            ]
+        elif 1 <= len(text) <= 50 and not any(ch.isdigit() for ch in text):
+            rows = rows_of(conn.execute(f"{select} WHERE p.name = ?", (text,)))
+            if employer.strip():
+                rows = [r for r in rows if employer.strip() in r["employer"]]
+        else:
+            raise RegistryError(
+                "bad_query",
+                "请输入证书编号、身份证号或姓名 (a certificate number, an ID number or a name)",
+            )
+        found = [
+            Holder(person_from_row(row), row["certificate"])
+            for row in rows
+            if covers(actor.scope, row["region"])
+        ]
+        return found[:limit]
 
     def action(self, actor: Actor, ident: int) -> CounterAction:
         _bureau(actor)

@@ -231,6 +231,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX counter_actions_state ON counter_actions(state, region, id);
     CREATE INDEX counter_actions_number ON counter_actions(number, id);
+    CREATE INDEX people_name ON people(name);
     """,
 )
 

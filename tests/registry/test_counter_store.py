@@ -207,3 +207,28 @@ def test_a_list_of_revocations_is_all_or_nothing_and_approved_at_once(
     approved = registry.counter.approve_batch(CLERK_B, "list-2", at=AT)
     assert {a.state for a in approved} == {CounterState.QUEUED}
     assert len(registry.counter.queued(limit=10)) == 3
+
+
+def test_the_counter_finds_a_holder_by_number_id_number_masked_id_or_name(
+    registry: Registry, document: DocumentRecord
+) -> None:
+    person = registry.person(document.id_number)
+    assert person is not None
+    masked = document.id_number[:6] + "*" * 8 + document.id_number[-4:]
+    for query, name in (
+        (document.number, ""),
+        (document.id_number, ""),
+        (masked, person.name),
+        (person.name, ""),
+    ):
+        found = registry.counter.find(CLERK_A, query, name=name)
+        assert (person.id_number, document.number) in [
+            (h.person.id_number, h.number) for h in found
+        ], query
+    assert registry.counter.find(ELSEWHERE, document.number) == []
+    with pytest.raises(RegistryError) as caught:
+        registry.counter.find(CLERK_A, masked)
+    assert caught.value.reason == "bad_query"
+    with pytest.raises(RegistryError) as caught:
+        registry.counter.find(CLERK_A, "12ab")
+    assert caught.value.reason == "bad_query"
