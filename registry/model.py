@@ -153,6 +153,12 @@ class DocumentStatus(StrEnum):
     SUPERSEDED = "superseded"
     REVOKED = "revoked"
 
+    @property
+    def label_zh(self) -> str:
+        return {"current": "现行有效", "superseded": "已被新版取代", "revoked": "已撤销"}[
+            self.value
+        ]
+
 
 def parse_region(text: str, *, field: str = "region") -> str:
     """Return a six-digit administrative division code (行政区划代码) or raise."""

@@ -12,7 +12,8 @@ giving the time, for tests: :func:`portal.web.session.now`).
 
 Blueprints: ``public`` (``/``: the home page, the registrations), ``professional``
 (``/me``), ``employer`` (``/employer``), ``reviewers`` (``/review``: industry authorities and
-bureaus) and ``downloads`` (``/proofs/…``, for every role whose scope covers the record).
+bureaus), ``counter`` (``/counter``: the bureau's counter) and ``downloads``
+(``/proofs/…``, for every role whose scope covers the record).
 Accounts, login and logout, sessions, CSRF and rate limits are :mod:`webcore`'s; served by
 :func:`webcore.server.serve` (``cecert portal serve``).
 """
@@ -75,6 +76,7 @@ def create_app(
         raise RegistryError("no_registry", f"{home.registry_path}: no registry file here")
 
     from portal.web import (
+        counter,
         downloads,
         employer,
         errors,
@@ -93,6 +95,7 @@ def create_app(
     app.register_blueprint(professional.bp, url_prefix="/me")
     app.register_blueprint(employer.bp, url_prefix="/employer")
     app.register_blueprint(reviewers.bp, url_prefix="/review")
+    app.register_blueprint(counter.bp, url_prefix="/counter")
     app.register_blueprint(downloads.bp)
     limits.init_app(
         app,
