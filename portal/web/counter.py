@@ -140,10 +140,11 @@ def second() -> ResponseReturnValue:
 
 @bp.post("/second/<int:ident>")
 def decide(ident: int) -> ResponseReturnValue:
-    """Approve or refuse one action (the version shown), or a whole list of revocations."""
+    """Approve or refuse one action (the version shown), or a whole list of revocations; the
+    clerk who asked may withdraw it instead."""
     decision = request.form.get("decision", "")
     version = request.form.get("version", "")
-    if decision not in {"approve", "refuse", "approve_batch"} or not version.isdigit():
+    if decision not in {"approve", "refuse", "approve_batch", "withdraw"} or not version.isdigit():
         abort(400)
     reason = request.form.get("reason", "")
     try:
@@ -152,6 +153,9 @@ def decide(ident: int) -> ResponseReturnValue:
         if batch is not None:
             done = counter.approve_batch(actor(), batch, at=now())
             flash(f"已同意撤销名单中的 {len(done)} 个证书，将由签发服务办理。", "success")
+        elif decision == "withdraw":
+            counter.withdraw(actor(), ident, version=int(version), at=now())
+            flash("已撤回，此业务不再办理。", "success")
         elif decision != "refuse":  # one action (a batch button on a single one: that one)
             counter.approve(actor(), ident, version=int(version), at=now())
             flash("已同意，将由签发服务办理。", "success")

@@ -87,6 +87,7 @@ def test_a_revocation_waits_for_a_second_clerk(portal: Portal) -> None:
     own = a.get("/counter/second")
     assert "这是您提交的业务" in own
     assert 'value="approve"' not in own
+    assert 'value="withdraw"' in own
     with portal.registry() as registry:
         (asked,) = registry.counter.of_number(CLERK_A, number)
     assert asked.state is CounterState.AWAITING_SECOND
@@ -121,6 +122,19 @@ def test_a_bad_form_is_named_and_stores_nothing(portal: Portal) -> None:
         assert registry.counter.of_number(CLERK_A, number) == []
     page = a.get("/counter/?q=12ab", status=400)
     assert "请输入证书编号、身份证号或姓名" in page
+
+
+def test_the_clerk_who_asked_may_withdraw_and_no_one_else(portal: Portal) -> None:
+    number = zhang_number(portal)
+    a, b = clerk(portal, "clerk-a"), clerk(portal, "clerk-b")
+    ask(a, number, kind="revoke", reason="fraud", note="误报")
+    with portal.registry() as registry:
+        (asked,) = registry.counter.of_number(CLERK_A, number)
+    b.post(f"/counter/second/{asked.id}", {"decision": "withdraw", "version": "1"}, status=403)
+    a.post(f"/counter/second/{asked.id}", {"decision": "withdraw", "version": "1"})
+    with portal.registry() as registry:
+        (withdrawn,) = registry.counter.of_number(CLERK_A, number)
+    assert withdrawn.state is CounterState.WITHDRAWN
 
 
 def test_a_double_submit_asks_once(portal: Portal) -> None:

@@ -750,7 +750,8 @@ def _counter(actor: Actor, rows: Rows) -> Iterator[Forgery]:
         in_scope = bureau and covers(actor.scope, row["region"])
         if in_scope and row["requested_by"] != actor.username:
             continue  # a second clerk's to decide
-        for decision in ("approve", "refuse", "approve_batch"):
+        mine = in_scope and row["requested_by"] == actor.username
+        for decision in ("approve", "refuse", "approve_batch", *(() if mine else ("withdraw",))):
             data = {"decision": decision, "version": str(row["version"]), "reason": "伪造"}
             yield Forgery(f"/counter/second/{ident}", data, in_scope, "counter.decide")
     yield Forgery("/counter/second/999999", {"decision": "approve", "version": "1"}, False,
