@@ -162,7 +162,7 @@ class CounterDesk:
                     number = parse_number(text)
                     if number in seen:
                         raise RegistryError(
-                            "duplicate", f"与第 {seen[number]} 个重复 (repeats item {seen[number]})"
+                            "bad_list", f"与第 {seen[number]} 个重复 (repeats item {seen[number]})"
                         )
                     seen[number] = line
                     self._holder_region(conn, actor, number)
