@@ -17,6 +17,7 @@ import click
 from cecert.account_commands import accounts_group
 from cecert.changes import print_issued, signed_change
 from cecert.command import Group
+from cecert.counter_commands import counter_group
 from cecert.key_commands import keys_list, keys_revoke, keys_rotate
 from cecert.options import fail, home_option, now, passphrase, resolve_home
 from cecert.portal_commands import portal_group
@@ -360,6 +361,7 @@ cli.add_command(registry_group)
 cli.add_command(snapshot_group)
 cli.add_command(accounts_group)
 cli.add_command(portal_group)
+cli.add_command(counter_group)
 keys.add_command(keys_rotate)
 keys.add_command(keys_revoke)
 keys.add_command(keys_list)

@@ -25,13 +25,6 @@ from webcore.auth import check_csrf
 bp = Blueprint("counter", __name__)
 bp.before_request(require_role(PortalRole.BUREAU))
 
-REVOCATION_REASON_ZH = {
-    RevocationReason.FRAUD: "弄虚作假取得",
-    RevocationReason.ALTERED: "证书被涂改或伪造",
-    RevocationReason.ISSUED_IN_ERROR: "误发",
-    RevocationReason.RECORDS_INVALID: "所依据的学时记录无效",
-    RevocationReason.WITHDRAWN: "经决定撤回",
-}
 _STATE_KIND = {
     CounterState.AWAITING_SECOND: "wait",
     CounterState.QUEUED: "wait",
@@ -53,7 +46,7 @@ def _helpers() -> dict[str, Any]:
     return {
         "kinds": list(CounterKind),
         "reissue_reasons": REISSUE_REASON_ZH,
-        "revocation_reasons": {r.value: zh for r, zh in REVOCATION_REASON_ZH.items()},
+        "revocation_reasons": {r.value: r.label_zh for r in RevocationReason},
         "state_kind": _STATE_KIND,
         "masked": mask_id_number,
     }
@@ -238,4 +231,4 @@ def _field_of(exc: RegistryError) -> str:
     return "kind"
 
 
-__all__ = ["REVOCATION_REASON_ZH", "bp"]
+__all__ = ["bp"]

@@ -255,7 +255,7 @@ def test_help_on_the_command_line_is_chinese_first() -> None:
     top = run("--help")
     assert top.returncode == 0
     listed = top.stdout.split("Commands:\n", 1)[1].splitlines()
-    assert len(listed) == 18
+    assert len(listed) == 19
     assert all(chinese_first(line.split(maxsplit=1)[1]) for line in listed), listed
     reissue = run("reissue", "--help")
     assert "[lost 遗失|damaged 损毁]" in reissue.stdout
