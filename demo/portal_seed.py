@@ -27,8 +27,10 @@ ACCOUNTS = (
     ("hospital", Role.EMPLOYER, CREDIT_CODE),
     ("health", Role.AUTHORITY, "health"),
     ("guangzhou", Role.BUREAU, "440100"),
+    ("tianhe", Role.BUREAU, "440106"),
 )
-"""One account per role: username, role, scope."""
+"""One account per role (two bureau clerks, for the counter's dual control): username, role,
+scope."""
 
 
 def seed(home: Home, password: str, *, at: dt.datetime) -> bool:
