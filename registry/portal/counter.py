@@ -15,8 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from registry.model import Person
+from registry.errors import RegistryError
+from registry.idnumber import parse_id_number
+from registry.model import Person, RevocationReason
 
 
 class CounterKind(StrEnum):
@@ -130,6 +133,45 @@ class CounterAction:
     version: int
 
 
+def checked_fields(
+    kind: CounterKind,
+    *,
+    reason: str,
+    note: str,
+    name: str | None,
+    id_number: str | None,
+    at: dt.datetime,
+) -> dict[str, Any]:
+    """The action's fields, checked for its kind (``bad_counter_action`` names the field)."""
+    note = note.strip()
+    if len(note) > 500:
+        raise _bad_field("note", "备注最多 500 字 (at most 500 characters)")
+    if kind is CounterKind.REISSUE and reason not in REISSUE_REASONS:
+        raise _bad_field("reason", "补办须选择原因：遗失或损毁 (lost or damaged)")
+    if kind is CounterKind.REVOKE:
+        if reason not in {r.value for r in RevocationReason}:
+            raise _bad_field("reason", "撤销须选择原因 (choose why it is revoked)")
+        if not note:
+            raise _bad_field("note", "撤销须写明依据，例如调查文书编号 (say on what grounds)")
+    if kind in {CounterKind.RENEW, CounterKind.CORRECT}:
+        reason = ""
+    if kind is CounterKind.CORRECT:
+        if not note:
+            raise _bad_field("note", "更正须写明理由，将印在新证书上 (the reason is printed)")
+        name = name.strip() if name is not None and name.strip() else None
+        if id_number is not None and id_number.strip():
+            id_number = parse_id_number(id_number, today=at.date())
+        else:
+            id_number = None
+    else:
+        name = id_number = None
+    return {"reason": reason, "note": note, "name": name, "id_number": id_number}
+
+
+def _bad_field(field: str, message: str) -> RegistryError:
+    return RegistryError("bad_counter_action", f"{field}：{message}")
+
+
 __all__ = [
     "REISSUE_REASONS",
     "REISSUE_REASON_ZH",
@@ -137,5 +179,6 @@ __all__ = [
     "CounterKind",
     "CounterState",
     "Holder",
+    "checked_fields",
     "needs_second",
 ]

@@ -11,70 +11,33 @@ action where the keys are and closes it (:meth:`CounterDesk.close`).
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 from registry.errors import RegistryError
-from registry.idnumber import parse_id_number
-from registry.model import RevocationReason
 from registry.numbering import parse_number
 from registry.places import covers
 from registry.portal.counter import (
-    REISSUE_REASONS,
     CounterAction,
     CounterKind,
     CounterState,
     Holder,
+    checked_fields,
     needs_second,
 )
 from registry.portal.roles import Actor, PortalRole
 from registry.portal.values import Page
 from registry.store.connection import RegistryConnection
+from registry.store.counter_rows import action_from_row, actions_of
 from registry.store.digests import digests_of
 from registry.store.events import append_event, log_time
+from registry.store.holders import find_holders
 from registry.store.queues import page_of, rows_of
-from registry.store.records import person_from_row
 from registry.store.scope import changed, forbidden, region_count, region_match
 
-_NUMBER = re.compile(r"\d{14}[\dXx]")
-"""A certificate number as printed (region, serial, check digit)."""
-_ID_NUMBER = re.compile(r"\d{17}[\dXx]")
 MAX_LIST = 10_000
 """Numbers one bulk revocation may name."""
-
-
-def _time(text: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(text) if text else None
-
-
-def action_from_row(row: dict[str, Any]) -> CounterAction:
-    return CounterAction(
-        id=row["id"],
-        kind=CounterKind(row["kind"]),
-        number=row["number"],
-        year=row["year"],
-        reason=row["reason"],
-        note=row["note"],
-        name=row["name"],
-        id_number=row["id_number"],
-        batch=row["batch"],
-        region=row["region"],
-        requested_by=row["requested_by"],
-        requested_at=dt.datetime.fromisoformat(row["requested_at"]),
-        second=bool(row["second"]),
-        approved_by=row["approved_by"],
-        approved_at=_time(row["approved_at"]),
-        state=CounterState(row["state"]),
-        outcome=row["outcome"],
-        detail=row["detail"],
-        version=row["version"],
-    )
-
-
-def _actions(rows: list[dict[str, Any]]) -> list[CounterAction]:
-    return [action_from_row(row) for row in rows]
 
 
 def _bureau(actor: Actor) -> None:
@@ -111,7 +74,9 @@ class CounterDesk:
         ``no_such_document``, ``bad_counter_action`` (a reason or field the action needs
         is missing or wrong, named), ``counter_open`` (an action on the number is open)."""
         _bureau(actor)
-        fields = _checked(kind, reason=reason, note=note, name=name, id_number=id_number, at=at)
+        fields = checked_fields(
+            kind, reason=reason, note=note, name=name, id_number=id_number, at=at
+        )
         with self._connection.transaction() as conn:
             known = conn.execute(
                 "SELECT id FROM counter_actions WHERE token = ? AND number = ?",
@@ -139,7 +104,7 @@ class CounterDesk:
         batch a second clerk approves at once (:meth:`approve_batch`). All or nothing: any
         bad line refuses the list (``bad_list``, every bad line named by its place)."""
         _bureau(actor)
-        fields = _checked(CounterKind.REVOKE, reason=reason, note=note, name=None,
+        fields = checked_fields(CounterKind.REVOKE, reason=reason, note=note, name=None,
                           id_number=None, at=at)  # fmt: skip
         if not numbers or len(numbers) > MAX_LIST:
             raise RegistryError(
@@ -154,7 +119,7 @@ class CounterDesk:
             if known:
                 if any(row["requested_by"] != actor.username for row in known):
                     raise forbidden("窗口业务")
-                return _actions(known)
+                return actions_of(known)
             problems: list[str] = []
             seen: dict[str, int] = {}
             for line, text in enumerate(numbers, start=1):
@@ -232,51 +197,11 @@ class CounterDesk:
     def find(
         self, actor: Actor, query: str, *, name: str = "", employer: str = "", limit: int = 20
     ) -> list[Holder]:
-        """The people of ``actor``'s region a clerk looks for: by certificate number, by ID
-        number (in full, or masked as printed, ``440106********0031``, with ``name``), or
-        by name (and part of ``employer``'s name). At most ``limit``; ``bad_query`` when the
-        text is none of these."""
+        """The holders a clerk looks for (:func:`registry.store.holders.find_holders`)."""
         _bureau(actor)
-        text = "".join(query.split())
-        conn = self._connection.conn
-        select = (
-            "SELECT p.*, c.number AS certificate FROM people p"
-            " LEFT JOIN certificates c ON c.id_number = p.id_number"
+        return find_holders(
+            self._connection.conn, actor.scope, query, name=name, employer=employer, limit=limit
         )
-        masked = re.fullmatch(r"(\d{1,17})\*+(\d{0,4}[\dXx]?)", text)
-        if _NUMBER.fullmatch(text):
-            rows = rows_of(conn.execute(f"{select} WHERE c.number = ?", (parse_number(text),)))
-        elif _ID_NUMBER.fullmatch(text):
-            rows = rows_of(conn.execute(f"{select} WHERE p.id_number = ?", (text.upper(),)))
-        elif masked is not None:
-            name = "".join(name.split())
-            if not name:
-                raise RegistryError(
-                    "bad_query",
-                    "按隐去部分数字的身份证号查找时，请同时填写姓名 "
-                    "(a masked ID number needs the name too)",
-                )
-            rows = [
-                row
-                for row in rows_of(conn.execute(f"{select} WHERE p.name = ?", (name,)))
-                if row["id_number"].startswith(masked[1])
-                and row["id_number"].upper().endswith(masked[2].upper())
-            ]
-        elif 1 <= len(text) <= 50 and not any(ch.isdigit() for ch in text):
-            rows = rows_of(conn.execute(f"{select} WHERE p.name = ?", (text,)))
-            if employer.strip():
-                rows = [r for r in rows if employer.strip() in r["employer"]]
-        else:
-            raise RegistryError(
-                "bad_query",
-                "请输入证书编号、身份证号或姓名 (a certificate number, an ID number or a name)",
-            )
-        found = [
-            Holder(person_from_row(row), row["certificate"])
-            for row in rows
-            if covers(actor.scope, row["region"])
-        ]
-        return found[:limit]
 
     def action(self, actor: Actor, ident: int) -> CounterAction:
         _bureau(actor)
@@ -303,7 +228,7 @@ class CounterDesk:
         return page_of(
             self._connection.conn, select="SELECT c.* FROM counter_actions c",
             table="counter_actions", where=f"c.state = 'awaiting_second' AND {condition}",
-            params=[value], after=after, limit=limit, convert=_actions,
+            params=[value], after=after, limit=limit, convert=actions_of,
             counted=(f"c.state = 'awaiting_second' AND {within}", list(bounds)),
         )  # fmt: skip
 
@@ -314,7 +239,7 @@ class CounterDesk:
         rows = rows_of(self._connection.conn.execute(
             "SELECT * FROM counter_actions WHERE state = 'queued' ORDER BY id LIMIT ?", (limit,)
         ))  # fmt: skip
-        return _actions(rows)
+        return actions_of(rows)
 
     def close(
         self, ident: int, *, done: bool, outcome: str, detail: str | None, at: dt.datetime
@@ -460,7 +385,7 @@ class CounterDesk:
         return action_from_row(row)
 
     def _one(self, conn: sqlite3.Connection, ident: int) -> CounterAction:
-        return _actions(rows_of(conn.execute(
+        return actions_of(rows_of(conn.execute(
             "SELECT * FROM counter_actions WHERE id = ?", (ident,)
         )))[0]  # fmt: skip
 
@@ -486,43 +411,4 @@ class CounterDesk:
         )
 
 
-def _checked(
-    kind: CounterKind,
-    *,
-    reason: str,
-    note: str,
-    name: str | None,
-    id_number: str | None,
-    at: dt.datetime,
-) -> dict[str, Any]:
-    """The action's fields, checked for its kind (``bad_counter_action`` names the field)."""
-    note = note.strip()
-    if len(note) > 500:
-        raise _bad("note", "备注最多 500 字 (at most 500 characters)")
-    if kind is CounterKind.REISSUE and reason not in REISSUE_REASONS:
-        raise _bad("reason", "补办须选择原因：遗失或损毁 (lost or damaged)")
-    if kind is CounterKind.REVOKE:
-        if reason not in {r.value for r in RevocationReason}:
-            raise _bad("reason", "撤销须选择原因 (choose why it is revoked)")
-        if not note:
-            raise _bad("note", "撤销须写明依据，例如调查文书编号 (say on what grounds)")
-    if kind in {CounterKind.RENEW, CounterKind.CORRECT}:
-        reason = ""
-    if kind is CounterKind.CORRECT:
-        if not note:
-            raise _bad("note", "更正须写明理由，将印在新证书上 (the reason is printed)")
-        name = name.strip() if name is not None and name.strip() else None
-        if id_number is not None and id_number.strip():
-            id_number = parse_id_number(id_number, today=at.date())
-        else:
-            id_number = None
-    else:
-        name = id_number = None
-    return {"reason": reason, "note": note, "name": name, "id_number": id_number}
-
-
-def _bad(field: str, message: str) -> RegistryError:
-    return RegistryError("bad_counter_action", f"{field}：{message}")
-
-
-__all__ = ["MAX_LIST", "CounterDesk", "action_from_row"]
+__all__ = ["MAX_LIST", "CounterDesk"]

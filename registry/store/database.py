@@ -20,7 +20,7 @@ implements it:
 The portal's concepts are reached as attributes, each one object: ``registrations``
 (:class:`.enrolment.Registrations`), ``declarations`` (:class:`.declarations.Declarations`),
 ``applications`` (:class:`.applications.Applications`) and the bureau's ``counter``
-(:class:`.counter.CounterDesk`).
+(:class:`.counter.CounterDesk`; finding holders: :mod:`.holders`).
 """
 
 from __future__ import annotations

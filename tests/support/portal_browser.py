@@ -328,3 +328,17 @@ return wide.slice(0, 8).join(', ');
 
 
 __all__ = ["Finding", "Journey", "add_account", "portal_serving"]
+
+
+@contextmanager
+def phone_journey(browser: webdriver.Chrome, folder: Path) -> Iterator[Journey]:
+    """The browser, from a clean slate of cookies, acting on a phone and looking at each page
+    on the phone and on the desk (screenshots in ``folder``)."""
+    browser.delete_all_cookies()
+    folder.mkdir(exist_ok=True)
+    walk = Journey(browser, folder, screens=("phone", "desk"))
+    walk.emulate("phone")
+    try:
+        yield walk
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

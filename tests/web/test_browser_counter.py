@@ -25,7 +25,7 @@ from selenium.webdriver.common.by import By
 from tests.conftest import PASSPHRASE, IssuedHome, needs_browser, serving
 from tests.support.cli import run
 from tests.support.portal import ZHANG
-from tests.support.portal_browser import Journey, add_account, portal_serving
+from tests.support.portal_browser import Journey, add_account, phone_journey, portal_serving
 
 pytestmark = needs_browser
 
@@ -35,15 +35,8 @@ ENV = {"CECERT_PASSPHRASE": PASSPHRASE.decode()}
 
 @pytest.fixture
 def journey(browser: webdriver.Chrome, tmp_path: Path) -> Iterator[Journey]:
-    browser.delete_all_cookies()
-    shots = tmp_path / "shots"
-    shots.mkdir()
-    walk = Journey(browser, shots, screens=("phone", "desk"))
-    walk.emulate("phone")
-    try:
+    with phone_journey(browser, tmp_path / "shots") as walk:
         yield walk
-    finally:
-        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def pick(j: Journey, ident: str) -> None:

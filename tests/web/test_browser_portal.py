@@ -41,7 +41,7 @@ from registry.portal import check_character
 from tests.conftest import PASSPHRASE, IssuedHome, needs_browser, serving
 from tests.support.cli import run
 from tests.support.portal import PASSWORD, png
-from tests.support.portal_browser import Journey, add_account, portal_serving
+from tests.support.portal_browser import Journey, add_account, phone_journey, portal_serving
 
 pytestmark = needs_browser
 
@@ -81,17 +81,8 @@ def proofs(tmp_path: Path) -> Proofs:
 
 @pytest.fixture
 def journey(browser: webdriver.Chrome, tmp_path: Path) -> Iterator[Journey]:
-    """The browser, from a clean slate of cookies, acting on a phone and looking at each page
-    on the phone and on the desk."""
-    browser.delete_all_cookies()
-    shots = tmp_path / "shots"
-    shots.mkdir()
-    walk = Journey(browser, shots, screens=("phone", "desk"))
-    walk.emulate("phone")
-    try:
+    with phone_journey(browser, tmp_path / "shots") as walk:
         yield walk
-    finally:
-        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def test_the_portal_journey(
