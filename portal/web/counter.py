@@ -14,12 +14,16 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from portal.web import UPLOAD_LIMIT
 from portal.web.downloads import attachment, certificate_pdf
-from portal.web.session import actor, form_token, now, registry, require_role
+from portal.web.fields import Fields
+from portal.web.professional.record_form import Upload, read_uploads
+from portal.web.session import actor, form_token, now, proof_files, registry, require_role
 from registry import RegistryError, mask_id_number
 from registry.model import RevocationReason
-from registry.portal import PortalRole
+from registry.portal import PortalRole, Proof, check_proof
 from registry.portal.counter import REISSUE_REASON_ZH, CounterKind, CounterState
+from registry.store.records import activity_row
 from webcore.auth import check_csrf
 
 bp = Blueprint("counter", __name__)
@@ -36,7 +40,12 @@ _STATE_KIND = {
 
 
 @bp.before_request
-def _csrf() -> None:
+def _limits_and_csrf() -> None:
+    """After the login gate: the certificate form may carry re-proof files (the larger
+    body limit); every POST's CSRF token."""
+    if request.endpoint == "counter.certificate":
+        request.max_content_length = UPLOAD_LIMIT
+        request.max_form_memory_size = 1024 * 1024
     if request.method == "POST":
         check_csrf()
 
@@ -83,18 +92,24 @@ def certificate(number: str) -> ResponseReturnValue:
         abort(404)
     errors: dict[str, str] = {}
     typed: dict[str, str] = {}
+    reproven = request.form.getlist("reproven")
     if request.method == "POST":
         typed = {k: request.form.get(k, "") for k in ("kind", "reason", "note", "name", "id")}
+        fields = Fields(request.form)
+        uploads = read_uploads(fields, request.files.getlist("proofs"), required=False)
+        errors |= fields.errors
         try:
             kind = CounterKind(typed["kind"])
         except ValueError:
             errors["kind"] = "请选择要办理的业务"
-        else:
+        if not errors:
             try:
                 asked = reg.counter.request(
                     actor(), kind=kind, number=number, token=request.form.get("token", ""),
                     at=now(), reason=typed["reason"], note=typed["note"],
                     name=typed["name"] or None, id_number=typed["id"] or None,
+                    reproven=reproven, proofs=_store(uploads),
+                    accept_shortfall=request.form.get("accept_shortfall") == "yes",
                 )  # fmt: skip
             except RegistryError as exc:
                 errors[_field_of(exc)] = _said(exc)
@@ -109,6 +124,9 @@ def certificate(number: str) -> ResponseReturnValue:
         holder=holder,
         history=history,
         actions=reg.counter.of_number(actor(), history[-1].number),
+        records=reg.activities(holder.id_number, year=history[-1].year),
+        fingerprint=lambda record: activity_row(record)["fingerprint"],
+        reproven=set(reproven),
         errors=errors,
         typed=typed,
         token=form_token(),
@@ -214,6 +232,16 @@ def _history(number: str) -> list[Any]:
     return registry().history(found[0].number or number)
 
 
+def _store(uploads: list[Upload]) -> list[Proof]:
+    """Store the checked files the holder brought (before the transaction naming them)."""
+    files = proof_files()
+    proofs = []
+    for upload in uploads:
+        files.store(upload.data)
+        proofs.append(check_proof(upload.data, upload.filename))
+    return proofs
+
+
 def _said(exc: RegistryError) -> str:
     """What the clerk reads: the store's message without the field it names first."""
     if exc.reason == "bad_counter_action":
@@ -228,6 +256,8 @@ def _field_of(exc: RegistryError) -> str:
         return {"id_number": "id"}.get(field, field)
     if exc.reason in {"bad_id_number", "bad_person"}:
         return "id"
+    if exc.reason in {"too_many_proofs", "proof_empty", "proof_too_large", "proof_wrong_type"}:
+        return "proofs"
     return "kind"
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from registry.errors import RegistryError
 from registry.idnumber import parse_id_number
 from registry.model import Person, RevocationReason
+from registry.portal.proofs import Proof
 
 
 class CounterKind(StrEnum):
@@ -125,6 +126,13 @@ class CounterAction:
     approved_by: str | None
     approved_at: dt.datetime | None
     state: CounterState
+    reproven: tuple[str, ...]
+    """A reissue's records proven again at the counter (their fingerprints), where the
+    policy carries a category only when proven again."""
+    proofs: tuple[Proof, ...]
+    """The proof files the holder brought for them (stored by their SHA-256)."""
+    accept_shortfall: bool
+    """Issue the reissue even when the hours proven fall short (the clerk confirmed)."""
     outcome: str | None
     """Done: ``<number>/<edition>`` of what the signer made or revoked; failed: the reason
     code; refused or withdrawn: None."""

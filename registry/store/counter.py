@@ -11,6 +11,7 @@ action where the keys are and closes it (:meth:`CounterDesk.close`).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -26,6 +27,7 @@ from registry.portal.counter import (
     checked_fields,
     needs_second,
 )
+from registry.portal.proofs import Proof, check_count
 from registry.portal.roles import Actor, PortalRole
 from registry.portal.values import Page
 from registry.store.connection import RegistryConnection
@@ -66,10 +68,16 @@ class CounterDesk:
         note: str = "",
         name: str | None = None,
         id_number: str | None = None,
+        reproven: Sequence[str] = (),
+        proofs: Sequence[Proof] = (),
+        accept_shortfall: bool = False,
     ) -> CounterAction:
         """Ask for ``kind`` on certificate ``number``. A revocation, and a correction of the
         name or ID number, waits for a second clerk (:meth:`approve`); the rest is queued
-        for the signer at once. The same ``token`` asks once. Raises ``RegistryError``:
+        for the signer at once. A reissue may name the holder's records proven again at the
+        counter (``reproven``: their fingerprints, with the ``proofs`` brought, stored
+        already) and whether to issue it though the hours proven fall short
+        (``accept_shortfall``). The same ``token`` asks once. Raises ``RegistryError``:
         ``forbidden`` (not a bureau, or the holder outside its region), ``bad_number``,
         ``no_such_document``, ``bad_counter_action`` (a reason or field the action needs
         is missing or wrong, named), ``counter_open`` (an action on the number is open)."""
@@ -77,6 +85,11 @@ class CounterDesk:
         fields = checked_fields(
             kind, reason=reason, note=note, name=name, id_number=id_number, at=at
         )
+        if kind is not CounterKind.REISSUE and (reproven or proofs or accept_shortfall):
+            raise RegistryError(
+                "bad_counter_action", "reproven：只有补办需要重新提供证明 (only a reissue)"
+            )
+        check_count(len(proofs))
         with self._connection.transaction() as conn:
             known = conn.execute(
                 "SELECT id FROM counter_actions WHERE token = ? AND number = ?",
@@ -88,6 +101,9 @@ class CounterDesk:
                 conn, actor, kind=kind, number=number, token=token, year=year,
                 batch=None, at=at, **fields,
             )  # fmt: skip
+            if reproven or proofs or accept_shortfall:
+                self._reproof(conn, ident, reproven, proofs, accept_shortfall=accept_shortfall)
+                self._event(conn, "counter_reproof", actor, ident, at, records=len(reproven))
             return self._one(conn, ident)
 
     def request_revocations(
@@ -324,6 +340,42 @@ class CounterDesk:
         ident = int(cursor.lastrowid or 0)
         self._event(conn, "counter_request", actor, ident, at, action=kind.value, number=number)
         return ident
+
+    @staticmethod
+    def _reproof(
+        conn: sqlite3.Connection,
+        ident: int,
+        reproven: Sequence[str],
+        proofs: Sequence[Proof],
+        *,
+        accept_shortfall: bool,
+    ) -> None:
+        """A reissue's records proven again: each must be a record of the holder."""
+        holder = conn.execute(
+            "SELECT c.id_number FROM counter_actions a JOIN certificates c"
+            " ON c.number = a.number WHERE a.id = ?",
+            (ident,),
+        ).fetchone()[0]
+        chosen = sorted(set(reproven))
+        marks = ",".join("?" * len(chosen))
+        sql = f"SELECT fingerprint FROM activities WHERE id_number = ? AND fingerprint IN ({marks})"  # noqa: S608
+        known = {row[0] for row in conn.execute(sql, (holder, *chosen))} if chosen else set()
+        if known != set(chosen):
+            raise RegistryError(
+                "bad_counter_action",
+                "reproven：所选记录不是持证人的学时记录 (a record chosen is not the holder's)",
+            )
+        files = [
+            {"sha256": p.sha256, "filename": p.filename, "media_type": p.media_type.value,
+             "size": p.size}
+            for p in proofs
+        ]  # fmt: skip
+        conn.execute(
+            "UPDATE counter_actions SET reproven = ?, proofs = ?, accept_shortfall = ?"
+            " WHERE id = ?",
+            (json.dumps(chosen), json.dumps(files, ensure_ascii=False), int(accept_shortfall),
+             ident),
+        )  # fmt: skip
 
     def _second(
         self,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from registry.portal.counter import CounterAction, CounterKind, CounterState
+from registry.portal.proofs import MediaType, Proof
 
 
 def _time(text: str | None) -> dt.datetime | None:
@@ -30,6 +32,12 @@ def action_from_row(row: dict[str, Any]) -> CounterAction:
         approved_by=row["approved_by"],
         approved_at=_time(row["approved_at"]),
         state=CounterState(row["state"]),
+        reproven=tuple(json.loads(row["reproven"])),
+        proofs=tuple(
+            Proof(p["sha256"], p["filename"], MediaType(p["media_type"]), p["size"])
+            for p in json.loads(row["proofs"])
+        ),
+        accept_shortfall=bool(row["accept_shortfall"]),
         outcome=row["outcome"],
         detail=row["detail"],
         version=row["version"],

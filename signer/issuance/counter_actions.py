@@ -18,9 +18,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from registry.errors import RegistryError
-from registry.model import RevocationReason
+from registry.model import Activity, RevocationReason
 from registry.portal.counter import CounterAction, CounterKind
 from registry.store import Clock, DocumentRecord, Registry
+from registry.store.records import activity_row
 from signer.errors import IssuanceError
 from signer.issuance.carry_over import ReissueReason
 from signer.issuance.issuer import Issuer
@@ -90,8 +91,12 @@ def _do(
     registry: Registry, issuer: Issuer, action: CounterAction, *, at: dt.datetime
 ) -> tuple[DocumentRecord, ...]:
     if action.kind is CounterKind.REISSUE:
-        reason = ReissueReason(action.reason)
-        return (issuer.reissue(action.number, reason=reason, year=action.year, at=at),)
+        made = issuer.reissue(
+            action.number, reason=ReissueReason(action.reason), year=action.year,
+            reproven=_reproven(registry, action), accept_shortfall=action.accept_shortfall,
+            at=at,
+        )  # fmt: skip
+        return (made,)
     if action.kind is CounterKind.RENEW:
         return (issuer.renew(action.number, year=action.year, at=at),)
     if action.kind is CounterKind.CORRECT:
@@ -103,6 +108,15 @@ def _do(
         action.number, reason=RevocationReason(action.reason), note=action.note, at=at
     )
     return (revoked,)
+
+
+def _reproven(registry: Registry, action: CounterAction) -> list[Activity]:
+    """The holder's records the clerk marked as proven again at the counter."""
+    if not action.reproven:
+        return []
+    holder = registry.history(action.number)[-1].id_number
+    wanted = set(action.reproven)
+    return [a for a in registry.activities(holder) if activity_row(a)["fingerprint"] in wanted]
 
 
 def _outcome(outcome: Done) -> str:

@@ -6,14 +6,20 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from keys.private import open_key_ring
+from registry import RegistryError
 from registry.documents import DocumentStatus
-from registry.model import RevocationReason
-from registry.portal import Actor, PortalRole
+from registry.model import Category, RevocationReason
+from registry.payload import decode_payload
+from registry.portal import Actor, PortalRole, check_proof
 from registry.portal.counter import CounterKind, CounterState
 from registry.store import Registry
+from registry.store.records import activity_row
 from signer import Issuer, take_counter_actions
 from tests.conftest import PASSPHRASE, IssuedHome
+from tests.support.bureaus import GUANGDE_HOLDER, make_guangde_bureau
 from tests.support.cli import run
 
 CLERK_A = Actor("clerk-a", PortalRole.BUREAU, "440000")
@@ -106,3 +112,44 @@ def test_cecert_issue_requests_does_the_counters_actions(fresh_home: IssuedHome)
     assert "办结窗口业务 1 件：办理 1 件，未能办理 0 件" in result.stdout
     audited = run("registry", "audit", home=fresh_home.home.root)
     assert audited.returncode == 0, audited.stdout + audited.stderr
+
+
+def test_a_reissue_at_the_counter_carries_what_was_proven_again(tmp_path: Path) -> None:
+    """Guangde carries professional hours on a reissue only when proven again (notice 003
+    四(三)): without re-proof the counter's reissue fails with the issuer's reason; with the
+    records the holder proved again at the counter, the new edition carries them."""
+    guangde = make_guangde_bureau(tmp_path / "home")
+    clerk = Actor("guangde", PortalRole.BUREAU, "341882")
+    registry = guangde.registry
+    number = guangde.original.number
+    try:
+        bare = registry.counter.request(
+            clerk, kind=CounterKind.REISSUE, number=number, reason="lost", token="g1", at=now()
+        )
+        (failed,) = take_counter_actions(registry, guangde.issuer, at=now())
+        assert (failed.done, failed.reason) == (False, "reissue_falls_short")
+        assert "专业科目0学时" in (registry.counter.action(clerk, bare.id).detail or "")
+        professional = [
+            activity_row(a)["fingerprint"]
+            for a in registry.activities(GUANGDE_HOLDER)
+            if a.category is Category.PROFESSIONAL
+        ]
+        proof = check_proof(b"%PDF-1.7\n% the original certificate\n", "结业证书.pdf")
+        with pytest.raises(RegistryError) as caught:
+            registry.counter.request(
+                clerk, kind=CounterKind.REISSUE, number=number, reason="lost", token="g2",
+                at=now(), reproven=["0" * 64],
+            )  # fmt: skip
+        assert caught.value.reason == "bad_counter_action"
+        asked = registry.counter.request(
+            clerk, kind=CounterKind.REISSUE, number=number, reason="lost", token="g3",
+            at=now(), reproven=professional, proofs=[proof],
+        )  # fmt: skip
+        assert set(asked.reproven) == set(professional)
+        assert asked.proofs == (proof,)
+        (done,) = take_counter_actions(registry, guangde.issuer, at=now())
+    finally:
+        registry.close()
+    assert done.done, done.detail
+    claims = decode_payload(done.documents[0].payload).claims
+    assert claims.hours == (1800, 3600, 0, 5400)

@@ -5,6 +5,7 @@ their own; another region's clerk sees nothing; bad input is named and stores no
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from pathlib import Path
 
@@ -167,3 +168,34 @@ def test_a_list_of_revocations_is_refused_whole_with_every_bad_line(portal: Port
     assert "整份名单未受理" in text
     with portal.registry() as registry:
         assert registry.counter.of_number(CLERK_A, number) == []
+
+
+def test_a_reissue_names_the_records_proven_again_with_their_files(portal: Portal) -> None:
+    number = zhang_number(portal)
+    a = clerk(portal, "clerk-a")
+    page = a.get(f"/counter/certificates/{number}")
+    fingerprints = re.findall(r'name="reproven" value="([0-9a-f]{64})"', page)
+    assert fingerprints, "the holder's records of the year are offered"
+    token = TOKEN.search(page)
+    assert token is not None
+    scan = b"%PDF-1.7\n% the original training certificate\n"
+    wrong = a.post(
+        f"/counter/certificates/{number}",
+        {"token": token.group(1), "kind": "reissue", "reason": "lost",
+         "reproven": fingerprints[:1], "proofs": [(io.BytesIO(b"MZ not a pdf"), "证明.pdf")]},
+        status=400,
+    )  # fmt: skip
+    assert 'id="proofs-error"' in wrong.get_data(as_text=True)
+    with portal.registry() as registry:
+        assert registry.counter.of_number(CLERK_A, number) == []
+    a.post(
+        f"/counter/certificates/{number}",
+        {"token": token.group(1), "kind": "reissue", "reason": "lost",
+         "reproven": fingerprints[:1], "proofs": [(io.BytesIO(scan), "结业证书.pdf")]},
+    )  # fmt: skip
+    with portal.registry() as registry:
+        (asked,) = registry.counter.of_number(CLERK_A, number)
+    assert asked.reproven == tuple(fingerprints[:1])
+    assert [p.filename for p in asked.proofs] == ["结业证书.pdf"]
+    stored = portal.home.home.proofs_dir
+    assert any(path.read_bytes() == scan for path in stored.rglob("*") if path.is_file())
