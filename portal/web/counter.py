@@ -155,7 +155,8 @@ def decide(ident: int) -> ResponseReturnValue:
     clerk who asked may withdraw it instead."""
     decision = request.form.get("decision", "")
     version = request.form.get("version", "")
-    if decision not in {"approve", "refuse", "approve_batch", "withdraw"} or not version.isdigit():
+    known = {"approve", "refuse", "approve_batch", "withdraw"}
+    if decision not in known or not (version.isascii() and version.isdigit()):
         abort(400)
     reason = request.form.get("reason", "")
     try:
@@ -213,7 +214,8 @@ def _second_page(
     *, alert: str | None = None, failed: int | None = None, typed: str = "", status: int = 200
 ) -> ResponseReturnValue:
     after = request.args.get("after", "0")
-    page = registry().counter.awaiting_second(actor(), after=int(after) if after.isdigit() else 0)
+    start = int(after) if after.isascii() and after.isdigit() else 0
+    page = registry().counter.awaiting_second(actor(), after=start)
     return render_template(
         "counter/second.html", page=page, alert=alert, failed=failed, typed=typed,
         me=actor().username,

@@ -42,6 +42,21 @@ MAX_LIST = 10_000
 """Numbers one bulk revocation may name."""
 
 
+def _check_token(token: str) -> None:
+    """A form's token: what makes a double submit ask once (``bad_token`` when missing)."""
+    if not 1 <= len(token) <= 100 or not token.isascii() or not token.isprintable():
+        raise RegistryError(
+            "bad_token", "表单已失效，请刷新页面后重新提交 (the form's token is missing: reload)"
+        )
+
+
+def _token_taken() -> RegistryError:
+    return RegistryError(
+        "bad_token",
+        "此表单已提交过另一项业务，请刷新页面后重新填写 (this form asked for another action)",
+    )
+
+
 def _bureau(actor: Actor) -> None:
     if actor.role is not PortalRole.BUREAU:
         raise forbidden("窗口业务")
@@ -90,12 +105,15 @@ class CounterDesk:
                 "bad_counter_action", "reproven：只有补办需要重新提供证明 (only a reissue)"
             )
         check_count(len(proofs))
+        _check_token(token)
         with self._connection.transaction() as conn:
             known = conn.execute(
-                "SELECT id FROM counter_actions WHERE token = ? AND number = ?",
+                "SELECT id, kind FROM counter_actions WHERE token = ? AND number = ?",
                 (token, parse_number(number)),
             ).fetchone()
             if known is not None:
+                if known[1] != kind.value:
+                    raise _token_taken()
                 return self._seen(conn, actor, known[0])
             ident = self._insert(
                 conn, actor, kind=kind, number=number, token=token, year=year,
@@ -128,6 +146,7 @@ class CounterDesk:
                 f"撤销名单须有 1 至 {MAX_LIST} 个证书编号，此名单有 {len(numbers)} 个 "
                 f"(a list names 1 to {MAX_LIST} numbers; this one {len(numbers)})",
             )
+        _check_token(token)
         with self._connection.transaction() as conn:
             known = rows_of(conn.execute(
                 "SELECT * FROM counter_actions WHERE token = ? ORDER BY id", (token,)
@@ -185,12 +204,14 @@ class CounterDesk:
         """A second clerk approves every action of a bulk revocation still waiting."""
         _bureau(actor)
         with self._connection.transaction() as conn:
-            rows = rows_of(conn.execute(
-                "SELECT * FROM counter_actions WHERE batch = ? AND state = 'awaiting_second'"
-                " ORDER BY id", (batch,),
+            every = rows_of(conn.execute(
+                "SELECT * FROM counter_actions WHERE batch = ? ORDER BY id", (batch,)
             ))  # fmt: skip
-            if not rows:
+            if not every or not all(covers(actor.scope, r["region"]) for r in every):
                 raise forbidden("撤销名单")
+            rows = [r for r in every if r["state"] == CounterState.AWAITING_SECOND]
+            if not rows:
+                raise changed("撤销名单")
             for row in rows:
                 self._approve_row(conn, actor, row, approve=True, detail=None, at=at)
             return [self._one(conn, row["id"]) for row in rows]
@@ -282,17 +303,15 @@ class CounterDesk:
     # -- inside a transaction ----------------------------------------------------------------
 
     def _holder_region(self, conn: sqlite3.Connection, actor: Actor, number: str) -> str:
+        """The region of ``number``'s holder; ``forbidden`` when it is absent or of a region
+        ``actor`` does not cover: the two answers look the same, so a list pasted at the
+        counter tells nothing of other regions' numbers."""
         found = conn.execute(
             "SELECT p.region FROM certificates c JOIN people p ON p.id_number = c.id_number"
             " WHERE c.number = ?",
             (number,),
         ).fetchone()
-        if found is None:
-            raise RegistryError(
-                "no_such_document",
-                f"登记系统中没有证书编号 {number} ({number}: no such certificate number)",
-            )
-        if not covers(actor.scope, found[0]):
+        if found is None or not covers(actor.scope, found[0]):
             raise forbidden("证书")
         return str(found[0])
 

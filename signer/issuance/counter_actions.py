@@ -7,9 +7,11 @@ rules, carry-over, numbering and seal as ``cecert reissue``, ``renew``, ``correc
 ``revoke``) and closes it: done, with the number and edition made or revoked, or failed, with
 the reason the issuer or the registry gave, which the clerk reads at the counter.
 
-A crash between the action and its close leaves it queued; the next run tries it again,
-and the issuer's own checks answer (a replaced edition is no longer current: it fails with
-``nothing_to_replace``, and the clerk sees the new edition in the certificate's history).
+The action and its close are two transactions. A crash between them leaves the action
+queued and the next run does it again: a reissue or renewal then makes one edition more
+(superseding the one just made), a revocation is closed failed (``already_revoked``) though
+done. Rare (a crash in that instant), visible in the certificate's history, and listed in
+``docs/decisions.md`` to be closed by doing both in one transaction.
 """
 
 from __future__ import annotations

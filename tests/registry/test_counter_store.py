@@ -232,3 +232,62 @@ def test_the_counter_finds_a_holder_by_number_id_number_masked_id_or_name(
     with pytest.raises(RegistryError) as caught:
         registry.counter.find(CLERK_A, "12ab")
     assert caught.value.reason == "bad_query"
+
+
+def test_an_absent_number_and_another_regions_look_the_same(
+    registry: Registry, document: DocumentRecord
+) -> None:
+    """A list pasted at the counter must not tell which numbers of other regions exist."""
+    absent = "440100000099990"
+    from registry.numbering import mod11_2
+
+    absent = absent[:-1] + mod11_2(absent[:-1])
+    answers = []
+    for number in (document.number, absent):
+        with pytest.raises(RegistryError) as caught:
+            registry.counter.request(
+                ELSEWHERE, kind=CounterKind.RENEW, number=number, token=f"t-{number}", at=AT
+            )
+        answers.append(caught.value.reason)
+        with pytest.raises(RegistryError) as listed:
+            registry.counter.request_revocations(
+                ELSEWHERE, [number], reason="fraud", note="名单", token=f"l-{number}", at=AT
+            )
+        answers.append(listed.value.message.replace(number, "N"))
+    assert answers[0] == answers[2] == "forbidden"
+    assert answers[1] == answers[3]
+
+
+def test_a_form_without_a_token_is_refused_and_a_token_keeps_its_kind(
+    registry: Registry, document: DocumentRecord
+) -> None:
+    with pytest.raises(RegistryError) as caught:
+        registry.counter.request(
+            CLERK_A, kind=CounterKind.RENEW, number=document.number, token="", at=AT
+        )
+    assert caught.value.reason == "bad_token"
+    registry.counter.request(
+        CLERK_A, kind=CounterKind.RENEW, number=document.number, token="form-k1", at=AT
+    )
+    with pytest.raises(RegistryError) as caught:
+        registry.counter.request(
+            CLERK_A, kind=CounterKind.REISSUE, number=document.number, reason="lost",
+            token="form-k1", at=AT,
+        )  # fmt: skip
+    assert caught.value.reason == "bad_token"
+
+
+def test_a_list_approved_twice_is_changed_not_forbidden(
+    registry: Registry, fresh_home: IssuedHome
+) -> None:
+    numbers = sorted({d.number for d in fresh_home.documents})[:2]
+    registry.counter.request_revocations(
+        CLERK_A, numbers, reason="fraud", note="名单", token="list-twice", at=AT
+    )
+    registry.counter.approve_batch(CLERK_B, "list-twice", at=AT)
+    with pytest.raises(RegistryError) as caught:
+        registry.counter.approve_batch(CLERK_B, "list-twice", at=AT)
+    assert caught.value.reason == "changed"
+    with pytest.raises(RegistryError) as caught:
+        registry.counter.approve_batch(ELSEWHERE, "list-twice", at=AT)
+    assert caught.value.reason == "forbidden"

@@ -199,3 +199,9 @@ def test_a_reissue_names_the_records_proven_again_with_their_files(portal: Porta
     assert [p.filename for p in asked.proofs] == ["结业证书.pdf"]
     stored = portal.home.home.proofs_dir
     assert any(path.read_bytes() == scan for path in stored.rglob("*") if path.is_file())
+
+
+def test_a_version_or_page_of_other_digits_is_a_400_not_a_500(portal: Portal) -> None:
+    a = clerk(portal, "clerk-a")
+    a.post("/counter/second/1", {"decision": "approve", "version": "²"}, status=400)
+    assert a.http.get("/counter/second?after=²").status_code == 200
