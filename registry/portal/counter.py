@@ -45,12 +45,14 @@ _KIND_ZH = {
 
 
 class CounterState(StrEnum):
-    """Where an action stands: waiting for the second clerk, queued for the signer, then done
-    or failed (the signer's answer), or refused by the second clerk, or withdrawn by the
-    first before anyone acted."""
+    """Where an action stands: waiting for the second clerk, queued for the signer, taken by
+    it, then done or failed (the signer's answer), or refused by the second clerk, or
+    withdrawn by the first before anyone acted."""
 
     AWAITING_SECOND = "awaiting_second"
     QUEUED = "queued"
+    TAKING = "taking"
+    """The signer took it and is doing it."""
     DONE = "done"
     FAILED = "failed"
     REFUSED = "refused"
@@ -62,12 +64,13 @@ class CounterState(StrEnum):
 
     @property
     def open(self) -> bool:
-        return self in {CounterState.AWAITING_SECOND, CounterState.QUEUED}
+        return self in {CounterState.AWAITING_SECOND, CounterState.QUEUED, CounterState.TAKING}
 
 
 _STATE_ZH = {
     CounterState.AWAITING_SECOND: "等待另一名工作人员复核",
     CounterState.QUEUED: "已受理，等待签发",
+    CounterState.TAKING: "正在签发",
     CounterState.DONE: "已办结",
     CounterState.FAILED: "未能办理",
     CounterState.REFUSED: "复核未通过",

@@ -39,6 +39,8 @@ from registry.store.queues import page_of, rows_of
 from registry.store.scope import changed, forbidden, region_count, region_match
 
 MAX_LIST = 10_000
+_SIGNER = Actor("signer", PortalRole.BUREAU, "000000")
+"""Who takes and closes actions in the event log: the signer, acting for the bureau."""
 """Numbers one bulk revocation may name."""
 
 
@@ -278,26 +280,47 @@ class CounterDesk:
         ))  # fmt: skip
         return actions_of(rows)
 
-    def close(
-        self, ident: int, *, done: bool, outcome: str, detail: str | None, at: dt.datetime
-    ) -> bool:
-        """The signer closes a queued action: done (``outcome``: ``<number>/<edition>``) or
-        failed (``outcome``: the reason code, ``detail`` what the clerk reads). False when
-        it was not queued any more (another taker closed it)."""
-        state = CounterState.DONE if done else CounterState.FAILED
+    def take(self, ident: int, *, at: dt.datetime) -> CounterAction | None:
+        """The signer takes a queued action before doing it (None: not queued any more).
+        One left taken means the signer stopped between doing and closing it
+        (:meth:`stalled`): it is never done again by itself."""
         with self._connection.transaction() as conn:
             row = conn.execute(
                 "SELECT state FROM counter_actions WHERE id = ?", (ident,)
             ).fetchone()
             if row is None or row[0] != CounterState.QUEUED:
+                return None
+            self._set(conn, ident, CounterState.TAKING, at=at)
+            self._event(conn, "counter_take", _SIGNER, ident, at)
+            return self._one(conn, ident)
+
+    def stalled(self, *, before: dt.datetime) -> list[CounterAction]:
+        """Actions taken before ``before`` and never closed: the signer stopped in them."""
+        rows = rows_of(self._connection.conn.execute(
+            "SELECT * FROM counter_actions WHERE state = 'taking' AND changed_at < ? ORDER BY id",
+            (log_time(before),),
+        ))  # fmt: skip
+        return actions_of(rows)
+
+    def close(
+        self, ident: int, *, done: bool, outcome: str, detail: str | None, at: dt.datetime
+    ) -> bool:
+        """The signer closes an action it took: done (``outcome``: ``<number>/<edition>``)
+        or failed (``outcome``: the reason code, ``detail`` what the clerk reads). False
+        when it was not taken any more (another taker closed it)."""
+        state = CounterState.DONE if done else CounterState.FAILED
+        with self._connection.transaction() as conn:
+            row = conn.execute(
+                "SELECT state FROM counter_actions WHERE id = ?", (ident,)
+            ).fetchone()
+            if row is None or row[0] != CounterState.TAKING:
                 return False
             conn.execute(
                 "UPDATE counter_actions SET state = ?, outcome = ?, detail = ?,"
                 " version = version + 1, changed_at = ? WHERE id = ?",
                 (state.value, outcome, detail, log_time(at), ident),
             )
-            signer = Actor("signer", PortalRole.BUREAU, "000000")
-            self._event(conn, "counter_close", signer, ident, at, state=state.value)
+            self._event(conn, "counter_close", _SIGNER, ident, at, state=state.value)
             return True
 
     # -- inside a transaction ----------------------------------------------------------------
@@ -319,7 +342,7 @@ class CounterDesk:
     def _no_open(conn: sqlite3.Connection, number: str) -> None:
         if conn.execute(
             "SELECT 1 FROM counter_actions WHERE number = ? AND state IN"
-            " ('awaiting_second', 'queued')",
+            " ('awaiting_second', 'queued', 'taking')",
             (number,),
         ).fetchone():
             raise RegistryError(

@@ -7,11 +7,10 @@ rules, carry-over, numbering and seal as ``cecert reissue``, ``renew``, ``correc
 ``revoke``) and closes it: done, with the number and edition made or revoked, or failed, with
 the reason the issuer or the registry gave, which the clerk reads at the counter.
 
-The action and its close are two transactions. A crash between them leaves the action
-queued and the next run does it again: a reissue or renewal then makes one edition more
-(superseding the one just made), a revocation is closed failed (``already_revoked``) though
-done. Rare (a crash in that instant), visible in the certificate's history, and listed in
-``docs/decisions.md`` to be closed by doing both in one transaction.
+The signer takes an action (one transaction) before doing it and closes it after. One it
+stopped in is found taken at a later run and closed failed, ``interrupted``, for the clerk
+to look at the certificate's history: it is never done a second time by itself, so a crash
+cannot make an extra edition or report a revocation done twice.
 """
 
 from __future__ import annotations
@@ -30,6 +29,13 @@ from signer.issuance.issuer import Issuer
 
 ACTIONS = 64
 """Actions taken per call, at most."""
+STALLED = dt.timedelta(minutes=10)
+"""An action taken this long ago and not closed: the signer stopped in it (an action takes
+well under a second)."""
+INTERRUPTED_ZH = (
+    "签发服务在办理此业务时中断，未确认是否已办理：请查看证书历史，确认未办理的再重新提交 "
+    "(the signer stopped while doing this action: check the certificate's history)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +66,17 @@ def take_counter_actions(
     oldest first, and close each; what became of them. Errors of no one action (the seal
     key, the disk) go on to the caller, and the action stays queued."""
     taken: list[Done] = []
-    for action in registry.counter.queued(limit=limit):
+    for stalled in registry.counter.stalled(before=at - STALLED):
+        outcome = Done(stalled, (), "interrupted", INTERRUPTED_ZH)
+        if registry.counter.close(
+            stalled.id, done=False, outcome="interrupted", detail=INTERRUPTED_ZH,
+            at=clock() if clock is not None else at,
+        ):  # fmt: skip
+            taken.append(outcome)
+    for queued in registry.counter.queued(limit=limit):
+        action = registry.counter.take(queued.id, at=clock() if clock is not None else at)
+        if action is None:
+            continue  # another taker has it
         moment = clock() if clock is not None else at
         try:
             documents = _do(registry, issuer, action, at=moment)

@@ -110,7 +110,10 @@ def test_a_revocation_waits_for_another_clerk(registry: Registry, document: Docu
     assert events == [
         ("counter_request", "clerk-a", None),
         ("counter_approve", "clerk-b", "clerk-a"),
-    ]
+    ]  # then the signer's counter_take and counter_close
+    assert registry.counter.close(asked.id, done=True, outcome="x/2", detail=None, at=AT) is False
+    assert registry.counter.take(asked.id, at=AT) is not None  # the signer takes it first
+    assert registry.counter.take(asked.id, at=AT) is None
     assert registry.counter.close(asked.id, done=True, outcome="x/2", detail=None, at=AT)
     assert not registry.counter.close(asked.id, done=True, outcome="x/2", detail=None, at=AT)
     assert not [p for p in registry.audit().problems if p.kind != "log_unsigned"]

@@ -17,7 +17,7 @@ from registry.portal import Actor, PortalRole, check_proof
 from registry.portal.counter import CounterKind, CounterState
 from registry.store import Registry
 from registry.store.records import activity_row
-from signer import Issuer, take_counter_actions
+from signer import Issuer, ReissueReason, take_counter_actions
 from tests.conftest import PASSPHRASE, IssuedHome
 from tests.support.bureaus import GUANGDE_HOLDER, make_guangde_bureau
 from tests.support.cli import run
@@ -153,3 +153,31 @@ def test_a_reissue_at_the_counter_carries_what_was_proven_again(tmp_path: Path) 
     assert done.done, done.detail
     claims = decode_payload(done.documents[0].payload).claims
     assert claims.hours == (1800, 3600, 0, 5400)
+
+
+def test_an_action_the_signer_stopped_in_is_closed_as_interrupted_not_done_twice(
+    fresh_home: IssuedHome,
+) -> None:
+    """The signer marks an action taken before it does it. One left taken (the signer died
+    between doing it and closing it) is closed failed, ``interrupted``, for the clerk to
+    check the history: never done a second time, so no extra edition is made."""
+    lost = fresh_home.documents[0]
+    with Registry.open(fresh_home.home.registry_path) as registry:
+        issuer = issuer_of(fresh_home, registry)
+        asked = registry.counter.request(
+            CLERK_A, kind=CounterKind.REISSUE, number=lost.number, reason="lost",
+            token="desk-crash", at=now(),
+        )  # fmt: skip
+        taken = registry.counter.take(asked.id, at=now())
+        assert taken is not None
+        assert taken.state is CounterState.TAKING
+        issuer.reissue(lost.number, reason=ReissueReason.LOST, at=now())  # then it died
+        editions = len(registry.history(lost.number))
+        later = now() + dt.timedelta(minutes=11)
+        (closed,) = take_counter_actions(registry, issuer, at=later)
+        assert (closed.done, closed.reason) == (False, "interrupted")
+        assert len(registry.history(lost.number)) == editions
+        action = registry.counter.action(CLERK_A, asked.id)
+    assert action.state is CounterState.FAILED
+    assert action.detail is not None
+    assert "证书历史" in action.detail
