@@ -171,4 +171,51 @@ def refuse(home: Path | None, clerk: str, ident: int, version: int, reason: str)
     click.echo(_line(refused))
 
 
+@counter_group.command("withdraw", cls=Command)
+@home_option
+@_CLERK
+@click.argument("ident", type=int)
+@click.option("--version", type=int, required=True, help="所见的版本 (the version seen)")
+def withdraw(home: Path | None, clerk: str, ident: int, version: int) -> None:
+    """撤回本人提交、尚未复核的业务 (withdraw one's own action no one has approved)."""
+    with _desk(home, clerk) as (registry, actor):
+        click.echo(_line(registry.counter.withdraw(actor, ident, version=version, at=now())))
+
+
+@counter_group.command("approve-list", cls=Command)
+@home_option
+@_CLERK
+@click.argument("batch")
+def approve_list(home: Path | None, clerk: str, batch: str) -> None:
+    """复核同意整份撤销名单 (approve every revocation of a list, by its batch)."""
+    with _desk(home, clerk) as (registry, actor):
+        approved = registry.counter.approve_batch(actor, batch, at=now())
+    click.echo(
+        f"已同意撤销名单中的 {len(approved)} 个证书 "
+        f"(approved the list's {len(approved)} revocations)"
+    )
+
+
+@counter_group.command("find", cls=Command)
+@home_option
+@_CLERK
+@click.argument("query")
+@click.option("--name", default="", help="按隐去部分数字的身份证号查找时的姓名 (the name)")
+@click.option("--employer", default="", help="按姓名查找时单位名称的一部分 (the employer)")
+def find(home: Path | None, clerk: str, query: str, name: str, employer: str) -> None:
+    """查找持证人：证书编号、身份证号或姓名 (find a holder in the clerk's region)."""
+    from registry import mask_id_number
+
+    with _desk(home, clerk) as (registry, actor):
+        found = registry.counter.find(actor, query, name=name, employer=employer)
+    for holder in found:
+        person = holder.person
+        click.echo(
+            f"{person.name}  {mask_id_number(person.id_number)}  {person.employer or '—'}  "
+            f"证书编号 {holder.number or '（尚未发证）'}"
+        )
+    if not found:
+        click.echo("本辖区没有找到符合条件的人员 (nobody of the clerk's region matches)")
+
+
 __all__ = ["counter_group"]
