@@ -70,11 +70,16 @@ def _request(
     headers = {"Cookie": cookie}
     if body:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
-    connection.request(method, path, body=body or None, headers=headers)
-    response = connection.getresponse()
-    text = response.read().decode()
-    connection.close()
-    return response.status, text, (response.getheader("Set-Cookie") or "").split(";")[0]
+    response: http.client.HTTPResponse | None = None
+    try:  # a server killed mid-answer must not leave the socket open (a ResourceWarning)
+        connection.request(method, path, body=body or None, headers=headers)
+        response = connection.getresponse()
+        text = response.read().decode()
+        return response.status, text, (response.getheader("Set-Cookie") or "").split(";")[0]
+    finally:
+        if response is not None:
+            response.close()
+        connection.close()
 
 
 def log_in(port: int) -> tuple[str, str]:
