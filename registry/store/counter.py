@@ -11,7 +11,6 @@ action where the keys are and closes it (:meth:`CounterDesk.close`).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -31,16 +30,20 @@ from registry.portal.proofs import Proof, check_count
 from registry.portal.roles import Actor, PortalRole
 from registry.portal.values import Page
 from registry.store.connection import RegistryConnection
-from registry.store.counter_rows import action_from_row, actions_of
-from registry.store.digests import digests_of
-from registry.store.events import append_event, log_time
+from registry.store.counter_rows import (
+    action_from_row,
+    actions_of,
+    counter_event,
+    one_action,
+    record_reproof,
+    set_state,
+)
+from registry.store.events import log_time
 from registry.store.holders import find_holders
 from registry.store.queues import page_of, rows_of
 from registry.store.scope import changed, forbidden, region_count, region_match
 
 MAX_LIST = 10_000
-_SIGNER = Actor("signer", PortalRole.BUREAU, "000000")
-"""Who takes and closes actions in the event log: the signer, acting for the bureau."""
 """Numbers one bulk revocation may name."""
 
 
@@ -122,9 +125,9 @@ class CounterDesk:
                 batch=None, at=at, **fields,
             )  # fmt: skip
             if reproven or proofs or accept_shortfall:
-                self._reproof(conn, ident, reproven, proofs, accept_shortfall=accept_shortfall)
-                self._event(conn, "counter_reproof", actor, ident, at, records=len(reproven))
-            return self._one(conn, ident)
+                record_reproof(conn, ident, reproven, proofs, accept_shortfall=accept_shortfall)
+                counter_event(conn, "counter_reproof", actor, ident, at, records=len(reproven))
+            return one_action(conn, ident)
 
     def request_revocations(
         self,
@@ -183,7 +186,7 @@ class CounterDesk:
                              year=None, batch=token, at=at, **fields)
                 for number in seen
             ]  # fmt: skip
-            return [self._one(conn, ident) for ident in idents]
+            return [one_action(conn, ident) for ident in idents]
 
     # -- the second clerk --------------------------------------------------------------------
 
@@ -216,7 +219,7 @@ class CounterDesk:
                 raise changed("撤销名单")
             for row in rows:
                 self._approve_row(conn, actor, row, approve=True, detail=None, at=at)
-            return [self._one(conn, row["id"]) for row in rows]
+            return [one_action(conn, row["id"]) for row in rows]
 
     def withdraw(self, actor: Actor, ident: int, *, version: int, at: dt.datetime) -> CounterAction:
         """The clerk who asked withdraws an action no second clerk has approved yet."""
@@ -227,9 +230,9 @@ class CounterDesk:
                 raise forbidden("窗口业务")
             if row["version"] != version or row["state"] != CounterState.AWAITING_SECOND:
                 raise changed("窗口业务")
-            self._set(conn, ident, CounterState.WITHDRAWN, at=at)
-            self._event(conn, "counter_withdraw", actor, ident, at)
-            return self._one(conn, ident)
+            set_state(conn, ident, CounterState.WITHDRAWN, at=at)
+            counter_event(conn, "counter_withdraw", actor, ident, at)
+            return one_action(conn, ident)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -270,58 +273,6 @@ class CounterDesk:
             params=[value], after=after, limit=limit, convert=actions_of,
             counted=(f"c.state = 'awaiting_second' AND {within}", list(bounds)),
         )  # fmt: skip
-
-    # -- the signer ------------------------------------------------------------------------
-
-    def queued(self, *, limit: int) -> list[CounterAction]:
-        """Actions approved for the signer, oldest first."""
-        rows = rows_of(self._connection.conn.execute(
-            "SELECT * FROM counter_actions WHERE state = 'queued' ORDER BY id LIMIT ?", (limit,)
-        ))  # fmt: skip
-        return actions_of(rows)
-
-    def take(self, ident: int, *, at: dt.datetime) -> CounterAction | None:
-        """The signer takes a queued action before doing it (None: not queued any more).
-        One left taken means the signer stopped between doing and closing it
-        (:meth:`stalled`): it is never done again by itself."""
-        with self._connection.transaction() as conn:
-            row = conn.execute(
-                "SELECT state FROM counter_actions WHERE id = ?", (ident,)
-            ).fetchone()
-            if row is None or row[0] != CounterState.QUEUED:
-                return None
-            self._set(conn, ident, CounterState.TAKING, at=at)
-            self._event(conn, "counter_take", _SIGNER, ident, at)
-            return self._one(conn, ident)
-
-    def stalled(self, *, before: dt.datetime) -> list[CounterAction]:
-        """Actions taken before ``before`` and never closed: the signer stopped in them."""
-        rows = rows_of(self._connection.conn.execute(
-            "SELECT * FROM counter_actions WHERE state = 'taking' AND changed_at < ? ORDER BY id",
-            (log_time(before),),
-        ))  # fmt: skip
-        return actions_of(rows)
-
-    def close(
-        self, ident: int, *, done: bool, outcome: str, detail: str | None, at: dt.datetime
-    ) -> bool:
-        """The signer closes an action it took: done (``outcome``: ``<number>/<edition>``)
-        or failed (``outcome``: the reason code, ``detail`` what the clerk reads). False
-        when it was not taken any more (another taker closed it)."""
-        state = CounterState.DONE if done else CounterState.FAILED
-        with self._connection.transaction() as conn:
-            row = conn.execute(
-                "SELECT state FROM counter_actions WHERE id = ?", (ident,)
-            ).fetchone()
-            if row is None or row[0] != CounterState.TAKING:
-                return False
-            conn.execute(
-                "UPDATE counter_actions SET state = ?, outcome = ?, detail = ?,"
-                " version = version + 1, changed_at = ? WHERE id = ?",
-                (state.value, outcome, detail, log_time(at), ident),
-            )
-            self._event(conn, "counter_close", _SIGNER, ident, at, state=state.value)
-            return True
 
     # -- inside a transaction ----------------------------------------------------------------
 
@@ -380,44 +331,8 @@ class CounterDesk:
              actor.username, log_time(at), int(second), state.value, log_time(at)),
         )  # fmt: skip
         ident = int(cursor.lastrowid or 0)
-        self._event(conn, "counter_request", actor, ident, at, action=kind.value, number=number)
+        counter_event(conn, "counter_request", actor, ident, at, action=kind.value, number=number)
         return ident
-
-    @staticmethod
-    def _reproof(
-        conn: sqlite3.Connection,
-        ident: int,
-        reproven: Sequence[str],
-        proofs: Sequence[Proof],
-        *,
-        accept_shortfall: bool,
-    ) -> None:
-        """A reissue's records proven again: each must be a record of the holder."""
-        holder = conn.execute(
-            "SELECT c.id_number FROM counter_actions a JOIN certificates c"
-            " ON c.number = a.number WHERE a.id = ?",
-            (ident,),
-        ).fetchone()[0]
-        chosen = sorted(set(reproven))
-        marks = ",".join("?" * len(chosen))
-        sql = f"SELECT fingerprint FROM activities WHERE id_number = ? AND fingerprint IN ({marks})"  # noqa: S608
-        known = {row[0] for row in conn.execute(sql, (holder, *chosen))} if chosen else set()
-        if known != set(chosen):
-            raise RegistryError(
-                "bad_counter_action",
-                "reproven：所选记录不是持证人的学时记录 (a record chosen is not the holder's)",
-            )
-        files = [
-            {"sha256": p.sha256, "filename": p.filename, "media_type": p.media_type.value,
-             "size": p.size}
-            for p in proofs
-        ]  # fmt: skip
-        conn.execute(
-            "UPDATE counter_actions SET reproven = ?, proofs = ?, accept_shortfall = ?"
-            " WHERE id = ?",
-            (json.dumps(chosen), json.dumps(files, ensure_ascii=False), int(accept_shortfall),
-             ident),
-        )  # fmt: skip
 
     def _second(
         self,
@@ -435,7 +350,7 @@ class CounterDesk:
             if row["version"] != version:
                 raise changed("窗口业务")
             self._approve_row(conn, actor, row, approve=approve, detail=detail, at=at)
-            return self._one(conn, ident)
+            return one_action(conn, ident)
 
     def _approve_row(
         self,
@@ -464,7 +379,7 @@ class CounterDesk:
             (state.value, actor.username, log_time(at), detail, log_time(at), row["id"]),
         )
         kind = "counter_approve" if approve else "counter_refuse"
-        self._event(conn, kind, actor, row["id"], at, requested_by=row["requested_by"])
+        counter_event(conn, kind, actor, row["id"], at, requested_by=row["requested_by"])
 
     def _row(self, conn: sqlite3.Connection, actor: Actor, ident: int) -> dict[str, Any]:
         rows = rows_of(conn.execute("SELECT * FROM counter_actions WHERE id = ?", (ident,)))
@@ -477,32 +392,6 @@ class CounterDesk:
         if row["requested_by"] != actor.username:
             raise forbidden("窗口业务")
         return action_from_row(row)
-
-    def _one(self, conn: sqlite3.Connection, ident: int) -> CounterAction:
-        return actions_of(rows_of(conn.execute(
-            "SELECT * FROM counter_actions WHERE id = ?", (ident,)
-        )))[0]  # fmt: skip
-
-    @staticmethod
-    def _set(conn: sqlite3.Connection, ident: int, state: CounterState, *, at: dt.datetime) -> None:
-        conn.execute(
-            "UPDATE counter_actions SET state = ?, version = version + 1, changed_at = ?"
-            " WHERE id = ?",
-            (state.value, log_time(at), ident),
-        )
-
-    @staticmethod
-    def _event(
-        conn: sqlite3.Connection, kind: str, actor: Actor, ident: int, at: dt.datetime, **data: Any
-    ) -> None:
-        rows = digests_of(conn, "counter_actions", "id = ?", (ident,))
-        append_event(
-            conn,
-            kind=kind,
-            subject=f"counter_actions:{ident}",
-            data={**actor.event_data(), **data, "rows": rows},
-            at=at,
-        )
 
 
 __all__ = ["MAX_LIST", "CounterDesk"]

@@ -20,7 +20,8 @@ implements it:
 The portal's concepts are reached as attributes, each one object: ``registrations``
 (:class:`.enrolment.Registrations`), ``declarations`` (:class:`.declarations.Declarations`),
 ``applications`` (:class:`.applications.Applications`) and the bureau's ``counter``
-(:class:`.counter.CounterDesk`; finding holders: :mod:`.holders`).
+(:class:`.counter.CounterDesk`; finding holders: :mod:`.holders`) with the signer's
+``counter_queue`` (:class:`.counter_queue.CounterQueue`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from registry.store.checkpoints import LogCheckpoints
 from registry.store.connection import RegistryConnection, connect
 from registry.store.corrections import PersonCorrections
 from registry.store.counter import CounterDesk
+from registry.store.counter_queue import CounterQueue
 from registry.store.declarations import Declarations
 from registry.store.documents import DocumentReads
 from registry.store.enrolment import Registrations
@@ -89,6 +91,8 @@ class Registry:
         """Applications for the year's certificate and the issuance requests they become."""
         self.counter = CounterDesk(connection)
         """The bureau's counter: reissue, renew, correct and revoke, with dual control."""
+        self.counter_queue = CounterQueue(connection)
+        """The counter's actions as the signer takes and closes them."""
 
     # -- opening -------------------------------------------------------------------------
 

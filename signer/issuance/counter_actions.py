@@ -66,15 +66,15 @@ def take_counter_actions(
     oldest first, and close each; what became of them. Errors of no one action (the seal
     key, the disk) go on to the caller, and the action stays queued."""
     taken: list[Done] = []
-    for stalled in registry.counter.stalled(before=at - STALLED):
+    for stalled in registry.counter_queue.stalled(before=at - STALLED):
         outcome = Done(stalled, (), "interrupted", INTERRUPTED_ZH)
-        if registry.counter.close(
+        if registry.counter_queue.close(
             stalled.id, done=False, outcome="interrupted", detail=INTERRUPTED_ZH,
             at=clock() if clock is not None else at,
         ):  # fmt: skip
             taken.append(outcome)
-    for queued in registry.counter.queued(limit=limit):
-        action = registry.counter.take(queued.id, at=clock() if clock is not None else at)
+    for queued in registry.counter_queue.queued(limit=limit):
+        action = registry.counter_queue.take(queued.id, at=clock() if clock is not None else at)
         if action is None:
             continue  # another taker has it
         moment = clock() if clock is not None else at
@@ -86,7 +86,7 @@ def take_counter_actions(
             outcome = Done(action, (), exc.reason, exc.message)
         else:
             outcome = Done(action, documents)
-        closed = registry.counter.close(
+        closed = registry.counter_queue.close(
             action.id,
             done=outcome.done,
             outcome=_outcome(outcome),

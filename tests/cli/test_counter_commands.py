@@ -55,7 +55,7 @@ def test_an_unknown_clerk_or_another_role_is_refused(fresh_home: IssuedHome) -> 
         assert answer.returncode != 0
         assert reason in answer.stderr or clerk in answer.stderr
     with Registry.open(fresh_home.home.registry_path, read_only=True) as registry:
-        assert registry.counter.queued(limit=5) == []
+        assert registry.counter_queue.queued(limit=5) == []
 
 
 def test_find_withdraw_and_a_list_approved_at_once_from_the_terminal(

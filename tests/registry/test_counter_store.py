@@ -74,7 +74,7 @@ def test_a_reissue_is_queued_at_once_and_asked_once(
         False,
         "clerk-a",
     )
-    assert [a.id for a in registry.counter.queued(limit=10)] == [asked.id]
+    assert [a.id for a in registry.counter_queue.queued(limit=10)] == [asked.id]
     with pytest.raises(RegistryError) as caught:
         registry.counter.request(
             CLERK_B, kind=CounterKind.RENEW, number=document.number, token="form-2", at=AT
@@ -88,7 +88,7 @@ def test_a_revocation_waits_for_another_clerk(registry: Registry, document: Docu
         note="稽查通知 2026-17 号", token="form-r", at=AT,
     )  # fmt: skip
     assert asked.state is CounterState.AWAITING_SECOND
-    assert registry.counter.queued(limit=10) == []
+    assert registry.counter_queue.queued(limit=10) == []
     with pytest.raises(RegistryError) as caught:
         registry.counter.approve(CLERK_A, asked.id, version=asked.version, at=AT)
     assert caught.value.reason == "same_clerk"
@@ -111,11 +111,12 @@ def test_a_revocation_waits_for_another_clerk(registry: Registry, document: Docu
         ("counter_request", "clerk-a", None),
         ("counter_approve", "clerk-b", "clerk-a"),
     ]  # then the signer's counter_take and counter_close
-    assert registry.counter.close(asked.id, done=True, outcome="x/2", detail=None, at=AT) is False
-    assert registry.counter.take(asked.id, at=AT) is not None  # the signer takes it first
-    assert registry.counter.take(asked.id, at=AT) is None
-    assert registry.counter.close(asked.id, done=True, outcome="x/2", detail=None, at=AT)
-    assert not registry.counter.close(asked.id, done=True, outcome="x/2", detail=None, at=AT)
+    closed = registry.counter_queue.close(asked.id, done=True, outcome="x/2", detail=None, at=AT)
+    assert closed is False
+    assert registry.counter_queue.take(asked.id, at=AT) is not None  # the signer takes it first
+    assert registry.counter_queue.take(asked.id, at=AT) is None
+    assert registry.counter_queue.close(asked.id, done=True, outcome="x/2", detail=None, at=AT)
+    assert not registry.counter_queue.close(asked.id, done=True, outcome="x/2", detail=None, at=AT)
     assert not [p for p in registry.audit().problems if p.kind != "log_unsigned"]
 
 
@@ -209,7 +210,7 @@ def test_a_list_of_revocations_is_all_or_nothing_and_approved_at_once(
     assert caught.value.reason == "same_clerk"
     approved = registry.counter.approve_batch(CLERK_B, "list-2", at=AT)
     assert {a.state for a in approved} == {CounterState.QUEUED}
-    assert len(registry.counter.queued(limit=10)) == 3
+    assert len(registry.counter_queue.queued(limit=10)) == 3
 
 
 def test_the_counter_finds_a_holder_by_number_id_number_masked_id_or_name(

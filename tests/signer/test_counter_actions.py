@@ -168,7 +168,7 @@ def test_an_action_the_signer_stopped_in_is_closed_as_interrupted_not_done_twice
             CLERK_A, kind=CounterKind.REISSUE, number=lost.number, reason="lost",
             token="desk-crash", at=now(),
         )  # fmt: skip
-        taken = registry.counter.take(asked.id, at=now())
+        taken = registry.counter_queue.take(asked.id, at=now())
         assert taken is not None
         assert taken.state is CounterState.TAKING
         issuer.reissue(lost.number, reason=ReissueReason.LOST, at=now())  # then it died

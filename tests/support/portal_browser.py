@@ -61,7 +61,7 @@ def add_account(home: Path, username: str, role: str, scope: str) -> None:
     assert made.returncode == 0, made.stderr
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -73,7 +73,7 @@ def portal_serving(home: Path, log: Path) -> Iterator[str]:
     """Run `cecert portal serve` for ``home`` (accounts in ``<home>/portal``) on a free
     loopback port, its errors written to ``log``; yield its base URL. The rate limits are
     raised: one client address logs in a dozen times in a journey."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CECERT_")}
     command = [
         sys.executable, "-m", "cecert", "portal", "serve", "--home", str(home),

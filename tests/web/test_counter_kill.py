@@ -25,17 +25,10 @@ from registry.portal import Actor, PortalRole
 from registry.store import Registry
 from tests.conftest import IssuedHome
 from tests.support.portal import PASSWORD
-from tests.support.portal_browser import add_account
+from tests.support.portal_browser import add_account, free_port
 
 CLERK = Actor("clerk", PortalRole.BUREAU, "440000")
 ROUNDS = 4
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 @contextmanager
@@ -116,7 +109,7 @@ def test_a_kill_mid_request_leaves_every_action_whole_and_asked_once(
         number: {"token": f"kill-{number}", "kind": "renew", "reason": "", "note": ""}
         for number in numbers
     }
-    port = _free_port()
+    port = free_port()
     rng = random.Random(17)
     cookie, csrf = "", ""
     for _ in range(ROUNDS):

@@ -97,7 +97,7 @@ def test_a_revocation_waits_for_a_second_clerk(portal: Portal) -> None:
     assert f"撤销 {number}" in queue
     b.post(f"/counter/second/{asked.id}", {"decision": "approve", "version": "1"})
     with portal.registry() as registry:
-        (queued,) = registry.counter.queued(limit=5)
+        (queued,) = registry.counter_queue.queued(limit=5)
         assert queued.approved_by == "clerk-b"
         assert registry.document(number, 1).status is DocumentStatus.CURRENT  # the signer's
 
