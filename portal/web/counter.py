@@ -20,7 +20,7 @@ from portal.web.fields import Fields
 from portal.web.professional.record_form import Upload, read_uploads
 from portal.web.session import actor, form_token, now, proof_files, registry, require_role
 from registry import RegistryError, mask_id_number
-from registry.model import RevocationReason
+from registry.model import DocumentStatus, RevocationReason
 from registry.portal import PortalRole, Proof, check_proof
 from registry.portal.counter import REISSUE_REASON_ZH, CounterKind, CounterState
 from registry.store.records import activity_row
@@ -127,6 +127,7 @@ def certificate(number: str) -> ResponseReturnValue:
         records=reg.activities(holder.id_number, year=history[-1].year),
         fingerprint=lambda record: activity_row(record)["fingerprint"],
         reproven=set(reproven),
+        revoked=next((d for d in history if d.status is DocumentStatus.REVOKED), None),
         errors=errors,
         typed=typed,
         token=form_token(),

@@ -42,6 +42,7 @@ from registry.store.events import log_time
 from registry.store.holders import find_holders
 from registry.store.queues import page_of, rows_of
 from registry.store.scope import changed, forbidden, region_count, region_match
+from registry.store.slots import refuse_revoked
 
 MAX_LIST = 10_000
 """Numbers one bulk revocation may name."""
@@ -171,6 +172,7 @@ class CounterDesk:
                         )
                     seen[number] = line
                     self._holder_region(conn, actor, number)
+                    refuse_revoked(conn, number)
                     self._no_open(conn, number)
                 except RegistryError as exc:
                     problems.append(f"第 {line} 个（{text.strip()[:40]}）：{exc.message}")
@@ -320,6 +322,7 @@ class CounterDesk:
     ) -> int:
         number = parse_number(number)
         region = self._holder_region(conn, actor, number)
+        refuse_revoked(conn, number)
         self._no_open(conn, number)
         second = needs_second(kind, name=name, id_number=id_number)
         state = CounterState.AWAITING_SECOND if second else CounterState.QUEUED

@@ -53,13 +53,7 @@ def draw_slot(
         number = _new_number(conn, id_number=id_number, issuer=issuer, at=at)
         return IssueSlot(number, 1, year, kind, at)
     number = row[0]
-    cursor = conn.execute(
-        DOCUMENT_SELECT + " WHERE d.number = ? AND d.status = 'revoked' ORDER BY d.edition",
-        (number,),
-    )
-    if (revoked := cursor.fetchone()) is not None:
-        names = [d[0] for d in cursor.description]
-        raise number_revoked(document_from_row(dict(zip(names, revoked, strict=True))))
+    refuse_revoked(conn, number)
     existing = conn.execute(
         "SELECT edition FROM documents WHERE number = ? AND year = ? AND status = 'current'",
         (number, year),
@@ -74,6 +68,18 @@ def draw_slot(
         "SELECT COALESCE(MAX(edition), 0) + 1 FROM documents WHERE number = ?", (number,)
     ).fetchone()[0]
     return IssueSlot(number, edition, year, kind, at)
+
+
+def refuse_revoked(conn: sqlite3.Connection, number: str) -> None:
+    """Raise ``number_revoked`` when ``number`` has a revoked edition: nothing more is done
+    under it (no edition is issued, no counter action is asked)."""
+    cursor = conn.execute(
+        DOCUMENT_SELECT + " WHERE d.number = ? AND d.status = 'revoked' ORDER BY d.edition",
+        (number,),
+    )
+    if (revoked := cursor.fetchone()) is not None:
+        names = [d[0] for d in cursor.description]
+        raise number_revoked(document_from_row(dict(zip(names, revoked, strict=True))))
 
 
 def number_revoked(revoked: DocumentRecord) -> RegistryError:

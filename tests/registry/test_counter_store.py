@@ -9,6 +9,7 @@ import json
 import pytest
 
 from registry import CHINA_TZ, RegistryError
+from registry.model import RevocationReason
 from registry.portal import Actor, PortalRole
 from registry.portal.counter import (
     REISSUE_REASONS,
@@ -295,3 +296,24 @@ def test_a_list_approved_twice_is_changed_not_forbidden(
     with pytest.raises(RegistryError) as caught:
         registry.counter.approve_batch(ELSEWHERE, "list-twice", at=AT)
     assert caught.value.reason == "forbidden"
+
+
+def test_a_revoked_number_takes_no_counter_action(
+    registry: Registry, document: DocumentRecord
+) -> None:
+    registry.revoke(document.number, reason=RevocationReason.FRAUD, note="稽查", at=AT)
+    for kind in (CounterKind.REISSUE, CounterKind.RENEW, CounterKind.CORRECT):
+        with pytest.raises(RegistryError) as caught:
+            registry.counter.request(
+                CLERK_A, kind=kind, number=document.number, reason="lost", note="户籍更名",
+                token=f"form-{kind.value}", at=AT,
+            )  # fmt: skip
+        assert caught.value.reason == "number_revoked"
+        assert "撤销不可恢复" in str(caught.value)
+    with pytest.raises(RegistryError) as caught:
+        registry.counter.request_revocations(
+            CLERK_A, [document.number], reason="fraud", note="稽查", token="list-1", at=AT
+        )
+    assert caught.value.reason == "bad_list"
+    assert "撤销不可恢复" in str(caught.value)
+    assert registry.counter.of_number(CLERK_A, document.number) == []

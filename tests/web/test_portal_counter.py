@@ -13,6 +13,7 @@ import pytest
 
 from keys.private import open_key_ring
 from registry.documents import DocumentStatus
+from registry.model import RevocationReason
 from registry.portal import Actor, PortalRole
 from registry.portal.counter import CounterState
 from signer import Issuer, take_counter_actions
@@ -100,6 +101,16 @@ def test_a_revocation_waits_for_a_second_clerk(portal: Portal) -> None:
         (queued,) = registry.counter_queue.queued(limit=5)
         assert queued.approved_by == "clerk-b"
         assert registry.document(number, 1).status is DocumentStatus.CURRENT  # the signer's
+
+
+def test_a_revoked_certificate_says_so_and_offers_no_form(portal: Portal) -> None:
+    number = zhang_number(portal)
+    with portal.registry() as registry:
+        registry.revoke(number, reason=RevocationReason.FRAUD, note="稽查", at=AT)
+    page = clerk(portal, "clerk-a").get(f"/counter/certificates/{number}")
+    assert "此证书编号已撤销" in page
+    assert 'id="ask-title"' not in page
+    assert 'name="token"' not in page
 
 
 def test_another_regions_clerk_sees_and_does_nothing(portal: Portal) -> None:
