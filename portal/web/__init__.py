@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from registry import Home, RegistryError
 from registry.portal import MAX_PROOF_BYTES, MAX_PROOFS
@@ -46,6 +47,15 @@ LIMITED_ENDPOINTS = {
 and a registry event each."""
 
 
+class RowNumber(IntegerConverter):
+    """``<int:…>`` in the portal's paths: a row number SQLite can hold (1 to 2⁶³ − 1); a
+    larger one matches no route (404), as an absent row, instead of failing the query."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(
     test_config: Mapping[str, Any] | None = None, *, instance_path: str | None = None
 ) -> Flask:
@@ -53,6 +63,7 @@ def create_app(
     ``cecert.json`` or no registry (``RegistryError``). ``instance_path``: the instance folder
     (accounts and the session secret, :mod:`webcore.auth`; Flask's default if None)."""
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app.url_map.converters["int"] = RowNumber
     app.template_folder = str(Path(__file__).parent.parent / "templates")
     app.static_folder = str(Path(__file__).parent.parent / "static")
     app.config.from_mapping(

@@ -216,3 +216,13 @@ def test_a_version_or_page_of_other_digits_is_a_400_not_a_500(portal: Portal) ->
     a = clerk(portal, "clerk-a")
     a.post("/counter/second/1", {"decision": "approve", "version": "²"}, status=400)
     assert a.http.get("/counter/second?after=²").status_code == 200
+
+
+def test_a_number_in_a_path_past_sqlites_integers_is_a_404_not_a_500(portal: Portal) -> None:
+    a = clerk(portal, "clerk-a")
+    huge = str(2**63)
+    number = zhang_number(portal)
+    assert a.http.get(f"/counter/certificates/{number}/{huge}.pdf").status_code == 404
+    assert a.http.get(f"/proofs/{huge}/{'0' * 64}").status_code == 404
+    a.post(f"/counter/second/{huge}", {"decision": "approve", "version": "1"}, status=404)
+    assert a.http.get(f"/review/plans/{huge}").status_code == 404
