@@ -143,8 +143,10 @@ def add(
     from webcore import AccountStore, Role, check_scope, ensure_secret_key
 
     check_scope(scope)  # before the password is asked for
-    # Professionals, authorities and bureaus exist only in the portal.
-    portal = portal or Role(role) in {Role.PROFESSIONAL, Role.AUTHORITY, Role.BUREAU}
+    # Professionals, authorities, bureaus and providers exist only in the portal.
+    portal = portal or Role(role) in {
+        Role.PROFESSIONAL, Role.AUTHORITY, Role.BUREAU, Role.PROVIDER,
+    }  # fmt: skip
     folder = resolve_instance(home, instance, portal=portal)
     password = account_password()
     store = AccountStore.create(folder)

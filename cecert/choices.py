@@ -108,6 +108,7 @@ _ROLE_ALIASES = {
     "professional": ("专技人员",),
     "authority": ("主管部门",),
     "bureau": ("人力资源和社会保障局",),
+    "provider": ("培训机构", "继续教育基地"),
 }
 ACCOUNT_ROLE = Words(
     {role.value: (role.label_zh, *_ROLE_ALIASES[role.value]) for role in Role}, what="账户角色"

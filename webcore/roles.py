@@ -2,7 +2,8 @@
 (its scope: :func:`check_scope`); ``docs/accounts.md``.
 
 The web verifier admits ``panel`` and ``employer`` accounts to its panel check; the
-portal's roles are ``professional``, ``employer``, ``authority`` and ``bureau``. Reissue and
+portal's roles are ``professional``, ``employer``, ``authority``, ``bureau`` and
+``provider``. Reissue and
 revocation are never offered over the web, whatever the role.
 """
 
@@ -32,6 +33,9 @@ class Role(enum.Enum):
     BUREAU = "bureau"
     """A human-resources and social-security bureau (人社局), in the portal. Its scope: the
     bureau's region code."""
+    PROVIDER = "provider"
+    """A training provider (施教机构, 继续教育基地), in the portal. Its scope: its unified social
+    credit code."""
 
     @property
     def label_zh(self) -> str:
@@ -44,6 +48,7 @@ _ROLE_LABELS_ZH = {
     "professional": "专业技术人员",
     "authority": "行业主管部门",
     "bureau": "人社局",
+    "provider": "施教机构",
 }
 
 

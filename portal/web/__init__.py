@@ -12,8 +12,10 @@ giving the time, for tests: :func:`portal.web.session.now`).
 
 Blueprints: ``public`` (``/``: the home page, the registrations), ``professional``
 (``/me``), ``employer`` (``/employer``), ``reviewers`` (``/review``: industry authorities and
-bureaus), ``counter`` (``/counter``: the bureau's counter) and ``downloads``
-(``/proofs/…``, for every role whose scope covers the record).
+bureaus) with ``class_review`` (``/review/plans``: class plans), ``counter`` (``/counter``: the
+bureau's counter), ``provider`` (``/provider``: training providers), ``api`` (``/api/v1``: the
+providers' JSON API, by token) and ``downloads`` (``/proofs/…``, for every role whose scope
+covers the record).
 Accounts, login and logout, sessions, CSRF and rate limits are :mod:`webcore`'s; served by
 :func:`webcore.server.serve` (``cecert portal serve``).
 """
@@ -42,6 +44,7 @@ DEFAULT_REGISTER = "10/hour"
 LIMITED_ENDPOINTS = {
     "public.register_employer": "register",
     "public.register_professional": "register",
+    "public.register_provider": "register",
 }
 """Endpoint → rate-limit bucket, beside the login's: making accounts costs a password hash
 and a registry event each."""
@@ -87,11 +90,14 @@ def create_app(
         raise RegistryError("no_registry", f"{home.registry_path}: no registry file here")
 
     from portal.web import (
+        api,
+        class_review,
         counter,
         downloads,
         employer,
         errors,
         professional,
+        provider,
         public,
         reviewers,
         session,
@@ -107,6 +113,9 @@ def create_app(
     app.register_blueprint(employer.bp, url_prefix="/employer")
     app.register_blueprint(reviewers.bp, url_prefix="/review")
     app.register_blueprint(counter.bp, url_prefix="/counter")
+    app.register_blueprint(class_review.bp, url_prefix="/review/plans")
+    app.register_blueprint(provider.bp, url_prefix="/provider")
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(downloads.bp)
     limits.init_app(
         app,

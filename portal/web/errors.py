@@ -9,7 +9,7 @@ the same page with their own words.
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from registry import RegistryError
@@ -75,6 +75,14 @@ def _http(error: HTTPException) -> tuple[str, int, list[tuple[str, str]]] | HTTP
     code = error.code or 500
     if code < 400:
         return error
+    if request.path.startswith("/api/"):
+        from portal.web.api import http_refusal
+
+        response, status = http_refusal(error)
+        for key, value in error.get_headers():
+            if key.lower() != "content-type":
+                response.headers[key] = value
+        return response, status, []  # type: ignore[return-value]
     message, next_step = HTTP_MESSAGES.get(code, (error.name, "请返回首页重新进入。"))
     page, status = error_page(code, message, _REASONS.get(code, "http_error"), next_step)
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]

@@ -5,6 +5,7 @@ nothing is stored while one remains."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -83,4 +84,13 @@ class Fields:
             self.add(name, f"{label}不能晚于今天（{today:%Y-%m-%d}）。")
 
 
-__all__ = ["Fields"]
+def without_english(message: str) -> str:
+    """A refusal as a person reads it: the store's Chinese, without the English gloss in
+    parentheses that ends it, or each of its parts (kept for logs and the API)."""
+    return "；".join(_GLOSS.sub("", part) for part in message.split("；"))
+
+
+_GLOSS = re.compile(r"\s*\([\x20-\x7e]*\)$")
+
+
+__all__ = ["Fields", "without_english"]

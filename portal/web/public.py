@@ -28,6 +28,11 @@ _NEXT_STEPS = {
         "所在地人社局审核通过后，您即可用刚才设置的用户名登录，审核本单位职工的注册和学时申报。"
         "审核期间登录后可在工作台看到审核状态。",
     ),
+    "provider": (
+        "机构注册已提交，待人社局审核。",
+        "所在地人社局审核通过后，您即可用刚才设置的用户名登录，填报办班计划、上传培训名单。"
+        "审核期间登录后可在工作台看到审核状态。",
+    ),
     "professional": (
         "个人注册已提交，待用人单位审核。",
         "请告知本单位继续教育管理员审核您的注册。审核通过后，用刚才设置的用户名登录即可申报学时；"
@@ -90,23 +95,33 @@ def _page(template: str, fields: Fields | None = None, **extra: Any) -> tuple[st
     )
 
 
-# -- employers ----------------------------------------------------------------------------
+# -- employers and providers ------------------------------------------------------------------
+
+_ORGANISATIONS = {
+    "employer": (PortalRole.EMPLOYER, Role.EMPLOYER, "单位注册已提交，待人社局审核。"),
+    "provider": (PortalRole.PROVIDER, Role.PROVIDER, "机构注册已提交，待人社局审核。"),
+}
 
 
-def _employer_known(code: str) -> bool:
+def _organisation_known(kind: str, code: str) -> bool:
+    reg = registry()
     try:
-        registry().registrations.employer(code)
-    except RegistryError:  # forbidden: no such employer
+        if kind == "employer":
+            reg.registrations.employer(code)
+        else:
+            reg.providers.provider(code)
+    except RegistryError:  # forbidden: no such employer or provider
         return False
     return True
 
 
-@bp.route("/register/employer", methods=["GET", "POST"])
-def register_employer() -> BaseResponse | tuple[str, int]:
+def _register_organisation(kind: str) -> BaseResponse | tuple[str, int]:
+    """An employer's or a training provider's registration: the same fields, approved by the
+    bureau of its region."""
     if request.method == "GET":
-        return _page("register_employer.html")
+        return _page("register_organisation.html", kind=kind)
     fields = Fields(request.form)
-    name = fields.text("name", "单位名称", limit=100)
+    name = fields.text("name", "机构名称" if kind == "provider" else "单位名称", limit=100)
     code = ""
     try:
         code = parse_credit_code(fields.raw("credit_code"))
@@ -114,17 +129,32 @@ def register_employer() -> BaseResponse | tuple[str, int]:
         fields.add("credit_code", _chinese_part(exc.message))
     region = _region(fields, "region")
     username, password = accounts.new_login(fields)
-    if code and "credit_code" not in fields.errors and _employer_known(code):
+    if code and "credit_code" not in fields.errors and _organisation_known(kind, code):
         fields.add(
             "credit_code", "该统一社会信用代码已注册。如需账户，请联系本单位已有账户的管理员。"
         )
     if not fields.ok:
-        return _page("register_employer.html", fields)
-    actor = Actor(username, PortalRole.EMPLOYER, code)
-    with accounts.new_account(username, password, Role.EMPLOYER, code):
-        registry().registrations.register_employer(actor, name=name, region=region, at=now())
-    flash("单位注册已提交，待人社局审核。", "success")
-    return redirect(url_for("public.registered", who="employer"))
+        return _page("register_organisation.html", fields, kind=kind)
+    portal_role, role, said = _ORGANISATIONS[kind]
+    actor = Actor(username, portal_role, code)
+    with accounts.new_account(username, password, role, code):
+        if kind == "employer":
+            registry().registrations.register_employer(actor, name=name, region=region, at=now())
+        else:
+            registry().providers.register(actor, name=name, region=region, at=now())
+    flash(said, "success")
+    return redirect(url_for("public.registered", who=kind))
+
+
+@bp.route("/register/employer", methods=["GET", "POST"])
+def register_employer() -> BaseResponse | tuple[str, int]:
+    return _register_organisation("employer")
+
+
+@bp.route("/register/provider", methods=["GET", "POST"])
+def register_provider() -> BaseResponse | tuple[str, int]:
+    """施教机构、继续教育基地 register; the bureau of their region approves them."""
+    return _register_organisation("provider")
 
 
 # -- professionals --------------------------------------------------------------------------

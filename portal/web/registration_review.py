@@ -24,6 +24,7 @@ from registry import RegistryError
 from registry.portal import Actor, Approval
 from registry.portal.values import Employer, Enrolment, Page
 from registry.store import Registry
+from registry.store.providers import Provider
 
 
 class Decide(Protocol):
@@ -40,7 +41,7 @@ class Decide(Protocol):
         approve: bool,
         reason: str | None,
         at: dt.datetime,
-    ) -> Employer | Enrolment: ...
+    ) -> Employer | Enrolment | Provider: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """The industry authority's and the bureau's pages (``/review``): the declared records waiting
 for them (the authority confirms professional records of its sector; the bureau confirms
 public records and re-checks the others: the store decides which rows are whose), and, for
-the bureau, employers waiting for approval and applications for the year's certificate.
+the bureau, employers and training providers waiting for approval and applications for the
+year's certificate. Class plans are :mod:`portal.web.class_review`'s.
 
 The queues are :mod:`portal.web.review_queue`'s; this module adds the landing page and the
 employers' registrations, each decided on its own row with the version it showed.
@@ -24,6 +25,7 @@ from portal.web.review_queue import (
 )
 from portal.web.session import actor, registry, require_role
 from registry.portal import Actor, PortalRole
+from registry.portal.classes import PlanState
 from registry.portal.values import Page
 from webcore.auth import check_csrf
 
@@ -51,8 +53,10 @@ def index() -> ResponseReturnValue:
     who = actor()
     reg = registry()
     counts: dict[str, Page[Any]] = {"records": reg.declarations.queue(who, limit=1)}
+    counts["plans"] = reg.class_plans.plans(who, state=PlanState.PENDING, limit=1)
     if who.role is PortalRole.BUREAU:
         counts["employers"] = reg.registrations.pending_employers(who, limit=1)
+        counts["providers"] = reg.providers.pending(who, limit=1)
         counts["applications"] = reg.applications.queue(who, limit=1)
     return render_template("reviewers/index.html", who=who, counts=counts)
 
@@ -96,6 +100,29 @@ def employers() -> ResponseReturnValue:
 def decide_employer() -> ResponseReturnValue:
     """Approve or refuse one employer's registration (a refusal needs a reason)."""
     return _EMPLOYERS.decide_form(_bureau())
+
+
+_PROVIDERS = RegistrationQueue(
+    template="reviewers/providers.html",
+    page_endpoint="reviewers.providers",
+    key="credit_code",
+    seen_by="机构",
+    approved_zh="已通过“{name}”的注册，该机构现在可以填报办班计划。",
+    refused_zh="已不予通过“{name}”的注册，理由已告知该机构。",
+    pending=lambda reg, who, after, limit: reg.providers.pending(who, after=after, limit=limit),
+    decide=lambda reg: reg.providers.decide,
+)
+
+
+@bp.get("/providers")
+def providers() -> ResponseReturnValue:
+    return _PROVIDERS.page(_bureau())
+
+
+@bp.post("/providers/decide")
+def decide_provider() -> ResponseReturnValue:
+    """Approve or refuse one training provider's registration (a refusal needs a reason)."""
+    return _PROVIDERS.decide_form(_bureau())
 
 
 # -- the bureau: applications ------------------------------------------------------------------

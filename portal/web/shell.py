@@ -39,6 +39,7 @@ LANDINGS = {
     Role.EMPLOYER: "/employer",
     Role.AUTHORITY: "/review",
     Role.BUREAU: "/review",
+    Role.PROVIDER: "/provider",
 }
 """Each role's first page: the root of its blueprint."""
 PROFESSIONAL_LINKS = (

@@ -18,6 +18,8 @@ class PortalRole(StrEnum):
     """行业主管部门: scope is the sector it governs (``education``, ``health``, …)."""
     BUREAU = "bureau"
     """人社局: scope is its region code; a city bureau covers its districts."""
+    PROVIDER = "provider"
+    """施教机构 or 继续教育基地: scope is its unified social credit code."""
 
     @property
     def label_zh(self) -> str:
@@ -29,6 +31,7 @@ _ROLE_ZH = {
     PortalRole.EMPLOYER: "用人单位",
     PortalRole.AUTHORITY: "行业主管部门",
     PortalRole.BUREAU: "人社局",
+    PortalRole.PROVIDER: "施教机构",
 }
 
 

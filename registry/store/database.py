@@ -21,7 +21,9 @@ The portal's concepts are reached as attributes, each one object: ``registration
 (:class:`.enrolment.Registrations`), ``declarations`` (:class:`.declarations.Declarations`),
 ``applications`` (:class:`.applications.Applications`) and the bureau's ``counter``
 (:class:`.counter.CounterDesk`; finding holders: :mod:`.holders`) with the signer's
-``counter_queue`` (:class:`.counter_queue.CounterQueue`).
+``counter_queue`` (:class:`.counter_queue.CounterQueue`); the training providers'
+``providers`` (:class:`.providers.Providers`: registrations and API tokens), ``class_plans``
+(:class:`.class_plans.ClassPlans`) and ``rosters`` (:class:`.rosters.Rosters`).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from registry.store.applications import Applications
 from registry.store.audit import AuditReport
 from registry.store.care import RegistryCare
 from registry.store.checkpoints import LogCheckpoints
+from registry.store.class_plans import ClassPlans
 from registry.store.connection import RegistryConnection, connect
 from registry.store.corrections import PersonCorrections
 from registry.store.counter import CounterDesk
@@ -59,6 +62,8 @@ from registry.store.lifecycle import Clock, DocumentLifecycle
 from registry.store.migrations import SCHEMA_VERSION
 from registry.store.paging import PagedReads
 from registry.store.people import PeopleReads
+from registry.store.providers import Providers
+from registry.store.rosters import Rosters
 from registry.store.schema_upgrade import Migrated, migrate, outdated
 from registry.store.slots import IssueSlot
 from registry.store.snapshots import DocumentSnapshots, SnapshotRead
@@ -93,6 +98,12 @@ class Registry:
         """The bureau's counter: reissue, renew, correct and revoke, with dual control."""
         self.counter_queue = CounterQueue(connection)
         """The counter's actions as the signer takes and closes them."""
+        self.providers = Providers(connection)
+        """Training providers' registrations with the bureau, and their API tokens."""
+        self.class_plans = ClassPlans(connection)
+        """Class plans: filed by a provider, approved by the authority or the bureau."""
+        self.rosters = Rosters(connection)
+        """Rosters of ended classes, and the confirmed records they make."""
 
     # -- opening -------------------------------------------------------------------------
 

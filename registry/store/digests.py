@@ -25,6 +25,10 @@ KEYS: Mapping[str, tuple[str, ...]] = {
     "proofs": ("declaration", "sha256"),
     "applications": ("id",),
     "counter_actions": ("id",),
+    "providers": ("credit_code",),
+    "class_plans": ("id",),
+    "roster_entries": ("plan", "id_number"),
+    "provider_tokens": ("id",),
 }
 """The key columns that name a row in each audited table."""
 

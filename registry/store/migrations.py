@@ -236,6 +236,73 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX counter_actions_number ON counter_actions(number, id);
     CREATE INDEX people_name ON people(name);
     """,
+    # 8: training providers (施教机构, 继续教育基地): their registration with the bureau, the
+    # class plans they file and the authority or bureau approves, the rosters that make their
+    # attendees' records, and the tokens of their API (docs/portal.md).
+    """
+    CREATE TABLE providers (
+        credit_code TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        region TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+        reason TEXT,
+        version INTEGER NOT NULL DEFAULT 1,
+        registered_at TEXT NOT NULL
+    );
+    CREATE INDEX providers_region ON providers(region, state);
+    CREATE TABLE class_plans (
+        id INTEGER PRIMARY KEY,
+        token TEXT NOT NULL,
+        provider TEXT NOT NULL REFERENCES providers(credit_code),
+        region TEXT NOT NULL,
+        sector TEXT NOT NULL,
+        title TEXT NOT NULL,
+        category TEXT NOT NULL CHECK (category IN ('public', 'professional', 'elective')),
+        course_code TEXT NOT NULL,
+        minutes INTEGER NOT NULL CHECK (minutes > 0),
+        start_date TEXT NOT NULL,
+        end_date TEXT NOT NULL CHECK (end_date >= start_date),
+        mode TEXT NOT NULL CHECK (mode IN ('face_to_face', 'online')),
+        place TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'refused', 'withdrawn',
+            'closed')),
+        reason TEXT,
+        filed_by TEXT NOT NULL,
+        filed_at TEXT NOT NULL,
+        decided_by TEXT,
+        decided_role TEXT CHECK (decided_role IS NULL OR decided_role IN ('authority',
+            'bureau')),
+        decided_at TEXT,
+        roster_count INTEGER,
+        roster_digest TEXT,
+        roster_at TEXT,
+        version INTEGER NOT NULL DEFAULT 1,
+        UNIQUE (provider, token)
+    );
+    CREATE INDEX class_plans_provider ON class_plans(provider, id);
+    CREATE INDEX class_plans_sector ON class_plans(state, sector, id);
+    CREATE INDEX class_plans_region ON class_plans(state, region, id);
+    CREATE TABLE roster_entries (
+        plan INTEGER NOT NULL REFERENCES class_plans(id),
+        id_number TEXT NOT NULL REFERENCES people(id_number),
+        line INTEGER NOT NULL,
+        minutes INTEGER NOT NULL CHECK (minutes > 0),
+        score TEXT,
+        activity TEXT NOT NULL,
+        PRIMARY KEY (plan, id_number)
+    );
+    CREATE TABLE provider_tokens (
+        id INTEGER PRIMARY KEY,
+        provider TEXT NOT NULL REFERENCES providers(credit_code),
+        label TEXT NOT NULL,
+        digest TEXT NOT NULL UNIQUE,
+        made_by TEXT NOT NULL,
+        made_at TEXT NOT NULL,
+        revoked_by TEXT,
+        revoked_at TEXT
+    );
+    CREATE INDEX provider_tokens_provider ON provider_tokens(provider, id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -4,7 +4,9 @@ registry file, holding two approved employers of different districts (天河 440
 declared records carrying proof files (distinct bytes), a record confirmed, one at the
 industry authority, returned ones, applications in several states, and the certificates the
 home issued. Every account — each professional, each employer, the health authority, an
-authority of a sector nobody here belongs to, the two district bureaus and the city's — and
+authority of a sector nobody here belongs to, the two district bureaus and the city's, two
+approved training providers of different districts (with class plans, one closed with its
+roster) and one still waiting — and
 nobody at all then:
 
 * opens every route of the app (``app.url_map``), each path variable replaced by every real
@@ -39,9 +41,10 @@ from werkzeug.test import TestResponse
 
 from registry import CHINA_TZ, TitleLevel, mask_id_number
 from registry.idnumber import mod11_2_check
-from registry.model import Person
+from registry.model import Category, Person
 from registry.places import covers
 from registry.portal import Actor, PortalRole, check_character
+from registry.portal.classes import ClassMode, Roster, RosterLine, check_plan
 from registry.portal.counter import CounterKind
 from registry.store import Registry
 from tests.conftest import IssuedHome
@@ -83,6 +86,21 @@ class Member:
         return Actor(self.username, PortalRole.PROFESSIONAL, self.id_number)
 
 
+@dataclass(frozen=True)
+class School:
+    """A training provider of the portal."""
+
+    username: str
+    credit_code: str
+    name: str
+    region: str
+    approved: bool
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.username, PortalRole.PROVIDER, self.credit_code)
+
+
 def _code(base: str) -> str:
     return base + check_character(base)
 
@@ -112,11 +130,23 @@ REVIEWERS = (
     Actor("guangzhou", PortalRole.BUREAU, "440100"),
 )
 TIANHE, YUEXIU = REVIEWERS[2], REVIEWERS[3]
+SCHOOL = School("school", _code("52440106MJ0000000"), "天河职业培训学校", "440106", True)
+RIVAL = School("rival", _code("52440104MJ0000001"), "越秀继续教育基地", "440104", True)
+FRESH = School("fresh", _code("52440104MJ0000002"), "越秀新办培训中心", "440104", False)
+SCHOOLS = (SCHOOL, RIVAL, FRESH)
 ACCOUNTS: tuple[Actor, ...] = (
     *(m.actor for m in MEMBERS),
     *(f.actor for f in FIRMS),
     *REVIEWERS,
+    *(s.actor for s in SCHOOLS),
 )
+PLANS = (
+    (SCHOOL, "health", "面授：急诊急救技能（天河学校）", "closed"),
+    (SCHOOL, "education", "面授：课堂教学设计（天河学校）", "pending"),
+    (RIVAL, "engineering", "面授：BIM 建模实务（越秀基地）", "pending"),
+)
+"""Class plans: provider, sector, title (a marker no other row has), the state it is left in;
+the closed one's roster holds 张伟 (天河) and 孙晓梅 (越秀)."""
 ANONYMOUS = Actor("", PortalRole.PROFESSIONAL, "")
 """Nobody logged in (its scope matches no row)."""
 DIRECTORY = "/register/professional"
@@ -140,6 +170,10 @@ class Rows:
     applications: dict[int, dict[str, Any]]
     documents: list[dict[str, Any]]
     counter: dict[int, dict[str, Any]]
+    providers: dict[str, dict[str, Any]]
+    plans: dict[int, dict[str, Any]]
+    roster: list[dict[str, Any]]
+    tokens: dict[int, dict[str, Any]]
 
 
 def _select(conn: sqlite3.Connection, sql: str) -> list[dict[str, Any]]:
@@ -163,12 +197,17 @@ def read_rows(path: Path) -> Rows:
                 " JOIN certificates c ON c.number = d.number ORDER BY d.number, d.edition",
             ),
             counter={r["id"]: r for r in _select(conn, "SELECT * FROM counter_actions")},
+            providers={r["credit_code"]: r for r in _select(conn, "SELECT * FROM providers")},
+            plans={r["id"]: r for r in _select(conn, "SELECT * FROM class_plans")},
+            roster=_select(conn, "SELECT * FROM roster_entries"),
+            tokens={r["id"]: r for r in _select(conn, "SELECT * FROM provider_tokens")},
         )
 
 
 SNAPSHOT_TABLES = (
     "people", "activities", "employers", "enrolments", "declarations", "proofs",
-    "applications", "certificates", "documents", "counter_actions",
+    "applications", "certificates", "documents", "counter_actions", "providers", "class_plans",
+    "roster_entries", "provider_tokens",
 )  # fmt: skip
 
 
@@ -314,6 +353,7 @@ def build_world(portal: Portal) -> World:
         reg.applications.close(
             ident, number=None, edition=None, reason="2024 年度学时不足，不予签发。", at=NOW
         )
+        _schools(reg)
         # The counter: 天河 asks to revoke 张伟's certificate; it waits for a second clerk.
         number = next(r["number"] for r in rows.documents if r["id_number"] == ZHANG.id_number)
         reg.counter.request(
@@ -321,6 +361,34 @@ def build_world(portal: Portal) -> World:
             note="稽查通知 2026-17 号", token="counter-revoke-zhang", at=NOW,
         )  # fmt: skip
     return world
+
+
+def _schools(reg: Registry) -> None:
+    """The providers: two approved (天河, 越秀) and one waiting; their plans (one closed with
+    its roster, two waiting) and one API token each of the approved."""
+    for school in SCHOOLS:
+        made = reg.providers.register(school.actor, name=school.name, region=school.region,
+                                      at=NOW)  # fmt: skip
+        if school.approved:
+            bureau = TIANHE if school.region == TIANHE.scope else YUEXIU
+            reg.providers.decide(bureau, school.credit_code, version=made.version,
+                                 approve=True, reason=None, at=NOW)  # fmt: skip
+            reg.providers.make_token(school.actor, label="教务系统", at=NOW)
+    start = NOW.date() + dt.timedelta(days=40)
+    for index, (school, sector, title, state) in enumerate(PLANS):
+        fields = check_plan(
+            sector=sector, title=title, category=Category.PROFESSIONAL,
+            course_code=f"PLAN-{index}", minutes=8 * 60, start_date=start, end_date=start,
+            mode=ClassMode.FACE_TO_FACE, place="广州", at=NOW,
+        )  # fmt: skip
+        plan = reg.class_plans.file(school.actor, fields, token=f"plan-{index}", at=NOW)
+        if state == "closed":
+            reg.class_plans.decide(REVIEWERS[0], plan.id, version=plan.version, approve=True,
+                                   reason=None, at=NOW)  # fmt: skip
+            lines = (RosterLine(2, ZHANG.id_number, ZHANG.name, 480, None),
+                     RosterLine(3, SUN.id_number, SUN.name, 240, None))  # fmt: skip
+            after = dt.datetime.combine(start, dt.time(18), tzinfo=CHINA_TZ)
+            reg.rosters.accept(school.actor, plan.id, Roster("名单.csv", lines), at=after)
 
 
 # -- who may see what (the store's rule, written out) --------------------------------------------
@@ -332,6 +400,13 @@ def sees_person(actor: Actor, id_number: str, rows: Rows) -> bool:
     rows carrying its credit code; an authority the people with a declaration of its
     sector; a bureau the people whose region it covers."""
     if actor is ANONYMOUS:
+        return False
+    if any(
+        entry["id_number"] == id_number and sees_plan(actor, rows.plans[entry["plan"]], rows)
+        for entry in rows.roster
+    ) and actor.role in {PortalRole.PROVIDER, PortalRole.AUTHORITY, PortalRole.BUREAU}:
+        return True  # on a roster the actor sees (its provider's, its sector's, its area's)
+    if actor.role is PortalRole.PROVIDER:
         return False
     if actor.role is PortalRole.PROFESSIONAL:
         return actor.scope == id_number
@@ -371,6 +446,28 @@ def sees_employer(actor: Actor, credit_code: str, rows: Rows) -> bool:
     )
 
 
+def sees_plan(actor: Actor, row: dict[str, Any], rows: Rows) -> bool:
+    """A class plan: its provider, the authority of its sector, a bureau covering its
+    provider; and, once its roster is in, the people on it and their employers (their
+    records name the class)."""
+    if actor is ANONYMOUS:
+        return False
+    if actor.role is PortalRole.PROVIDER:
+        return bool(actor.scope == row["provider"])
+    if actor.role is PortalRole.AUTHORITY:
+        return bool(actor.scope == row["sector"])
+    if actor.role is PortalRole.BUREAU:
+        return covers(actor.scope, row["region"])
+    attendees = {e["id_number"] for e in rows.roster if e["plan"] == row["id"]}
+    if actor.role is PortalRole.PROFESSIONAL:
+        return actor.scope in attendees
+    return any(
+        (enrolment := rows.enrolments.get(person)) is not None
+        and enrolment["credit_code"] == actor.scope
+        for person in attendees
+    )
+
+
 def sees_declaration(actor: Actor, row: dict[str, Any]) -> bool:
     """Whose proofs may be downloaded: the person, their employer of the record, the
     authority of the record's sector, a bureau covering the record's region."""
@@ -394,6 +491,7 @@ class Secret:
     what: str
     person: str | None = None
     employer: str | None = None
+    plan: int | None = None
 
 
 def secrets_of(rows: Rows) -> list[Secret]:
@@ -417,6 +515,8 @@ def secrets_of(rows: Rows) -> list[Secret]:
     for code, employer in rows.employers.items():
         found.append(Secret(code, "credit code", employer=code))
         found.append(Secret(employer["name"], "employer name", employer=code))
+    for ident, plan in rows.plans.items():
+        found.append(Secret(plan["title"], "class plan title", plan=ident))
     return found
 
 
@@ -427,6 +527,7 @@ def hidden_from(actor: Actor, rows: Rows, secrets: list[Secret]) -> list[Secret]
         for s in secrets
         if (s.person is not None and not sees_person(actor, s.person, rows))
         or (s.employer is not None and not sees_employer(actor, s.employer, rows))
+        or (s.plan is not None and not sees_plan(actor, rows.plans[s.plan], rows))
     ]
 
 
@@ -479,6 +580,7 @@ GARBAGE = {
     "sha256": ("0" * 64, "g" * 64, "ABCDEF", "..%2F..%2Fcecert.json"),
     "number": ("NOPE0000000001", "0" * 41, "..%2Fkeys", "%00"),
     "edition": ("0", "999", "x"),
+    "plan_id": ("0", "999999", "x", str(2**63)),
 }
 """Values no row has, each tried in each place a variable is."""
 
@@ -487,7 +589,10 @@ def real_values(rows: Rows) -> dict[str, tuple[str, ...]]:
     """Every real value of each path variable, of every party."""
     return {
         "declaration": tuple(map(str, sorted(rows.declarations))),
-        "ident": tuple(map(str, sorted({*rows.declarations, *rows.applications}))),
+        "ident": tuple(
+            map(str, sorted({*rows.declarations, *rows.applications, *rows.plans, *rows.tokens}))
+        ),
+        "plan_id": tuple(map(str, sorted(rows.plans))),
         "sha256": tuple(sorted({p["sha256"] for p in rows.proofs})),
         "number": tuple(sorted({d["number"] for d in rows.documents})),
         "edition": tuple(map(str, sorted({d["edition"] for d in rows.documents}))),
@@ -518,7 +623,7 @@ def crawl_paths(portal: Portal, rows: Rows) -> list[str]:
         for name in names:
             combinations += [first | {name: v} for v in GARBAGE[name]]
         paths |= {_fill(variable, rule.rule, values) for values in combinations}
-        if not names and rule.rule.startswith(("/me", "/employer", "/review")):
+        if not names and rule.rule.startswith(("/me", "/employer", "/review", "/provider")):
             paths.add(f"{rule.rule}?year={YEAR}&after=0")
     return sorted(paths)
 
@@ -632,8 +737,10 @@ _APPLICATION_ROUTES = {
 }
 NOT_FORGED = {
     "auth.login", "auth.logout", "public.register_employer", "public.register_professional",
+    "public.register_provider", "provider.new_plan", "provider.tokens",
 }  # fmt: skip
-"""POST routes that take no other party's id: logging in and out, registering."""
+"""POST routes that take no other party's id: logging in and out, registering, a provider
+filing its own plan or making its own token."""
 
 
 def _full_record(title: str) -> dict[str, str]:
@@ -727,6 +834,46 @@ def forgeries(actor: Actor, rows: Rows) -> Iterator[Forgery]:
                    "decision": "approve"}, False, "reviewers.decide_employer")  # fmt: skip
     yield from _counter(actor, rows)
     yield from _bulk(actor, rows)
+    yield from _classes(actor, rows)
+
+
+def _classes(actor: Actor, rows: Rows) -> Iterator[Forgery]:
+    """The providers' forms and the plans' decisions: another provider's roster, withdrawal
+    and token; a plan outside the reviewer's sector or area (or decided already); a
+    provider's registration of another area; the API's writes, which no session opens."""
+    provider = actor.role is PortalRole.PROVIDER and actor is not ANONYMOUS
+    for ident, plan in sorted(rows.plans.items()):
+        own = provider and plan["provider"] == actor.scope
+        if not own:
+            roster = [(io.BytesIO(f"身份证号,姓名,学时\n{ZHANG.id_number},张伟,1\n".encode()),
+                       "名单.csv")]  # fmt: skip
+            yield Forgery(f"/provider/plans/{ident}", {"roster": roster}, False, "provider.plan")
+            yield Forgery(f"/provider/plans/{ident}/withdraw", {"version": str(plan["version"])},
+                          False, "provider.withdraw")  # fmt: skip
+        in_scope = sees_plan(actor, plan, rows) and actor.role in {
+            PortalRole.AUTHORITY, PortalRole.BUREAU,
+        }  # fmt: skip
+        if in_scope and plan["state"] == "pending":
+            continue  # its own to decide
+        for decision in ("approve", "refuse"):
+            data = {"version": str(plan["version"]), "decision": decision, "reason": "伪造"}
+            yield Forgery(f"/review/plans/{ident}", data, in_scope, "class_review.plan")
+        rows_json = {"rows": f'[{{"id_number": "{ZHANG.id_number}", "name": "张伟", "hours": 1}}]'}
+        yield Forgery(f"/api/v1/plans/{ident}/roster", rows_json, False, "api.roster")
+    for ident, token in sorted(rows.tokens.items()):
+        if provider and token["provider"] == actor.scope:
+            continue
+        yield Forgery(f"/provider/tokens/{ident}/revoke", {}, False, "provider.revoke_token")
+    for code, row in sorted(rows.providers.items()):
+        in_scope = actor.role is PortalRole.BUREAU and covers(actor.scope, row["region"])
+        if in_scope and row["state"] == "pending":
+            continue
+        data = {"credit_code": code, "version": str(row["version"]), "decision": "approve"}
+        yield Forgery("/review/providers/decide", data, in_scope, "reviewers.decide_provider")
+    plan = {"token": "forged", "sector": "health", "title": "伪造", "category": "professional",
+            "course_code": "X", "hours": 8, "start_date": "2026-06-01",
+            "end_date": "2026-06-01", "mode": "online"}  # fmt: skip
+    yield Forgery("/api/v1/plans", plan, False, "api.file_plan")
 
 
 def _counter(actor: Actor, rows: Rows) -> Iterator[Forgery]:
@@ -801,8 +948,16 @@ def expected_statuses(actor: Actor, forgery: Forgery) -> set[int]:
     gates answer before any row is read, as ``docs/portal.md`` says: nobody logged in is
     sent to the login page, and an employer its bureau has not approved is sent back to
     its landing page for every page but that one."""
+    if forgery.endpoint.startswith("api."):
+        return {401}  # a session opens nothing of the API, only a provider's token
     if actor is ANONYMOUS:
         return {302}
+    if (
+        actor.role is PortalRole.PROVIDER
+        and forgery.path.startswith("/provider/")
+        and actor.scope == FRESH.credit_code
+    ):
+        return {302}  # not approved yet: sent to its landing page
     if forgery.endpoint == "professional.apply" and actor.scope == SUN.id_number:
         # 孙晓梅 has no hours for the year: the page judges the rules before the store
         # reads the token (400 hours_not_met); nothing is read of the token's owner.
@@ -824,10 +979,18 @@ SIGHTINGS = {
     "hospital": {HOSPITAL.credit_code, ZHANG.name, QIAN.id_number, proof_name("z-declared")},
     "metro": {WANG.name, SUN.name, proof_name("s-declared"), proof_name("w-declared")},
     "newco": {NEWCO.name},
-    "health": {ZHANG.name, SUN.name, proof_name("z-authority"), proof_name("s-authority")},
-    "tianhe": {ZHANG.name, proof_name("z-bureau")},
+    "health": {
+        ZHANG.name,
+        SUN.name,
+        proof_name("z-authority"),
+        proof_name("s-authority"),
+        PLANS[0][2],
+    },
+    "tianhe": {ZHANG.name, proof_name("z-bureau"), SUN.name},
     "yuexiu": {WANG.name, proof_name("w-bureau"), NEWCO.credit_code, NEWCO.name},
-    "guangzhou": {proof_name("z-bureau"), proof_name("w-bureau"), NEWCO.name},
+    "guangzhou": {proof_name("z-bureau"), proof_name("w-bureau"), NEWCO.name, PLANS[2][2]},
+    "school": {PLANS[0][2], PLANS[1][2], ZHANG.name, SUN.name},
+    "rival": {PLANS[2][2]},
 }
 """Positive controls: strings each account's own pages show (so the leak check, which
 looks for the same strings, is not blind)."""
@@ -954,7 +1117,8 @@ def test_role_isolation_every_account_every_route_every_forged_post(world: World
                     findings.append(f"{label}: answered {status}")
                 elif status == 302:
                     where = response.headers["Location"]
-                    wanted = "/login" if actor is ANONYMOUS else "/employer/"
+                    landing = "/provider/" if actor.role is PortalRole.PROVIDER else "/employer/"
+                    wanted = "/login" if actor is ANONYMOUS else landing
                     if not where.startswith(wanted):
                         findings.append(f"{label}: sent to {where}, not to {wanted}")
                 # What the form itself sent is no news to its sender (a list of numbers
@@ -988,8 +1152,9 @@ def test_role_isolation_every_account_every_route_every_forged_post(world: World
 def _fresh(data: dict[str, Any]) -> dict[str, Any]:
     """The form with its files re-readable (a test client reads each file once)."""
     fresh = dict(data)
-    if "proofs" in fresh:
-        fresh["proofs"] = [(io.BytesIO(f.getvalue()), name) for f, name in fresh["proofs"]]
+    for key in ("proofs", "roster"):
+        if key in fresh:
+            fresh[key] = [(io.BytesIO(f.getvalue()), name) for f, name in fresh[key]]
     return fresh
 
 

@@ -53,6 +53,7 @@ def test_every_role_has_its_chinese_name() -> None:
         "professional": "专业技术人员",
         "authority": "行业主管部门",
         "bureau": "人社局",
+        "provider": "施教机构",
     }
 
 

@@ -45,6 +45,8 @@ class RecordLine:
     note: str
     rule: str
     """The machine reason (``counted``, ``not_confirmed``, …), for technical detail."""
+    provider: str = ""
+    """Who taught it (a training provider whose roster made it, a learning platform)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,7 @@ def year_result(registry: Registry, person: Person, year: int, default_policy: s
             counted=c.minutes,
             note=c.note_zh,
             rule=c.rule,
+            provider=c.activity.provider,
         )
         for c in evaluation.contributions
     )
