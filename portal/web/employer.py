@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from portal.web import downloads
+from portal.web.organisation_gate import approved_first, own_organisation
 from portal.web.registration_review import RegistrationQueue
 from portal.web.review_queue import (
     applications_page,
@@ -28,10 +29,9 @@ from portal.web.review_queue import (
 )
 from portal.web.session import actor, default_policy, now, registry, require_role
 from portal.web.staff_hours import Standing, scan_staff, standing
-from registry import RegistryError
 from registry.documents import DocumentRecord
 from registry.portal import Approval, PortalRole
-from registry.portal.values import Employer, Enrolment, Page
+from registry.portal.values import Enrolment, Page
 from webcore.auth import check_csrf
 
 bp = Blueprint("employer", __name__)
@@ -40,28 +40,13 @@ bp.context_processor(template_helpers)
 
 
 @bp.before_request
-def _approved_first() -> ResponseReturnValue | None:
-    """POSTs carry the session's CSRF token; every page but the landing page needs the
-    bureau's approval of the employer first (nothing changes before it)."""
+def _csrf() -> None:
+    """POSTs carry the session's CSRF token."""
     if request.method == "POST":
         check_csrf()
-    if request.endpoint == "employer.index":
-        return None
-    found = _employer()
-    if found is None or found.state is not Approval.APPROVED:
-        flash("本单位的注册尚未通过人社局审核，审核通过后才能办理这些事项。", "info")
-        return redirect(url_for("employer.index"))
-    return None
 
 
-def _employer() -> Employer | None:
-    """This account's employer as registered, or None when it has not registered."""
-    try:
-        return registry().registrations.employer(actor().scope)
-    except RegistryError as exc:
-        if exc.reason == "forbidden":
-            return None
-        raise
+bp.before_request(approved_first("employer.index", "本单位"))
 
 
 # -- the landing page -------------------------------------------------------------------------
@@ -70,7 +55,7 @@ def _employer() -> Employer | None:
 @bp.get("/")
 def index() -> ResponseReturnValue:
     who = actor()
-    found = _employer()
+    found = own_organisation()
     counts: dict[str, Page[Any]] = {}
     if found is not None and found.state is Approval.APPROVED:
         reg = registry()

@@ -19,13 +19,13 @@ from werkzeug.datastructures import FileStorage
 
 from portal.web.class_forms import CATEGORIES, MODES, SECTORS, plan_from_form, refusal_field
 from portal.web.fields import Fields, without_english
+from portal.web.organisation_gate import approved_first, own_organisation
 from portal.web.review_queue import read_int
 from portal.web.session import actor, form_token, now, registry, require_role
 from registry import CHINA_TZ, ImportRejected, RegistryError
 from registry.importing.rosters import ROSTER_SUFFIXES, load_roster
 from registry.portal import Approval, PortalRole
 from registry.portal.classes import PlanState, Roster
-from registry.store.providers import Provider
 from webcore.auth import check_csrf
 
 bp = Blueprint("provider", __name__)
@@ -35,32 +35,20 @@ ROSTER_LIMIT = 5 * 1024 * 1024
 
 
 @bp.before_request
-def _approved_first() -> ResponseReturnValue | None:
+def _limits_and_csrf() -> None:
+    """The roster's upload may be larger than a form; every POST carries the CSRF token."""
     if request.endpoint == "provider.plan":
         request.max_content_length = ROSTER_LIMIT
     if request.method == "POST":
         check_csrf()
-    if request.endpoint == "provider.index":
-        return None
-    found = _provider()
-    if found is None or found.state is not Approval.APPROVED:
-        flash("本机构的注册尚未通过人社局审核，审核通过后才能办理这些事项。", "info")
-        return redirect(url_for("provider.index"))
-    return None
 
 
-def _provider() -> Provider | None:
-    try:
-        return registry().providers.provider(actor().scope)
-    except RegistryError as exc:
-        if exc.reason == "forbidden":
-            return None
-        raise
+bp.before_request(approved_first("provider.index", "本机构"))
 
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    found = _provider()
+    found = own_organisation()
     plans = None
     if found is not None and found.state is Approval.APPROVED:
         plans = registry().class_plans.plans(actor(), after=read_int(request.args, "after", None))

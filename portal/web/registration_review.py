@@ -11,8 +11,8 @@ else decided first re-shows the fresh list with nothing changed (409).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -22,9 +22,8 @@ from portal.web.review_queue import CHANGED_ZH, PAGE_SIZE, read_int
 from portal.web.session import now, registry
 from registry import RegistryError
 from registry.portal import Actor, Approval
-from registry.portal.values import Employer, Enrolment, Page
+from registry.portal.values import Enrolment, Organisation, Page
 from registry.store import Registry
-from registry.store.providers import Provider
 
 
 class Decide(Protocol):
@@ -41,7 +40,7 @@ class Decide(Protocol):
         approve: bool,
         reason: str | None,
         at: dt.datetime,
-    ) -> Employer | Enrolment | Provider: ...
+    ) -> Organisation | Enrolment: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +61,8 @@ class RegistrationQueue:
     """``(registry, actor, after, limit)``: a page of the registrations waiting for the actor."""
     decide: Callable[[Registry], Decide]
     """The store's decision, from the request's registry."""
+    words: Mapping[str, str] = field(default_factory=dict)
+    """What the template says of this kind of registration (a shared template's words)."""
 
     def page(
         self,
@@ -77,8 +78,9 @@ class RegistrationQueue:
         page = self.pending(registry(), who, after, PAGE_SIZE)
         status = 409 if alert else 400 if errors else 200
         return render_template(
-            self.template, page=page, errors=errors or {}, alert=alert, typed=typed
-        ), status
+            self.template, page=page, errors=errors or {}, alert=alert, typed=typed,
+            words={"page": self.page_endpoint, **self.words},
+        ), status  # fmt: skip
 
     def decide_form(self, who: Actor) -> ResponseReturnValue:
         """Approve or refuse the form's one registration (a refusal needs a reason); back to

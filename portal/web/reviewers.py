@@ -78,7 +78,7 @@ def decide_records_form() -> ResponseReturnValue:
 
 
 _EMPLOYERS = RegistrationQueue(
-    template="reviewers/employers.html",
+    template="reviewers/organisations.html",
     page_endpoint="reviewers.employers",
     key="credit_code",
     seen_by="单位",
@@ -88,6 +88,13 @@ _EMPLOYERS = RegistrationQueue(
         who, after=after, limit=limit
     ),
     decide=lambda reg: reg.registrations.decide_employer,
+    words={
+        "title": "单位注册审核",
+        "what": "单位",
+        "decide": "reviewers.decide_employer",
+        "check": "请逐家核对单位名称、统一社会信用代码和所在地",
+        "none": "目前没有等待审核的单位注册。本辖区的单位在平台注册后会出现在这里。",
+    },
 )
 
 
@@ -103,7 +110,7 @@ def decide_employer() -> ResponseReturnValue:
 
 
 _PROVIDERS = RegistrationQueue(
-    template="reviewers/providers.html",
+    template="reviewers/organisations.html",
     page_endpoint="reviewers.providers",
     key="credit_code",
     seen_by="机构",
@@ -111,6 +118,14 @@ _PROVIDERS = RegistrationQueue(
     refused_zh="已不予通过“{name}”的注册，理由已告知该机构。",
     pending=lambda reg, who, after, limit: reg.providers.pending(who, after=after, limit=limit),
     decide=lambda reg: reg.providers.decide,
+    words={
+        "title": "施教机构注册审核",
+        "what": "机构",
+        "decide": "reviewers.decide_provider",
+        "check": "请逐家核对机构名称、统一社会信用代码和所在地（审核的是平台账户，不是办学资质）",
+        "none": "目前没有等待审核的施教机构注册。"
+        "本辖区的培训机构、继续教育基地在平台注册后会出现在这里。",
+    },
 )
 
 

@@ -12,8 +12,9 @@ from registry.portal.roles import ApplicationState, Approval, DeclarationState, 
 
 
 @dataclass(frozen=True, slots=True)
-class Employer:
-    """An employer (用人单位) registered in the portal."""
+class Organisation:
+    """An organisation registered in the portal with the bureau of its region: an employer
+    (用人单位) or a training provider (施教机构)."""
 
     credit_code: str
     name: str
@@ -22,6 +23,10 @@ class Employer:
     reason: str | None
     version: int
     registered_at: dt.datetime
+
+
+Employer = Organisation
+Provider = Organisation
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,4 +98,6 @@ class Page(Generic[T]):
     capped: bool = False
 
 
-__all__ = ["Application", "Declaration", "Employer", "Enrolment", "Page"]
+__all__ = [
+    "Application", "Declaration", "Employer", "Enrolment", "Organisation", "Page", "Provider",
+]  # fmt: skip

@@ -23,6 +23,7 @@ from registry.portal.values import Page
 from registry.store.connection import RegistryConnection
 from registry.store.digests import digests_of
 from registry.store.events import append_event, log_time
+from registry.store.organisations import decision_reason
 from registry.store.queues import rows_of
 from registry.store.scope import changed, forbidden, region_range
 
@@ -148,15 +149,9 @@ class ClassPlans:
     ) -> ClassPlan:
         """The authority of the plan's sector, or a bureau covering its provider, approves or
         refuses it (a refusal needs a ``reason``, shown to the provider)."""
-        text = (reason or "").strip() or None
         if actor.role not in {PortalRole.AUTHORITY, PortalRole.BUREAU}:
             raise forbidden("办班计划")
-        if not approve and text is None:
-            raise RegistryError(
-                "reason_required", "不予通过时须填写理由，机构据此修改 (a refusal needs a reason)"
-            )
-        if text is not None and len(text) > 500:
-            raise RegistryError("reason_too_long", "理由不能超过 500 字 (at most 500 characters)")
+        text = decision_reason(approve, reason)
         with self._connection.transaction() as conn:
             row = plan_row(conn, ident)
             if row is None or not sees_plan(actor, row):

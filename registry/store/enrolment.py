@@ -1,4 +1,5 @@
-"""Registrations in the portal: employers with their bureau, professionals with their employer.
+"""Registrations in the portal: employers with their bureau (:mod:`.organisations`, as
+training providers), professionals with their employer.
 
 Each change is one transaction with its event, naming who acted in which role
 (:class:`registry.portal.Actor`) and the digests of the rows it wrote. A decision names the
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Callable
 from typing import Any
 
 from registry.errors import RegistryError
@@ -20,21 +20,10 @@ from registry.portal.values import Employer, Enrolment, Page
 from registry.store.connection import RegistryConnection
 from registry.store.digests import digests_of
 from registry.store.events import append_event, log_time
+from registry.store.organisations import EMPLOYERS, Organisations, decision_reason, organisation
 from registry.store.queues import rows_of
 from registry.store.records import person_row
-from registry.store.scope import changed, forbidden, region_range
-
-
-def _employer(row: dict[str, Any]) -> Employer:
-    return Employer(
-        row["credit_code"],
-        row["name"],
-        row["region"],
-        Approval(row["state"]),
-        row["reason"],
-        row["version"],
-        dt.datetime.fromisoformat(row["registered_at"]),
-    )
+from registry.store.scope import changed, forbidden
 
 
 def _enrolment(row: dict[str, Any]) -> Enrolment:
@@ -49,22 +38,12 @@ def _enrolment(row: dict[str, Any]) -> Enrolment:
     )
 
 
-def _decision_reason(approve: bool, reason: str | None) -> str | None:
-    text = (reason or "").strip()
-    if not approve and not text:
-        raise RegistryError(
-            "reason_required", "退回或不予通过时须填写理由 (a refusal needs a reason)"
-        )
-    if len(text) > 500:
-        raise RegistryError("reason_too_long", "理由不能超过 500 字 (at most 500 characters)")
-    return text or None
-
-
 class Registrations:
     """Employers and professionals registering, and their approvals."""
 
     def __init__(self, connection: RegistryConnection) -> None:
         self._connection = connection
+        self._employers = Organisations(connection, EMPLOYERS)
 
     # -- employers -------------------------------------------------------------------------
 
@@ -73,62 +52,20 @@ class Registrations:
     ) -> Employer:
         """An employer registers itself (``actor.scope``: its checked credit code); the
         bureau of its region approves it."""
-        if actor.role is not PortalRole.EMPLOYER:
-            raise forbidden("单位注册")
-        clean = name.strip()
-        if not clean or len(clean) > 100:
-            raise RegistryError("bad_name", "单位名称须为 1 至 100 字 (1 to 100 characters)")
-        with self._connection.transaction() as conn:
-            if conn.execute(
-                "SELECT 1 FROM employers WHERE credit_code = ?", (actor.scope,)
-            ).fetchone():
-                raise RegistryError(
-                    "employer_exists",
-                    f"统一社会信用代码 {actor.scope} 已注册 (this employer is registered already)",
-                )
-            conn.execute(
-                "INSERT INTO employers (credit_code, name, region, state, registered_at)"
-                " VALUES (?, ?, ?, 'pending', ?)",
-                (actor.scope, clean, region, log_time(at)),
-            )
-            self._event(conn, "portal_register_employer", actor, "employers", actor.scope, at)
-        return self.employer(actor.scope)
+        return self._employers.register(actor, name=name, region=region, at=at)
 
     def employer(self, credit_code: str) -> Employer:
-        rows = rows_of(
-            self._connection.conn.execute(
-                "SELECT * FROM employers WHERE credit_code = ?", (credit_code,)
-            )
-        )
-        if not rows:
-            raise forbidden("单位")
-        return _employer(rows[0])
+        return self._employers.one(credit_code)
 
     def employers(self, *, approved_only: bool = True) -> list[Employer]:
         """Every employer (to choose from when a professional registers)."""
         where = "WHERE state = 'approved'" if approved_only else ""
         sql = f"SELECT * FROM employers {where} ORDER BY name"  # noqa: S608 - fixed text
-        return [_employer(r) for r in rows_of(self._connection.conn.execute(sql))]
+        return [organisation(r) for r in rows_of(self._connection.conn.execute(sql))]
 
     def pending_employers(self, actor: Actor, *, after: int = 0, limit: int = 50) -> Page[Employer]:
         """Employers of the bureau's region waiting for approval."""
-        if actor.role is not PortalRole.BUREAU:
-            raise forbidden("单位注册")
-        low, high = region_range(actor.scope)
-        conn = self._connection.conn
-        total = conn.execute(
-            "SELECT count(*) FROM employers WHERE state = 'pending' AND region BETWEEN ? AND ?",
-            (low, high),
-        ).fetchone()[0]
-        rows = rows_of(
-            conn.execute(
-                "SELECT rowid AS n, * FROM employers WHERE state = 'pending'"
-                " AND region BETWEEN ? AND ? AND rowid > ? ORDER BY rowid LIMIT ?",
-                (low, high, after, limit + 1),
-            )
-        )
-        items = tuple(_employer(r) for r in rows[:limit])
-        return Page(items, rows[limit - 1]["n"] if len(rows) > limit else None, total)
+        return self._employers.pending(actor, after=after, limit=limit)
 
     def decide_employer(
         self,
@@ -141,15 +78,9 @@ class Registrations:
         at: dt.datetime,
     ) -> Employer:
         """The bureau of the employer's region approves or refuses its registration."""
-
-        def allowed(row: tuple[Any, ...]) -> bool:
-            return actor.role is PortalRole.BUREAU and covers(actor.scope, row[0])
-
-        self._decide(
-            actor, "employers", credit_code, "region", allowed, "单位注册",
-            version=version, approve=approve, reason=reason, at=at,
-        )  # fmt: skip
-        return self.employer(credit_code)
+        return self._employers.decide(
+            actor, credit_code, version=version, approve=approve, reason=reason, at=at
+        )
 
     # -- professionals -----------------------------------------------------------------------
 
@@ -261,50 +192,25 @@ class Registrations:
     ) -> Enrolment:
         """The employer approves or refuses a professional's registration."""
 
-        def allowed(row: tuple[Any, ...]) -> bool:
-            return actor.role is PortalRole.EMPLOYER and actor.scope == row[0]
-
-        self._decide(
-            actor, "enrolments", id_number, "credit_code", allowed, "注册",
-            version=version, approve=approve, reason=reason, at=at,
-        )  # fmt: skip
-        return self.enrolment(actor, id_number)
-
-    def _decide(
-        self,
-        actor: Actor,
-        table: str,
-        key: str,
-        scope_column: str,
-        allowed: Callable[[tuple[Any, ...]], bool],
-        what: str,
-        *,
-        version: int,
-        approve: bool,
-        reason: str | None,
-        at: dt.datetime,
-    ) -> None:
-        """Approve or refuse the pending registration ``key`` of ``table`` (``employers`` or
-        ``enrolments``): ``allowed`` judges the actor against the row's ``scope_column``."""
-        text = _decision_reason(approve, reason)
-        column = "credit_code" if table == "employers" else "id_number"
+        text = decision_reason(approve, reason)
         with self._connection.transaction() as conn:
             row = conn.execute(
-                f"SELECT {scope_column}, state, version FROM {table} WHERE {column} = ?",  # noqa: S608
-                (key,),
+                "SELECT credit_code, state, version FROM enrolments WHERE id_number = ?",
+                (id_number,),
             ).fetchone()
-            if row is None or not allowed(row):
-                raise forbidden(what)
+            if row is None or actor.role is not PortalRole.EMPLOYER or actor.scope != row[0]:
+                raise forbidden("注册")
             if row[1] != Approval.PENDING or row[2] != version:
-                raise changed(what)
+                raise changed("注册")
             state = Approval.APPROVED if approve else Approval.REJECTED
             conn.execute(
-                f"UPDATE {table} SET state = ?, reason = ?, version = version + 1"  # noqa: S608
-                f" WHERE {column} = ?",
-                (state.value, text, key),
+                "UPDATE enrolments SET state = ?, reason = ?, version = version + 1"
+                " WHERE id_number = ?",
+                (state.value, text, id_number),
             )
-            kind = "portal_decide_employer" if table == "employers" else "portal_decide_person"
-            self._event(conn, kind, actor, table, key, at, decision=state.value, reason=text)
+            self._event(conn, "portal_decide_person", actor, "enrolments", id_number, at,
+                        decision=state.value, reason=text)  # fmt: skip
+        return self.enrolment(actor, id_number)
 
     # -- events --------------------------------------------------------------------------------
 
@@ -320,8 +226,7 @@ class Registrations:
         extra_rows: dict[str, str] | None = None,
         **data: Any,
     ) -> None:
-        column = "credit_code" if table == "employers" else "id_number"
-        rows = digests_of(conn, table, f"{column} = ?", (key,)) | (extra_rows or {})
+        rows = digests_of(conn, table, "id_number = ?", (key,)) | (extra_rows or {})
         append_event(
             conn,
             kind=kind,

@@ -17,32 +17,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.errors import RegistryError
-from registry.places import covers
 from registry.portal.roles import Actor, Approval, PortalRole
-from registry.portal.values import Page
+from registry.portal.values import Page, Provider
 from registry.store.connection import RegistryConnection
 from registry.store.digests import digests_of
 from registry.store.events import append_event, log_time
+from registry.store.organisations import PROVIDERS, Organisations
 from registry.store.queues import rows_of
-from registry.store.scope import changed, forbidden, region_range
+from registry.store.scope import changed, forbidden
 
 TOKEN_PREFIX = "cecert_pt_"  # noqa: S105 - a prefix, not a secret
 """How every provider token starts (so that a leaked one is recognised in logs and scans)."""
 MAX_TOKENS = 20
 """Tokens a provider holds unrevoked, at most."""
-
-
-@dataclass(frozen=True, slots=True)
-class Provider:
-    """A training provider (施教机构, 继续教育基地) registered in the portal."""
-
-    credit_code: str
-    name: str
-    region: str
-    state: Approval
-    reason: str | None
-    version: int
-    registered_at: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +42,6 @@ class ProviderToken:
     made_by: str
     made_at: dt.datetime
     revoked_at: dt.datetime | None
-
-
-def _provider(row: dict[str, Any]) -> Provider:
-    return Provider(
-        row["credit_code"], row["name"], row["region"], Approval(row["state"]), row["reason"],
-        row["version"], dt.datetime.fromisoformat(row["registered_at"]),
-    )  # fmt: skip
 
 
 def _token(row: dict[str, Any]) -> ProviderToken:
@@ -82,57 +62,18 @@ class Providers:
 
     def __init__(self, connection: RegistryConnection) -> None:
         self._connection = connection
+        self._organisations = Organisations(connection, PROVIDERS)
 
     def register(self, actor: Actor, *, name: str, region: str, at: dt.datetime) -> Provider:
         """A provider registers itself (``actor.scope``: its checked credit code)."""
-        if actor.role is not PortalRole.PROVIDER:
-            raise forbidden("机构注册")
-        clean = " ".join(name.split())
-        if not clean or len(clean) > 100:
-            raise RegistryError("bad_name", "机构名称须为 1 至 100 字 (1 to 100 characters)")
-        with self._connection.transaction() as conn:
-            if conn.execute(
-                "SELECT 1 FROM providers WHERE credit_code = ?", (actor.scope,)
-            ).fetchone():
-                raise RegistryError(
-                    "provider_exists",
-                    f"统一社会信用代码 {actor.scope} 已注册为施教机构 (registered already)",
-                )
-            conn.execute(
-                "INSERT INTO providers (credit_code, name, region, state, registered_at)"
-                " VALUES (?, ?, ?, 'pending', ?)",
-                (actor.scope, clean, region, log_time(at)),
-            )
-            _event(conn, "provider_register", actor, "providers", actor.scope, at)
-        return self.provider(actor.scope)
+        return self._organisations.register(actor, name=name, region=region, at=at)
 
     def provider(self, credit_code: str) -> Provider:
-        rows = rows_of(
-            self._connection.conn.execute(
-                "SELECT * FROM providers WHERE credit_code = ?", (credit_code,)
-            )
-        )
-        if not rows:
-            raise forbidden("施教机构")
-        return _provider(rows[0])
+        return self._organisations.one(credit_code)
 
     def pending(self, actor: Actor, *, after: int = 0, limit: int = 50) -> Page[Provider]:
         """Providers of the bureau's region waiting for approval."""
-        if actor.role is not PortalRole.BUREAU:
-            raise forbidden("机构注册")
-        low, high = region_range(actor.scope)
-        conn = self._connection.conn
-        total = conn.execute(
-            "SELECT count(*) FROM providers WHERE state = 'pending' AND region BETWEEN ? AND ?",
-            (low, high),
-        ).fetchone()[0]
-        rows = rows_of(conn.execute(
-            "SELECT rowid AS n, * FROM providers WHERE state = 'pending'"
-            " AND region BETWEEN ? AND ? AND rowid > ? ORDER BY rowid LIMIT ?",
-            (low, high, after, limit + 1),
-        ))  # fmt: skip
-        items = tuple(_provider(r) for r in rows[:limit])
-        return Page(items, rows[limit - 1]["n"] if len(rows) > limit else None, total)
+        return self._organisations.pending(actor, after=after, limit=limit)
 
     def decide(
         self,
@@ -146,35 +87,9 @@ class Providers:
     ) -> Provider:
         """The bureau of the provider's region approves or refuses its registration; a
         refusal needs a ``reason``."""
-        text = (reason or "").strip() or None
-        if not approve and text is None:
-            raise RegistryError(
-                "reason_required", "不予通过时须填写理由 (a refusal needs a reason)"
-            )
-        if text is not None and len(text) > 500:
-            raise RegistryError("reason_too_long", "理由不能超过 500 字 (at most 500 characters)")
-        with self._connection.transaction() as conn:
-            row = conn.execute(
-                "SELECT region, state, version FROM providers WHERE credit_code = ?",
-                (credit_code,),
-            ).fetchone()
-            if (
-                row is None
-                or actor.role is not PortalRole.BUREAU
-                or not covers(actor.scope, row[0])
-            ):
-                raise forbidden("机构注册")
-            if row[1] != Approval.PENDING or row[2] != version:
-                raise changed("机构注册")
-            state = Approval.APPROVED if approve else Approval.REJECTED
-            conn.execute(
-                "UPDATE providers SET state = ?, reason = ?, version = version + 1"
-                " WHERE credit_code = ?",
-                (state.value, text, credit_code),
-            )
-            _event(conn, "provider_decide", actor, "providers", credit_code, at,
-                   decision=state.value, reason=text)  # fmt: skip
-        return self.provider(credit_code)
+        return self._organisations.decide(
+            actor, credit_code, version=version, approve=approve, reason=reason, at=at
+        )
 
     # -- the API's tokens ------------------------------------------------------------------
 
@@ -205,7 +120,7 @@ class Providers:
                 (actor.scope, clean, token_digest(token), actor.username, log_time(at)),
             )
             ident = int(cursor.lastrowid or 0)
-            _event(conn, "provider_token_make", actor, "provider_tokens", str(ident), at)
+            _event(conn, "provider_token_make", actor, ident, at)
             made = _token(rows_of(conn.execute(
                 "SELECT * FROM provider_tokens WHERE id = ?", (ident,)
             ))[0])  # fmt: skip
@@ -227,7 +142,7 @@ class Providers:
                 "UPDATE provider_tokens SET revoked_at = ?, revoked_by = ? WHERE id = ?",
                 (log_time(at), actor.username, ident),
             )
-            _event(conn, "provider_token_revoke", actor, "provider_tokens", str(ident), at)
+            _event(conn, "provider_token_revoke", actor, ident, at)
             return _token(rows_of(conn.execute(
                 "SELECT * FROM provider_tokens WHERE id = ?", (ident,)
             ))[0])  # fmt: skip
@@ -265,27 +180,10 @@ class Providers:
         return provider
 
 
-def _event(
-    conn: sqlite3.Connection,
-    kind: str,
-    actor: Actor,
-    table: str,
-    key: str,
-    at: dt.datetime,
-    **data: Any,
-) -> None:
-    column = "credit_code" if table == "providers" else "id"
-    append_event(
-        conn,
-        kind=kind,
-        subject=f"{table}:{key}",
-        data={
-            **actor.event_data(),
-            **data,
-            "rows": digests_of(conn, table, f"{column} = ?", (key,)),
-        },
-        at=at,
-    )
+def _event(conn: sqlite3.Connection, kind: str, actor: Actor, ident: int, at: dt.datetime) -> None:
+    rows = digests_of(conn, "provider_tokens", "id = ?", (ident,))
+    append_event(conn, kind=kind, subject=f"provider_tokens:{ident}",
+                 data={**actor.event_data(), "rows": rows}, at=at)  # fmt: skip
 
 
-__all__ = ["TOKEN_PREFIX", "Provider", "ProviderToken", "Providers", "token_digest"]
+__all__ = ["TOKEN_PREFIX", "ProviderToken", "Providers", "token_digest"]

@@ -258,6 +258,13 @@ class Journey:
             "document.getElementById(arguments[0]).value = arguments[1]", ident, value
         )
 
+    def pick(self, ident: str) -> None:
+        """Choose a radio button (it loads nothing)."""
+        button = self.browser.find_element(By.ID, ident)
+        self.browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+        button.click()
+        assert button.is_selected()
+
     def attach(self, ident: str, *paths: Path) -> None:
         self.browser.find_element(By.ID, ident).send_keys("\n".join(str(p) for p in paths))
 

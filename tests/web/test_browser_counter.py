@@ -39,14 +39,6 @@ def journey(browser: webdriver.Chrome, tmp_path: Path) -> Iterator[Journey]:
         yield walk
 
 
-def pick(j: Journey, ident: str) -> None:
-    """Choose a radio button (it loads nothing)."""
-    button = j.browser.find_element(By.ID, ident)
-    j.browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
-    button.click()
-    assert button.is_selected()
-
-
 def test_the_counter_reissues_a_lost_certificate_and_revokes_with_two_clerks(
     fresh_home: IssuedHome, journey: Journey, tmp_path: Path
 ) -> None:
@@ -68,7 +60,7 @@ def test_the_counter_reissues_a_lost_certificate_and_revokes_with_two_clerks(
         j.look("counter-02-found")
         j.press_text(f"张伟（证书编号 {lost.number}）")
         j.look("counter-03-certificate")
-        pick(j, "kind-reissue")
+        j.pick("kind-reissue")
         j.choose("reason", "lost")
         j.type("note", "本人持身份证到窗口申请补办")
         j.press_text("提交")
@@ -91,7 +83,7 @@ def test_the_counter_reissues_a_lost_certificate_and_revokes_with_two_clerks(
         assert printed.startswith(b"%PDF-")
 
         # The investigation: a revocation waits for a second clerk.
-        pick(j, "kind-revoke")
+        j.pick("kind-revoke")
         j.choose("reason", "fraud")
         j.type("note", "稽查通知 2026-17 号")
         j.press_text("提交")

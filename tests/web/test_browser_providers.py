@@ -51,13 +51,6 @@ def journey(browser: webdriver.Chrome, tmp_path: Path) -> Iterator[Journey]:
         yield walk
 
 
-def pick(j: Journey, ident: str) -> None:
-    button = j.browser.find_element(By.ID, ident)
-    j.browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
-    button.click()
-    assert button.is_selected()
-
-
 def test_a_class_is_filed_approved_and_its_roster_confirms_the_attendees_hours(
     fresh_home: IssuedHome, journey: Journey, tmp_path: Path
 ) -> None:
@@ -80,7 +73,7 @@ def test_a_class_is_filed_approved_and_its_roster_confirms_the_attendees_hours(
         j.press_text("提交计划")
         assert "开班前至少 30 天" in j.main()  # face-to-face is chosen at first
         j.look("provider-02-too-soon")
-        pick(j, "mode-online")
+        j.pick("mode-online")
         j.press_text("提交计划")
         assert "待行业主管部门或人社局审核" in j.flash()
         plan_url = str(j.browser.current_url)

@@ -60,15 +60,18 @@ YEAR = 2025
 
 @dataclass(frozen=True)
 class Firm:
+    """An employer of the portal, or (``role``) a training provider."""
+
     username: str
     credit_code: str
     name: str
     region: str
     approved: bool
+    role: PortalRole = PortalRole.EMPLOYER
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.username, PortalRole.EMPLOYER, self.credit_code)
+        return Actor(self.username, self.role, self.credit_code)
 
 
 @dataclass(frozen=True)
@@ -84,21 +87,6 @@ class Member:
     @property
     def actor(self) -> Actor:
         return Actor(self.username, PortalRole.PROFESSIONAL, self.id_number)
-
-
-@dataclass(frozen=True)
-class School:
-    """A training provider of the portal."""
-
-    username: str
-    credit_code: str
-    name: str
-    region: str
-    approved: bool
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(self.username, PortalRole.PROVIDER, self.credit_code)
 
 
 def _code(base: str) -> str:
@@ -130,9 +118,10 @@ REVIEWERS = (
     Actor("guangzhou", PortalRole.BUREAU, "440100"),
 )
 TIANHE, YUEXIU = REVIEWERS[2], REVIEWERS[3]
-SCHOOL = School("school", _code("52440106MJ0000000"), "天河职业培训学校", "440106", True)
-RIVAL = School("rival", _code("52440104MJ0000001"), "越秀继续教育基地", "440104", True)
-FRESH = School("fresh", _code("52440104MJ0000002"), "越秀新办培训中心", "440104", False)
+PROVIDER = PortalRole.PROVIDER
+SCHOOL = Firm("school", _code("52440106MJ0000000"), "天河职业培训学校", "440106", True, PROVIDER)
+RIVAL = Firm("rival", _code("52440104MJ0000001"), "越秀继续教育基地", "440104", True, PROVIDER)
+FRESH = Firm("fresh", _code("52440104MJ0000002"), "越秀新办培训中心", "440104", False, PROVIDER)
 SCHOOLS = (SCHOOL, RIVAL, FRESH)
 ACCOUNTS: tuple[Actor, ...] = (
     *(m.actor for m in MEMBERS),
