@@ -7,13 +7,14 @@ it writes are issued where the keys are (``cecert issue --requests``).
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
 
 from cecert.account_commands import resolve_instance
 from cecert.command import Group
-from cecert.options import home_option, resolve_home
+from cecert.options import home_option, now, resolve_home
 from cecert.serving_options import (
     listen_options,
     login_rate_limit_option,
@@ -90,4 +91,46 @@ def serve(
     run_server(app, host=host, port=port, workers=workers, threads=threads)
 
 
-__all__ = ["portal_group", "serve"]
+@portal_group.command("stats")
+@home_option
+@click.option("--year", type=int, default=None,
+              help="统计的年度（默认上一年） (the year; default: last year)")  # fmt: skip
+@click.option(
+    "--every", type=click.IntRange(min=10), default=None, metavar="SECONDS",
+    help="每隔若干秒检查一次，登记库有变化时重新统计（不退出） "
+    "(keep running: refresh whenever the registry has changed, checking every SECONDS)",
+)  # fmt: skip
+def stats(home: Path | None, year: int | None, every: int | None) -> None:
+    """重新统计年度学时完成情况 (refresh the year at a glance).
+
+    \b
+    按签发所用的学时规则逐人核算该年度，写入统计表，供人社局和用人单位的
+    “年度统计”页面读取。网页从不自行核算：统计由本命令（或带 --every 常驻）完成。
+
+    Judges everyone's year with the rules issuance uses and writes the figures the
+    bureau's and the employer's "year at a glance" pages read; no page judges a million
+    people itself.
+    """
+    from registry import CHINA_TZ
+    from registry.store import Registry
+
+    target = resolve_home(home)
+    policy = target.config().default_policy
+    chosen = year or now().astimezone(CHINA_TZ).year - 1
+    while True:
+        with Registry.open(target.registry_path) as registry:
+            fresh = registry.standings.freshness(chosen)
+            if fresh is None or fresh.stale or every is None:
+                started = time.monotonic()
+                people = registry.standings.refresh(chosen, default_policy=policy, at=now())
+                took = time.monotonic() - started
+                click.echo(
+                    f"{chosen} 年度统计已更新：{people} 人，用时 {took:.1f} 秒 "
+                    f"({chosen}: {people} people judged)"
+                )
+        if every is None:
+            return
+        time.sleep(every)
+
+
+__all__ = ["portal_group", "serve", "stats"]

@@ -96,6 +96,7 @@ def create_app(
         downloads,
         employer,
         errors,
+        glance,
         professional,
         provider,
         public,
@@ -116,6 +117,7 @@ def create_app(
     app.register_blueprint(class_review.bp, url_prefix="/review/plans")
     app.register_blueprint(provider.bp, url_prefix="/provider")
     app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.register_blueprint(glance.bp, url_prefix="/glance")
     app.register_blueprint(downloads.bp)
     limits.init_app(
         app,

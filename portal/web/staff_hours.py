@@ -8,15 +8,15 @@ the registry and says the outcome in Chinese. No Flask here: the pages pass the 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from registry import RegistryError
-from registry.hours import Subject, evaluate, refusal
-from registry.model import Category, format_hours
-from registry.portal import Actor, Approval, policy_for
+from registry.model import format_hours
+from registry.portal import Actor, Approval
+from registry.portal.standing import Standing, judge_year, unjudged
 from registry.portal.values import Enrolment
 from registry.store import Registry
 
@@ -38,67 +38,17 @@ def dates_text(start: dt.date | None, end: dt.date | None) -> str:
     return f"{start.isoformat()} 至 {end.isoformat()}"
 
 
-@dataclass(frozen=True, slots=True)
-class Standing:
-    """One person's year: counted and required minutes, or why it could not be judged."""
-
-    id_number: str
-    name: str
-    year: int
-    met: bool
-    counted: int
-    """Minutes that count for the year."""
-    required: int
-    """Minutes the year requires in total."""
-    missing: int
-    """Minutes still needed: each category's gap and the total's, whichever is larger."""
-    gaps: tuple[tuple[Category, int], ...] = ()
-    """Categories short of their minimum, with the minutes each lacks."""
-    notes: tuple[str, ...] = ()
-    """The engine's own words for what is unmet (Chinese)."""
-    problem: str | None = None
-    """Why the year could not be judged (Chinese); the other figures are then zero."""
-    detail: str | None = None
-    """The machine reason behind ``problem``, for the technical details."""
-
-
 def standing(
     registry: Registry, id_number: str, name: str, *, year: int, default_policy: str
 ) -> Standing:
     """Judge ``id_number``'s ``year`` with the policy issuance would use."""
     person = registry.person(id_number)
-
-    def unjudged(problem: str, detail: str) -> Standing:
-        return Standing(id_number, name, year, False, 0, 0, 0, problem=problem, detail=detail)
-
     if person is None:
-        return unjudged("登记库中没有此人的信息，请联系人社局。", "unknown_person")
-    try:
-        subject = Subject.of(person)
-        policy = policy_for(subject, year, default_policy)
-        refused = refusal(policy, subject, year)
-        if refused is not None:
-            return unjudged(refused.message_zh, refused.reason)
-        result = evaluate(policy, registry.activities(id_number, year=year), year=year,
-                          subject=subject)  # fmt: skip
-    except RegistryError as exc:
-        return unjudged("无法按本年度规则核算学时，请联系人社局。", exc.reason)
-    summary = result.summary
-    gaps = tuple(
-        (c.category, c.required - c.counted) for c in summary.categories if c.counted < c.required
-    )
-    missing = max(sum(gap for _, gap in gaps), summary.total_required - summary.total_counted, 0)
-    return Standing(
-        id_number,
-        person.name or name,
-        year,
-        result.met,
-        summary.total_counted,
-        summary.total_required,
-        missing,
-        gaps,
-        tuple(s.message_zh for s in result.shortfalls),
-    )
+        return unjudged(id_number, name, year, "登记库中没有此人的信息，请联系人社局。",
+                        "unknown_person")  # fmt: skip
+    found = judge_year(person, registry.activities(id_number, year=year), year=year,
+                       default_policy=default_policy)  # fmt: skip
+    return found if found.name else dataclasses.replace(found, name=name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,8 @@ The portal's concepts are reached as attributes, each one object: ``registration
 (:class:`.counter.CounterDesk`; finding holders: :mod:`.holders`) with the signer's
 ``counter_queue`` (:class:`.counter_queue.CounterQueue`); the training providers'
 ``providers`` (:class:`.providers.Providers`: registrations and API tokens), ``class_plans``
-(:class:`.class_plans.ClassPlans`) and ``rosters`` (:class:`.rosters.Rosters`).
+(:class:`.class_plans.ClassPlans`) and ``rosters`` (:class:`.rosters.Rosters`); the year at a
+glance, ``standings`` (:class:`.standings.Standings`).
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ from registry.store.rosters import Rosters
 from registry.store.schema_upgrade import Migrated, migrate, outdated
 from registry.store.slots import IssueSlot
 from registry.store.snapshots import DocumentSnapshots, SnapshotRead
+from registry.store.standings import Standings
 
 
 class Registry:
@@ -104,6 +106,8 @@ class Registry:
         """Class plans: filed by a provider, approved by the authority or the bureau."""
         self.rosters = Rosters(connection)
         """Rosters of ended classes, and the confirmed records they make."""
+        self.standings = Standings(connection)
+        """The year at a glance: everyone's standing, refreshed by a batch job, and its sums."""
 
     # -- opening -------------------------------------------------------------------------
 

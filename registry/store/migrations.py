@@ -303,6 +303,55 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX provider_tokens_provider ON provider_tokens(provider, id);
     """,
+    # 9: the year at a glance: each person's standing on a year's task, judged by the hours
+    # engine when the statistics are refreshed (derived, not records: not in the log), and
+    # when each year was last refreshed (docs/portal.md).
+    """
+    CREATE TABLE year_standings (
+        year INTEGER NOT NULL,
+        id_number TEXT NOT NULL,
+        name TEXT NOT NULL,
+        region TEXT NOT NULL,
+        credit_code TEXT,
+        employer TEXT NOT NULL,
+        series TEXT NOT NULL,
+        title_level TEXT NOT NULL,
+        judged INTEGER NOT NULL CHECK (judged IN (0, 1)),
+        met INTEGER NOT NULL CHECK (met IN (0, 1)),
+        counted INTEGER NOT NULL,
+        required INTEGER NOT NULL,
+        missing INTEGER NOT NULL,
+        public_gap INTEGER NOT NULL,
+        professional_gap INTEGER NOT NULL,
+        elective_gap INTEGER NOT NULL,
+        PRIMARY KEY (year, id_number)
+    ) WITHOUT ROWID;
+    CREATE INDEX year_standings_short ON year_standings(year, region, missing);
+    CREATE INDEX year_standings_employer ON year_standings(year, credit_code, missing);
+    CREATE TABLE year_groups (
+        year INTEGER NOT NULL,
+        region TEXT NOT NULL,
+        credit_code TEXT NOT NULL,
+        employer TEXT NOT NULL,
+        series TEXT NOT NULL,
+        title_level TEXT NOT NULL,
+        people INTEGER NOT NULL,
+        judged INTEGER NOT NULL,
+        met INTEGER NOT NULL,
+        missing INTEGER NOT NULL,
+        public_short INTEGER NOT NULL,
+        professional_short INTEGER NOT NULL,
+        elective_short INTEGER NOT NULL,
+        PRIMARY KEY (year, region, credit_code, employer, series, title_level)
+    ) WITHOUT ROWID;
+    CREATE INDEX year_groups_employer ON year_groups(year, credit_code);
+    CREATE TABLE year_refreshes (
+        year INTEGER PRIMARY KEY,
+        refreshed_at TEXT NOT NULL,
+        people INTEGER NOT NULL,
+        log_size INTEGER NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

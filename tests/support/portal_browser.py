@@ -8,6 +8,7 @@ findings, every one kept (rule, impact, element, page) for the test to report at
 from __future__ import annotations
 
 import base64
+import importlib.util
 import os
 import shutil
 import socket
@@ -334,7 +335,18 @@ return wide.slice(0, 8).join(', ');
 """
 
 
-__all__ = ["Finding", "Journey", "add_account", "portal_serving"]
+def demo_seed() -> Any:
+    """The demo's own seeding (``demo/portal_seed.py``): its accounts, employer and provider."""
+    path = Path(__file__).resolve().parents[2] / "demo" / "portal_seed.py"
+    spec = importlib.util.spec_from_file_location("portal_seed", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.seed
+
+
+__all__ = ["Finding", "Journey", "add_account", "demo_seed", "portal_serving"]
 
 
 @contextmanager

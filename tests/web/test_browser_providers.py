@@ -15,12 +15,10 @@ violation.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from selenium import webdriver
@@ -29,20 +27,9 @@ from selenium.webdriver.common.by import By
 from registry import CHINA_TZ, Home
 from tests.conftest import IssuedHome, needs_browser
 from tests.support.portal import PASSWORD, ZHANG
-from tests.support.portal_browser import Journey, phone_journey, portal_serving
+from tests.support.portal_browser import Journey, demo_seed, phone_journey, portal_serving
 
 pytestmark = needs_browser
-
-
-def demo_seed() -> Any:
-    """The demo's own seeding (``demo/portal_seed.py``): its accounts, employer and provider."""
-    path = Path(__file__).resolve().parents[2] / "demo" / "portal_seed.py"
-    spec = importlib.util.spec_from_file_location("portal_seed", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.seed
 
 
 @pytest.fixture

@@ -343,6 +343,7 @@ def build_world(portal: Portal) -> World:
             ident, number=None, edition=None, reason="2024 年度学时不足，不予签发。", at=NOW
         )
         _schools(reg)
+        reg.standings.refresh(YEAR, default_policy=POLICY, at=NOW)  # the year at a glance
         # The counter: 天河 asks to revoke 张伟's certificate; it waits for a second clerk.
         number = next(r["number"] for r in rows.documents if r["id_number"] == ZHANG.id_number)
         reg.counter.request(
@@ -570,6 +571,8 @@ GARBAGE = {
     "number": ("NOPE0000000001", "0" * 41, "..%2Fkeys", "%00"),
     "edition": ("0", "999", "x"),
     "plan_id": ("0", "999999", "x", str(2**63)),
+    "table": ("nothing", "..%2Fgroups"),
+    "kind": ("pdf", "CSV"),
 }
 """Values no row has, each tried in each place a variable is."""
 
@@ -582,6 +585,8 @@ def real_values(rows: Rows) -> dict[str, tuple[str, ...]]:
             map(str, sorted({*rows.declarations, *rows.applications, *rows.plans, *rows.tokens}))
         ),
         "plan_id": tuple(map(str, sorted(rows.plans))),
+        "table": ("groups", "short"),
+        "kind": ("csv", "xlsx"),
         "sha256": tuple(sorted({p["sha256"] for p in rows.proofs})),
         "number": tuple(sorted({d["number"] for d in rows.documents})),
         "edition": tuple(map(str, sorted({d["edition"] for d in rows.documents}))),
@@ -612,7 +617,9 @@ def crawl_paths(portal: Portal, rows: Rows) -> list[str]:
         for name in names:
             combinations += [first | {name: v} for v in GARBAGE[name]]
         paths |= {_fill(variable, rule.rule, values) for values in combinations}
-        if not names and rule.rule.startswith(("/me", "/employer", "/review", "/provider")):
+        if not names and rule.rule.startswith(
+            ("/me", "/employer", "/review", "/provider", "/glance")
+        ):
             paths.add(f"{rule.rule}?year={YEAR}&after=0")
     return sorted(paths)
 
