@@ -90,13 +90,15 @@ class Freshness:
     stale: bool
 
 
-def _area(actor: Actor) -> tuple[str, tuple[str, ...]]:
-    """The rows an actor's dashboard covers: a bureau's region, an employer's staff."""
+def _area(actor: Actor) -> tuple[str, str, tuple[str, ...]]:
+    """The sums an actor's page covers (a bureau's region, an employer's staff): the table
+    with the index to read them by, the condition and its values."""
     if actor.role is PortalRole.BUREAU:
         low, high = region_range(actor.scope)
-        return "region BETWEEN ? AND ?", (low, high)
+        return "year_groups", "region BETWEEN ? AND ?", (low, high)
     if actor.role is PortalRole.EMPLOYER:
-        return "credit_code = ?", (actor.scope,)
+        # Without the hint SQLite reads the whole year by the primary key (no ANALYZE here).
+        return "year_groups INDEXED BY year_groups_employer", "credit_code = ?", (actor.scope,)
     raise forbidden("统计")
 
 
@@ -123,26 +125,41 @@ class Standings:
                     rows,
                 )
             count += len(rows)
+        self.sum_up(year, people=count, log_size=log_size, at=at)
+        return count
+
+    def sum_up(self, year: int, *, people: int, log_size: int, at: dt.datetime) -> None:
+        """Rebuild ``year``'s sums from its standings and record the refresh (``people``
+        judged, the event log's size when the judging began). The sums are read first,
+        outside any write; the write then swaps them in one short transaction (readers see
+        the old sums or the new, never half), with the standings of people no longer held."""
+        conn = self._connection.conn
+        gone = [row[0] for row in conn.execute(
+            "SELECT s.id_number FROM year_standings s WHERE s.year = ? AND NOT EXISTS"
+            " (SELECT 1 FROM people p WHERE p.id_number = s.id_number)",
+            (year,),
+        )]  # fmt: skip
+        sums = conn.execute(
+            "SELECT year, region, coalesce(credit_code, ''), employer, series, title_level,"
+            " count(*), sum(judged), sum(met), sum(missing), sum(public_gap > 0),"
+            " sum(professional_gap > 0), sum(elective_gap > 0) FROM year_standings s"
+            " WHERE year = ? AND EXISTS (SELECT 1 FROM people p WHERE p.id_number = s.id_number)"
+            " GROUP BY region, coalesce(credit_code, ''), employer, series, title_level",
+            (year,),
+        ).fetchall()
         with self._connection.transaction() as write:
-            write.execute(
-                "DELETE FROM year_standings WHERE year = ? AND id_number NOT IN"
-                " (SELECT id_number FROM people)",
-                (year,),
+            write.executemany(
+                "DELETE FROM year_standings WHERE year = ? AND id_number = ?",
+                [(year, id_number) for id_number in gone],
             )
             write.execute("DELETE FROM year_groups WHERE year = ?", (year,))
-            write.execute(
-                "INSERT INTO year_groups SELECT year, region, coalesce(credit_code, ''),"
-                " employer, series, title_level, count(*), sum(judged), sum(met), sum(missing),"
-                " sum(public_gap > 0), sum(professional_gap > 0), sum(elective_gap > 0)"
-                " FROM year_standings WHERE year = ?"
-                " GROUP BY region, coalesce(credit_code, ''), employer, series, title_level",
-                (year,),
+            write.executemany(
+                "INSERT INTO year_groups VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", sums
             )
             write.execute(
                 "INSERT OR REPLACE INTO year_refreshes VALUES (?, ?, ?, ?)",
-                (year, log_time(at), count, log_size),
+                (year, log_time(at), people, log_size),
             )
-        return count
 
     def _batches(self) -> Iterator[list[Person]]:
         conn = self._connection.conn
@@ -205,9 +222,9 @@ class Standings:
 
     def totals(self, actor: Actor, year: int) -> Totals:
         """The whole area's figures (a bureau's region, an employer's staff)."""
-        where, params = _area(actor)
+        table, where, params = _area(actor)
         row = self._connection.conn.execute(
-            f"SELECT {_SUMS} FROM year_groups WHERE year = ? AND {where}",  # noqa: S608
+            f"SELECT {_SUMS} FROM {table} WHERE year = ? AND {where}",  # noqa: S608
             (year, *params),
         ).fetchone()
         return Totals((), *(value or 0 for value in row))
@@ -218,10 +235,10 @@ class Standings:
         columns = GROUPINGS.get(by)
         if columns is None:
             raise RegistryError("bad_grouping", f"by：须为 {'、'.join(GROUPINGS)} 之一")
-        where, params = _area(actor)
+        table, where, params = _area(actor)
         names = ", ".join(columns)
         rows = self._connection.conn.execute(
-            f"SELECT {names}, {_SUMS} FROM year_groups WHERE year = ? AND {where}"  # noqa: S608
+            f"SELECT {names}, {_SUMS} FROM {table} WHERE year = ? AND {where}"  # noqa: S608
             f" GROUP BY {names} ORDER BY people DESC, {names} LIMIT ?",
             (year, *params, limit),
         ).fetchall()
@@ -234,9 +251,9 @@ class Standings:
         if actor.role is PortalRole.EMPLOYER:
             parts = [("credit_code = ?", (actor.scope,), "year_standings_employer")]
         else:
-            where, params = _area(actor)
+            table, where, params = _area(actor)
             districts = [r[0] for r in conn.execute(
-                f"SELECT DISTINCT region FROM year_groups WHERE year = ? AND {where}",  # noqa: S608
+                f"SELECT DISTINCT region FROM {table} WHERE year = ? AND {where}",  # noqa: S608
                 (year, *params),
             )]  # fmt: skip
             parts = [("region = ?", (d,), "year_standings_short") for d in districts]

@@ -3,11 +3,8 @@ applications, requests; who may act on what; versions and tokens; events and the
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
-import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +23,7 @@ from registry.portal import (
     check_proof,
 )
 from registry.store import Registry
+from tests.support.sql import traced
 
 AT = dt.datetime(2026, 3, 1, 9, 0, tzinfo=CHINA_TZ)
 PDF = b"%PDF-1.7\n% a proof\n"
@@ -50,17 +48,6 @@ EDUCATION = Actor("education", PortalRole.AUTHORITY, "education")
 ZHANG = Person("440106198503120031", "张伟", "", "卫生", TitleLevel.INTERMEDIATE,
                dt.date(2016, 7, 1), "440106")  # fmt: skip
 ME = Actor("zhangwei", PortalRole.PROFESSIONAL, ZHANG.id_number)
-
-
-@contextlib.contextmanager
-def traced(conn: sqlite3.Connection) -> Iterator[list[str]]:
-    """The SQL statements ``conn`` runs inside the block."""
-    statements: list[str] = []
-    conn.set_trace_callback(statements.append)
-    try:
-        yield statements
-    finally:
-        conn.set_trace_callback(None)
 
 
 def record(category: Category, minutes: int, title: str = "课程") -> Activity:

@@ -6,6 +6,7 @@ registry has changed since."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -15,6 +16,7 @@ from registry.portal import Actor, PortalRole, check_character
 from registry.portal.standing import judge_year
 from registry.store import Registry
 from tests.conftest import IssuedHome
+from tests.support.sql import traced
 
 AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=CHINA_TZ)
 YEAR = 2025
@@ -89,3 +91,22 @@ def test_an_employer_sees_its_staff_and_no_one_else(registry: Registry) -> None:
         registry.standings.groups(PROVINCE, YEAR, by="name")
     assert caught.value.reason == "bad_grouping"
     assert registry.standings.freshness(2019) is None
+
+
+def test_the_pages_reads_follow_their_indexes(registry: Registry) -> None:
+    """An employer's sums were read by the year's primary key, every group of the province
+    (no statistics in SQLite to tell it better), unless told which index to use."""
+    employer = Actor("hospital", PortalRole.EMPLOYER, "12440100455350001X")
+    conn = registry._connection.conn
+    with traced(conn) as statements:
+        for who in (employer, PROVINCE, TIANHE):
+            registry.standings.totals(who, YEAR)
+            registry.standings.groups(who, YEAR, by="employer")
+            registry.standings.short(who, YEAR)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) >= 9
+    for sql in reads:
+        plan = " | ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert not re.search(r"(^|\| )SCAN ", plan), (sql, plan)
+        if "credit_code = " in sql:
+            assert "year_groups_employer" in plan or "year_standings_employer" in plan, plan
