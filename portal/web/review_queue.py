@@ -19,6 +19,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from portal.web.deadline_marks import application_overdue, record_overdue
 from portal.web.session import actor, default_policy, now, registry, versions_from
 from portal.web.staff_hours import Standing, dates_text, hours_text, standing
 from registry import RegistryError
@@ -123,7 +124,10 @@ def year_choices(chosen: int | None) -> list[int]:
 
 def template_helpers() -> dict[str, object]:
     """What the reviewers' templates call (a blueprint's context processor)."""
-    return {"hours_text": hours_text, "dates_text": dates_text, "proof_href": proof_href}
+    return {
+        "hours_text": hours_text, "dates_text": dates_text, "proof_href": proof_href,
+        "record_overdue": record_overdue, "application_overdue": application_overdue,
+    }  # fmt: skip
 
 
 def proof_href(declaration_id: int, sha256: str) -> str:

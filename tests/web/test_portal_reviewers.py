@@ -543,3 +543,15 @@ def test_the_requests_of_a_thread_share_one_registry_connection(
     with world.app.test_request_context("/employer/records"):
         routed = url_for("downloads.proof", declaration=int(link[1]), sha256=link[2])
     assert routed == link[0][6:-1]
+
+
+def test_a_record_of_a_year_that_has_ended_is_marked_overdue(world: World) -> None:
+    """The year's end binds every reviewer's records of the year (deadlines.toml): on
+    2026-03-02 a 2025 record still waiting is past it, with the clause's source."""
+    hospital = Session(world.app, "hospital", "/employer/")
+    _, page = hospital.get("/employer/records?year=2025")
+    assert "已超期：年度学时须在当年年底前完成认定" in page
+    assert "当年学习、当年验证" in page
+    world.app.config["CLOCK"] = lambda: dt.datetime(2025, 12, 20, 9, 0, tzinfo=CHINA_TZ)
+    _, page = Session(world.app, "hospital", "/employer/").get("/employer/records?year=2025")
+    assert "已超期" not in page
