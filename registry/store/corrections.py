@@ -24,7 +24,7 @@ from registry.home import CHINA_TZ
 from registry.idnumber import mask_id_number, parse_id_number
 from registry.model import Person
 from registry.store.connection import RegistryConnection
-from registry.store.digests import digests_of, row_key
+from registry.store.digests import KEYS, digests_of, row_key
 from registry.store.events import append_event
 from registry.store.records import activity_from_row, activity_row, person_from_row, person_row
 
@@ -95,6 +95,8 @@ class PersonCorrections:
             rows = digests_of(conn, "people", "id_number = ?", (target,))
             rows |= digests_of(conn, "activities", "id_number = ?", (target,))
             rows |= digests_of(conn, "certificates", "id_number = ?", (target,))
+            for table in PORTAL_ROWS:
+                rows |= digests_of(conn, table, "id_number = ?", (target,))
             data: dict[str, Any] = {"fields": fields, "rows": rows, "removed": removed}
             if note is not None:
                 data["note"] = note
@@ -128,15 +130,50 @@ def _move(conn: sqlite3.Connection, person: Person, corrected: Person) -> list[s
     removed = [row_key("people", {"id_number": old_id})]
     cursor = conn.execute("SELECT * FROM activities WHERE id_number = ? ORDER BY id", (old_id,))
     names = [d[0] for d in cursor.description]
+    fingerprints: dict[str, str] = {}
     for values in cursor.fetchall():
         stored = dict(zip(names, values, strict=True))
         moved = dataclasses.replace(activity_from_row(stored), id_number=new_id)
         fingerprint = activity_row(moved)["fingerprint"]
+        fingerprints[stored["fingerprint"]] = fingerprint
         conn.execute(
             "UPDATE activities SET id_number = ?, fingerprint = ? WHERE id = ?",
             (new_id, fingerprint, stored["id"]),
         )
         removed.append(row_key("activities", stored))
     conn.execute("UPDATE certificates SET id_number = ? WHERE id_number = ?", (new_id, old_id))
+    removed += _move_portal_rows(conn, old_id, new_id, fingerprints)
     conn.execute("DELETE FROM people WHERE id_number = ?", (old_id,))
+    return removed
+
+
+PORTAL_ROWS = ("enrolments", "declarations", "applications", "roster_entries", "verified_people")
+"""The portal's tables that name a person by ID number (:func:`_move_portal_rows`)."""
+
+
+def _move_portal_rows(
+    conn: sqlite3.Connection, old_id: str, new_id: str, fingerprints: dict[str, str]
+) -> list[str]:
+    """Move the portal's rows of ``old_id`` to ``new_id`` (a declaration's and a roster
+    entry's record by its new fingerprint); return the row keys that disappear (those keyed
+    by the ID number)."""
+    removed: list[str] = []
+    for table in PORTAL_ROWS:
+        cursor = conn.execute(f"SELECT * FROM {table} WHERE id_number = ?", (old_id,))  # noqa: S608
+        names = [d[0] for d in cursor.description]
+        for values in cursor.fetchall():
+            stored = dict(zip(names, values, strict=True))
+            if "id_number" in KEYS[table]:
+                removed.append(row_key(table, stored))
+    conn.execute("UPDATE enrolments SET id_number = ? WHERE id_number = ?", (new_id, old_id))
+    conn.execute("UPDATE applications SET id_number = ? WHERE id_number = ?", (new_id, old_id))
+    conn.execute("UPDATE verified_people SET id_number = ? WHERE id_number = ?", (new_id, old_id))
+    for table in ("declarations", "roster_entries"):
+        for old_print, new_print in fingerprints.items():
+            conn.execute(
+                f"UPDATE {table} SET activity = ? WHERE id_number = ? AND activity = ?",  # noqa: S608
+                (new_print, old_id, old_print),
+            )
+        conn.execute(f"UPDATE {table} SET id_number = ? WHERE id_number = ?", (new_id, old_id))  # noqa: S608
+    conn.execute("UPDATE year_standings SET id_number = ? WHERE id_number = ?", (new_id, old_id))
     return removed

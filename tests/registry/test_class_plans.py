@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from registry import CHINA_TZ, ImportRejected, RegistryError
+from registry.idnumber import mod11_2_check
 from registry.importing.rosters import load_roster, roster_from_items
 from registry.model import Category, Confirmer, RecordStatus
 from registry.portal import Actor, PortalRole, check_character
@@ -235,3 +236,34 @@ def test_only_an_approved_provider_files_and_tokens_open_only_their_own(
     assert caught.value.reason == "bad_token"
     with pytest.raises(RegistryError):
         registry.providers.by_token("cecert_pt_guess")
+
+
+def test_a_person_on_a_roster_and_enrolled_can_have_the_id_number_corrected(
+    registry: Registry,
+) -> None:
+    """The correction moved the records and the certificate but not the portal's rows that
+    name the person: a roster entry (or an enrolment, a declaration) made it fail."""
+    plan_fields = fields()
+    plan = registry.class_plans.file(SCHOOL, plan_fields, token="t9", at=AT)
+    registry.class_plans.decide(HEALTH, plan.id, version=1, approve=True, reason=None, at=AT)
+    roster = Roster("名单.csv", (RosterLine(2, WANG, "王𠈌", 60, None),))
+    registry.rosters.accept(SCHOOL, plan.id, roster, at=after_class(plan_fields))
+    code = "91440104MA59B0000" + check_character("91440104MA59B0000")
+    metro = Actor("metro", PortalRole.EMPLOYER, code)
+    made = registry.registrations.register_employer(metro, name="地铁", region="440104", at=AT)
+    registry.registrations.decide_employer(Actor("gz", PortalRole.BUREAU, "440100"), code,
+                                           version=made.version, approve=True, reason=None,
+                                           at=AT)  # fmt: skip
+    person = registry.person(WANG)
+    assert person is not None
+    wang = Actor("wang", PortalRole.PROFESSIONAL, WANG)
+    registry.registrations.register_person(wang, person, credit_code=code, at=AT)
+    corrected = "44010419900115003" + mod11_2_check("44010419900115003")
+    registry.correct_person(WANG, new_id=corrected, at=after_class(plan_fields), note="户籍更正")
+    (entry,) = registry.rosters.entries(HEALTH, plan.id)
+    assert entry.id_number == corrected
+    records = registry.activities(corrected, year=2026)
+    assert [r.course_code for r in records if r.course_code == "GZWJ-2026-017"]
+    assert registry.registrations.enrolment(metro, corrected).credit_code == code
+    assert registry.registrations.enrolment(metro, corrected).credit_code == code
+    assert not [p for p in registry.audit().problems if p.kind != "log_unsigned"]
