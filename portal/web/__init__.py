@@ -97,6 +97,7 @@ def create_app(
         employer,
         errors,
         glance,
+        jiangxi,
         professional,
         provider,
         public,
@@ -118,6 +119,7 @@ def create_app(
     app.register_blueprint(provider.bp, url_prefix="/provider")
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(glance.bp, url_prefix="/glance")
+    app.register_blueprint(jiangxi.bp, url_prefix="/jiangxi")
     app.register_blueprint(downloads.bp)
     limits.init_app(
         app,

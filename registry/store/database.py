@@ -24,7 +24,8 @@ The portal's concepts are reached as attributes, each one object: ``registration
 ``counter_queue`` (:class:`.counter_queue.CounterQueue`); the training providers'
 ``providers`` (:class:`.providers.Providers`: registrations and API tokens), ``class_plans``
 (:class:`.class_plans.ClassPlans`) and ``rosters`` (:class:`.rosters.Rosters`); the year at a
-glance, ``standings`` (:class:`.standings.Standings`).
+glance, ``standings`` (:class:`.standings.Standings`); Jiangxi's ``verifications``
+(:class:`.verifications.Verifications`).
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ from registry.store.schema_upgrade import Migrated, migrate, outdated
 from registry.store.slots import IssueSlot
 from registry.store.snapshots import DocumentSnapshots, SnapshotRead
 from registry.store.standings import Standings
+from registry.store.verifications import Verifications
 
 
 class Registry:
@@ -106,6 +108,8 @@ class Registry:
         """Class plans: filed by a provider, approved by the authority or the bureau."""
         self.rosters = Rosters(connection)
         """Rosters of ended classes, and the confirmed records they make."""
+        self.verifications = Verifications(connection)
+        """Jiangxi's verifications of an employer's staff for a year (验证专用章)."""
         self.standings = Standings(connection)
         """The year at a glance: everyone's standing, refreshed by a batch job, and its sums."""
 

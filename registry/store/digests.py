@@ -29,6 +29,8 @@ KEYS: Mapping[str, tuple[str, ...]] = {
     "class_plans": ("id",),
     "roster_entries": ("plan", "id_number"),
     "provider_tokens": ("id",),
+    "verifications": ("id",),
+    "verified_people": ("id_number", "year"),
 }
 """The key columns that name a row in each audited table."""
 

@@ -352,6 +352,27 @@ MIGRATIONS: tuple[str, ...] = (
         log_size INTEGER NOT NULL
     );
     """,
+    # 10: Jiangxi's verification of an employer's staff for a year (验证专用章, notice 004 §13),
+    # recorded per person (docs/portal.md).
+    """
+    CREATE TABLE verifications (
+        id INTEGER PRIMARY KEY,
+        token TEXT NOT NULL UNIQUE,
+        credit_code TEXT NOT NULL REFERENCES employers(credit_code),
+        year INTEGER NOT NULL,
+        region TEXT NOT NULL,
+        verified_by TEXT NOT NULL,
+        verified_at TEXT NOT NULL,
+        people INTEGER NOT NULL
+    );
+    CREATE INDEX verifications_employer ON verifications(credit_code, year);
+    CREATE TABLE verified_people (
+        id_number TEXT NOT NULL REFERENCES people(id_number),
+        year INTEGER NOT NULL,
+        verification INTEGER NOT NULL REFERENCES verifications(id),
+        PRIMARY KEY (id_number, year)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

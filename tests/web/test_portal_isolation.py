@@ -572,6 +572,9 @@ GARBAGE = {
     "edition": ("0", "999", "x"),
     "plan_id": ("0", "999999", "x", str(2**63)),
     "table": ("nothing", "..%2Fgroups"),
+    "id_number": ("110101199003077777", "x", "..%2Fkeys"),
+    "credit_code": ("91110000MA00X0000X", "x"),
+    "year": ("1900", "9999"),
     "kind": ("pdf", "CSV"),
 }
 """Values no row has, each tried in each place a variable is."""
@@ -586,6 +589,9 @@ def real_values(rows: Rows) -> dict[str, tuple[str, ...]]:
         ),
         "plan_id": tuple(map(str, sorted(rows.plans))),
         "table": ("groups", "short"),
+        "id_number": tuple(sorted(rows.people)),
+        "credit_code": tuple(sorted(rows.employers)),
+        "year": (str(YEAR),),
         "kind": ("csv", "xlsx"),
         "sha256": tuple(sorted({p["sha256"] for p in rows.proofs})),
         "number": tuple(sorted({d["number"] for d in rows.documents})),
@@ -618,7 +624,7 @@ def crawl_paths(portal: Portal, rows: Rows) -> list[str]:
             combinations += [first | {name: v} for v in GARBAGE[name]]
         paths |= {_fill(variable, rule.rule, values) for values in combinations}
         if not names and rule.rule.startswith(
-            ("/me", "/employer", "/review", "/provider", "/glance")
+            ("/me", "/employer", "/review", "/provider", "/glance", "/jiangxi")
         ):
             paths.add(f"{rule.rule}?year={YEAR}&after=0")
     return sorted(paths)
@@ -870,6 +876,14 @@ def _classes(actor: Actor, rows: Rows) -> Iterator[Forgery]:
             "course_code": "X", "hours": 8, "start_date": "2026-06-01",
             "end_date": "2026-06-01", "mode": "online"}  # fmt: skip
     yield Forgery("/api/v1/plans", plan, False, "api.file_plan")
+    for code, row in sorted(rows.employers.items()):
+        in_scope = (
+            actor.role is PortalRole.BUREAU
+            and covers(actor.scope, row["region"])
+            and row["state"] == "approved"
+        )
+        data = {"credit_code": code, "year": str(YEAR), "token": f"forged-{code}"}
+        yield Forgery("/jiangxi/verify", data, in_scope, "jiangxi.verify")
 
 
 def _counter(actor: Actor, rows: Rows) -> Iterator[Forgery]:
@@ -964,6 +978,8 @@ def expected_statuses(actor: Actor, forgery: Forgery) -> set[int]:
         and (actor.scope == NEWCO.credit_code)
     ):
         return {302}
+    if forgery.endpoint == "jiangxi.verify" and forgery.own_row:
+        return {302}  # its own region's employer, not in Jiangxi: said so, nothing stored
     if forgery.endpoint == "counter.revocations" and actor.role is PortalRole.BUREAU:
         return {400}  # every line named as not the bureau's to revoke; nothing stored
     return {403, 409} if forgery.own_row else {403}
@@ -1114,6 +1130,8 @@ def test_role_isolation_every_account_every_route_every_forged_post(world: World
                 elif status == 302:
                     where = response.headers["Location"]
                     landing = "/provider/" if actor.role is PortalRole.PROVIDER else "/employer/"
+                    if forgery.endpoint == "jiangxi.verify":
+                        landing = "/jiangxi/"
                     wanted = "/login" if actor is ANONYMOUS else landing
                     if not where.startswith(wanted):
                         findings.append(f"{label}: sent to {where}, not to {wanted}")
