@@ -144,7 +144,14 @@ def main(argv: list[str] | None = None) -> int:
             assert len(csv_roster.lines) == rows
             assert xlsx_roster.lines == csv_roster.lines
             plan = _plan(registry, 4 * round_, at)
-            seconds, _ = _timed(registry.rosters.accept, PROVIDER, plan.id, csv_roster, at=at)
+            seconds, _ = _timed(
+                registry.rosters.accept,
+                PROVIDER,
+                plan.id,
+                csv_roster,
+                default_policy="gd-2010",
+                at=at,
+            )
             figures.setdefault("accept (store)", []).append(seconds)
             seconds, _ = _timed(upload, _plan(registry, 4 * round_ + 1, at).id)
             figures.setdefault("upload over the page", []).append(seconds)

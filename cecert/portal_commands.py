@@ -116,8 +116,8 @@ def stats(home: Path | None, year: int | None, every: int | None) -> None:
 
     target = resolve_home(home)
     policy = target.config().default_policy
-    chosen = year or now().astimezone(CHINA_TZ).year - 1
     while True:
+        chosen = year or now().astimezone(CHINA_TZ).year - 1  # each time: New Year moves it
         with Registry.open(target.registry_path) as registry:
             fresh = registry.standings.freshness(chosen)
             if fresh is None or fresh.stale or every is None:

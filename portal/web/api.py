@@ -12,14 +12,16 @@ store calls as the provider's pages, with the same names.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import HTTPException
 
 from portal.web.api_spec import openapi_document
-from portal.web.session import now, registry
+from portal.web.session import default_policy, now, registry
 from registry import CHINA_TZ, ImportRejected, RegistryError
 from registry.importing.rosters import MAX_ROSTER, roster_from_items
 from registry.importing.values import parse_hours
@@ -85,6 +87,7 @@ def http_refusal(exc: HTTPException) -> tuple[Response, int]:
     reasons = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
                413: "too_large", 429: "rate_limited"}  # fmt: skip
     words = {400: "请求无效", 404: "没有这个地址", 405: "不支持该请求方式",
+             415: "请求体须为 JSON", 500: "服务器内部错误，请稍后再试",
              413: f"请求过大：一个名单最多 {MAX_ROSTER} 人",
              429: "请求过于频繁，请稍后再试"}  # fmt: skip
     return refusal(
@@ -98,12 +101,16 @@ def _actor() -> Actor:
 
 
 def _body() -> Mapping[str, Any]:
-    try:
-        body = request.get_json(force=False, silent=False)
-    except BadRequest:
+    """The request's JSON object; numbers with a fraction are read as exact decimals (an
+    hour of 7.5 stays 7.5), and a body nested past what the parser goes is refused."""
+    if not request.is_json:
         raise RegistryError(
             "bad_json", "请求体须为 JSON 对象，Content-Type: application/json (not JSON)"
-        ) from None
+        )
+    try:
+        body = json.loads(request.get_data(cache=True), parse_float=Decimal)
+    except (ValueError, RecursionError):
+        raise RegistryError("bad_json", "请求体不是有效的 JSON (not valid JSON)") from None
     if not isinstance(body, dict):
         raise RegistryError("bad_json", "请求体须为 JSON 对象 (the body is not a JSON object)")
     return body
@@ -205,7 +212,9 @@ def roster(plan_id: int) -> Response:
         )
     today = now().astimezone(CHINA_TZ).date()
     read = roster_from_items(rows, today=today, source="rows")
-    done = registry().rosters.accept(_actor(), plan_id, read, at=now())
+    done = registry().rosters.accept(
+        _actor(), plan_id, read, default_policy=default_policy(), at=now()
+    )
     return jsonify({"plan": plan_json(done), "accepted": done.roster_count})
 
 
@@ -227,10 +236,10 @@ def _choice(body: Mapping[str, Any], key: str, kind: type[Category] | type[Class
 
 def _hours(body: Mapping[str, Any]) -> int:
     value = body.get("hours")
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise RegistryError("bad_plan", "hours：须为数字 (a number)")
     try:
-        return parse_hours(format(value, "f") if isinstance(value, float) else str(value), "hours")
+        return parse_hours(str(value), "hours")
     except RegistryError:
         raise RegistryError(
             "bad_plan", "hours：须为整分钟的学时，如 16 或 7.5 (whole minutes)"

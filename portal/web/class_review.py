@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 
 from portal.web.class_forms import SECTORS
+from portal.web.fields import without_english
 from portal.web.review_queue import CHANGED_ZH, read_int
 from portal.web.session import actor, now, registry, require_role
 from registry import RegistryError
@@ -57,8 +58,8 @@ def plan(ident: int) -> ResponseReturnValue:
         except RegistryError as exc:
             if exc.reason == "changed":
                 alert = CHANGED_ZH
-            elif exc.reason in {"reason_required", "reason_too_long"}:
-                errors["reason"] = exc.message
+            elif exc.reason in {"reason_required", "reason_too_long", "wrong_approver"}:
+                errors["reason"] = without_english(exc.message)
             else:
                 raise
             found = reg.class_plans.plan(actor(), ident)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,9 +20,21 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> Any:
-    """``value`` as a spreadsheet may take it: text that a spreadsheet would read as a
-    formula gets a leading apostrophe; numbers and empty cells are left alone."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """``value`` as a CSV cell a spreadsheet may take: text that it could read as a formula
+    (after leading spaces, full-width signs read as their ASCII forms) gets a leading
+    apostrophe; numbers and empty cells are left alone."""
+    if isinstance(value, str) and unicodedata.normalize("NFKC", value).lstrip(" ").startswith(
+        FORMULA_STARTS
+    ):
+        return "'" + value
+    return value
+
+
+def xlsx_cell(value: Any) -> Any:
+    """``value`` as an ``.xlsx`` cell: a text cell is stored as text and never run, except
+    one beginning with ``=``, which the library would write as a formula: that one gets the
+    apostrophe. Other text is kept as typed (no stray apostrophe before a ``-`` name)."""
+    if isinstance(value, str) and value.startswith("="):
         return "'" + value
     return value
 
@@ -37,9 +50,9 @@ def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
 def xlsx_bytes(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
-    sheet.append([safe_cell(h) for h in header])
+    sheet.append([xlsx_cell(h) for h in header])
     for row in rows:
-        sheet.append([safe_cell(v) for v in row])
+        sheet.append([xlsx_cell(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -54,4 +67,4 @@ def xlsx_response(name: str, header: Sequence[str], rows: Sequence[Sequence[Any]
     return attachment(xlsx_bytes("统计", header, rows), f"{name}.xlsx", media)
 
 
-__all__ = ["csv_bytes", "csv_response", "safe_cell", "xlsx_bytes", "xlsx_response"]
+__all__ = ["csv_bytes", "csv_response", "safe_cell", "xlsx_bytes", "xlsx_cell", "xlsx_response"]

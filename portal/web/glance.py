@@ -14,10 +14,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.wrappers.response import Response as BaseResponse
 
 from portal.web.exports import csv_response, xlsx_response
+from portal.web.organisation_gate import own_organisation
 from portal.web.review_queue import year_choices
 from portal.web.session import actor, now, registry, require_role
 from registry import CHINA_TZ
@@ -27,6 +29,20 @@ from registry.store.standings import GROUPINGS, ShortPerson, Totals
 
 bp = Blueprint("glance", __name__)
 bp.before_request(require_role(PortalRole.BUREAU, PortalRole.EMPLOYER))
+
+
+@bp.before_request
+def _employer_approved_first() -> BaseResponse | None:
+    """An employer sees its year once the bureau has approved it, as its other pages."""
+    if actor().role is not PortalRole.EMPLOYER:
+        return None
+    found = own_organisation()
+    if found is None or found.state is not Approval.APPROVED:
+        flash("本单位的注册尚未通过人社局审核，审核通过后才能办理这些事项。", "info")
+        return redirect(url_for("employer.index"))
+    return None
+
+
 BY_ZH = {"employer": "单位", "series": "职称系列", "title_level": "职称级别"}
 LEVEL_ZH = {level.value: level.label_zh for level in TitleLevel}
 CHART_BARS = 12

@@ -21,7 +21,7 @@ from portal.web.class_forms import CATEGORIES, MODES, SECTORS, plan_from_form, r
 from portal.web.fields import Fields, without_english
 from portal.web.organisation_gate import approved_first, own_organisation
 from portal.web.review_queue import read_int
-from portal.web.session import actor, form_token, now, registry, require_role
+from portal.web.session import actor, default_policy, form_token, now, registry, require_role
 from registry import CHINA_TZ, ImportRejected, RegistryError
 from registry.importing.rosters import ROSTER_SUFFIXES, load_roster
 from registry.portal import Approval, PortalRole
@@ -94,7 +94,7 @@ def plan(ident: int) -> ResponseReturnValue:
         upload = request.files.get("roster")
         try:
             roster = _roster(upload)
-            reg.rosters.accept(actor(), ident, roster, at=now())
+            reg.rosters.accept(actor(), ident, roster, default_policy=default_policy(), at=now())
         except ImportRejected as exc:
             problems = [(line, without_english(text)) for line, text in exc.problems]
             error = f"名单中有 {len(problems)} 行有误，未保存任何内容。请按下列行号修改后重新上传。"

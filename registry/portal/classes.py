@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from keys import CHINA_TZ
 from registry.errors import RegistryError
-from registry.model import Activity, Category, Confirmer, RecordStatus
+from registry.model import Activity, Category, Confirmer, RecordStatus, check_text
 from registry.portal.roles import PortalRole
 from registry.series import sector_names
 
@@ -149,6 +150,10 @@ class Roster:
 
 
 def _text(value: str, label: str, field: str, *, required: bool = True) -> str:
+    try:
+        check_text(value, field=label)
+    except RegistryError as exc:
+        raise RegistryError("bad_plan", f"{field}：{exc.message}") from None
     clean = " ".join(value.split())
     if required and not clean:
         raise RegistryError("bad_plan", f"{field}：请填写{label} ({field} is required)")
@@ -194,7 +199,7 @@ def check_plan(
         raise RegistryError(
             "bad_plan", f"end_date：一期课程不超过 {MAX_CLASS_DAYS} 天 (at most a year long)"
         )
-    today = at.date()
+    today = at.astimezone(CHINA_TZ).date()
     if mode is ClassMode.FACE_TO_FACE and (start_date - today).days < LEAD_DAYS:
         earliest = today + dt.timedelta(days=LEAD_DAYS)
         raise RegistryError(

@@ -108,7 +108,9 @@ class ClassPlans:
         if actor.role is not PortalRole.PROVIDER:
             raise forbidden("办班计划")
         if not 1 <= len(token) <= 100:
-            raise RegistryError("bad_token", "表单已失效，请刷新页面后重新提交 (no form token)")
+            raise RegistryError(
+                "bad_form_token", "表单已失效，请刷新页面后重新提交 (no form token, 1 to 100)"
+            )
         with self._connection.transaction() as conn:
             provider = conn.execute(
                 "SELECT region, state FROM providers WHERE credit_code = ?", (actor.scope,)
@@ -158,6 +160,12 @@ class ClassPlans:
                 raise forbidden("办班计划")
             if row["state"] != PlanState.PENDING or row["version"] != version:
                 raise changed("办班计划")
+            if approve and actor.role is PortalRole.AUTHORITY and row["category"] != "professional":
+                raise RegistryError(
+                    "wrong_approver",
+                    "公需科目、选修科目的学时由人社局认定，此类办班计划请由人社局审核备案 "
+                    "(an authority approves professional classes only)",
+                )
             state = PlanState.APPROVED if approve else PlanState.REFUSED
             conn.execute(
                 "UPDATE class_plans SET state = ?, reason = ?, decided_by = ?, decided_role = ?,"

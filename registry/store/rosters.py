@@ -14,18 +14,23 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from keys import CHINA_TZ
 from registry.errors import ImportRejected, RegistryError
+from registry.hours import Subject
+from registry.model import Confirmer, Person
 from registry.portal.classes import ClassPlan, PlanState, Roster, RosterLine, attendee_record
 from registry.portal.roles import Actor, PortalRole
+from registry.portal.routing import policy_for
 from registry.store.class_plans import plan_event, plan_from_row, plan_row, sees_plan
 from registry.store.connection import RegistryConnection
 from registry.store.digests import digests_of
 from registry.store.events import log_time
 from registry.store.queues import rows_of
-from registry.store.records import activity_row
+from registry.store.records import activity_row, person_from_row
 from registry.store.scope import forbidden
 
 
@@ -53,6 +58,40 @@ def roster_digest(lines: Sequence[RosterLine]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def _person(conn: sqlite3.Connection, id_number: str) -> Person:
+    return person_from_row(rows_of(conn.execute(
+        "SELECT * FROM people WHERE id_number = ?", (id_number,)
+    ))[0])  # fmt: skip
+
+
+def confirmer_faults(plan: ClassPlan, person: Person, *, default_policy: str) -> list[str]:
+    """Why the plan's approver cannot confirm this attendee's record under the rules that
+    judge the attendee's year (none: it can)."""
+    fields = plan.fields
+    approver = plan.confirmed_by
+    try:
+        subject = Subject.of(person)
+        policy = policy_for(subject, fields.end_date.year, default_policy)
+        accepted = policy.record_rule(
+            fields.end_date, subject.region, fields.category, subject.series.sector
+        ).accepted
+    except RegistryError:
+        return ["无法按此学员适用的学时规定核对认定方，请联系人社局 (no rule judges this person)"]
+    if accepted and approver not in accepted:
+        who = "、".join(sorted(_CONFIRMER_ZH.get(c, c.value) for c in accepted))
+        return [f"按此学员适用的学时规定，{fields.category.label_zh}学时须由{who}认定，"
+                "本计划的备案方不能代为认定 (the rules want another confirmer)"]  # fmt: skip
+    if approver is Confirmer.INDUSTRY_AUTHORITY and subject.series.sector != fields.sector:
+        return ["此学员不属于本计划所属的行业，不能由该行业主管部门认定 (another sector)"]
+    return []
+
+
+_CONFIRMER_ZH = {
+    Confirmer.HR_BUREAU: "人社局", Confirmer.INDUSTRY_AUTHORITY: "行业主管部门",
+    Confirmer.EMPLOYER: "用人单位", Confirmer.SYSTEM: "学习平台", Confirmer.BASE: "继续教育基地",
+}  # fmt: skip
+
+
 class Rosters:
     """Rosters, on ``connection``."""
 
@@ -65,6 +104,7 @@ class Rosters:
         ident: int,
         roster: Roster,
         *,
+        default_policy: str,
         at: dt.datetime,
     ) -> ClassPlan:
         """Write the records of plan ``ident``'s ``roster`` (read by
@@ -95,7 +135,7 @@ class Rosters:
                     f"办班计划 {ident} {plan.state.label_zh}，只有已备案的计划可以上传名单 "
                     "(only an approved plan takes a roster)",
                 )
-            if at.date() < plan.fields.end_date:
+            if at.astimezone(CHINA_TZ).date() < plan.fields.end_date:
                 raise RegistryError(
                     "class_not_ended",
                     f"培训班 {plan.fields.end_date.isoformat()} 结束，结束后才能上传名单 "
@@ -107,12 +147,16 @@ class Rosters:
                     "SELECT name FROM people WHERE id_number = ?", (line.id_number,)
                 ).fetchone()
                 faults = []
-                if known is None:
-                    faults.append(
-                        "系统中没有此身份证号的专业技术人员，请其先注册 (not in the registry)"
+                if known is not None and " ".join(known[0].split()) == " ".join(line.name.split()):
+                    faults += confirmer_faults(
+                        plan, _person(conn, line.id_number), default_policy=default_policy
                     )
-                elif " ".join(known[0].split()) != " ".join(line.name.split()):
-                    faults.append("姓名与身份证号登记的姓名不符 (the name is not this person's)")
+                if known is None or " ".join(known[0].split()) != " ".join(line.name.split()):
+                    # One answer for both: a roster must not tell who is registered.
+                    faults.append(
+                        "身份证号与姓名不匹配，或此人尚未在系统中登记；请核对，未登记的请其先注册 "
+                        "(no such person with this name)"
+                    )
                 if line.minutes > plan.fields.minutes:
                     faults.append(
                         f"学时超过本班的 {plan.fields.minutes / 60:g} 学时 (more than the class)"

@@ -31,9 +31,16 @@ from registry.store.scope import forbidden, region_range
 
 BATCH = 2_000
 """People judged and written per transaction."""
-GROUPINGS = {"employer": ("credit_code", "employer"), "series": ("series",),
-             "title_level": ("title_level",)}  # fmt: skip
-"""What a page may group by → the columns of ``year_groups`` it groups."""
+GROUPINGS = {
+    "employer": ("credit_code",
+                 "CASE WHEN credit_code = '' THEN employer ELSE coalesce((SELECT name FROM"
+                 " employers e WHERE e.credit_code = g.credit_code), employer) END"),
+    "series": ("series",),
+    "title_level": ("title_level",),
+}  # fmt: skip
+"""What a page may group by → the expressions over ``year_groups`` (``g``) it groups by: a
+registered employer is one group under its registered name, however its people's records
+spell it; people of no registered employer are grouped by the name their records give."""
 _SUMS = (
     "sum(people) AS people, sum(judged) AS judged, sum(met) AS met, sum(missing) AS missing, "
     "sum(public_short) AS public_short, sum(professional_short) AS professional_short, "
@@ -91,14 +98,14 @@ class Freshness:
 
 
 def _area(actor: Actor) -> tuple[str, str, tuple[str, ...]]:
-    """The sums an actor's page covers (a bureau's region, an employer's staff): the table
-    with the index to read them by, the condition and its values."""
+    """The sums an actor's page covers (a bureau's region, an employer's staff): the index
+    to read them by (if SQLite needs telling), the condition and its values."""
     if actor.role is PortalRole.BUREAU:
         low, high = region_range(actor.scope)
-        return "year_groups", "region BETWEEN ? AND ?", (low, high)
+        return "", "region BETWEEN ? AND ?", (low, high)
     if actor.role is PortalRole.EMPLOYER:
         # Without the hint SQLite reads the whole year by the primary key (no ANALYZE here).
-        return "year_groups INDEXED BY year_groups_employer", "credit_code = ?", (actor.scope,)
+        return "INDEXED BY year_groups_employer", "credit_code = ?", (actor.scope,)
     raise forbidden("统计")
 
 
@@ -224,7 +231,7 @@ class Standings:
         """The whole area's figures (a bureau's region, an employer's staff)."""
         table, where, params = _area(actor)
         row = self._connection.conn.execute(
-            f"SELECT {_SUMS} FROM {table} WHERE year = ? AND {where}",  # noqa: S608
+            f"SELECT {_SUMS} FROM year_groups {table} WHERE year = ? AND {where}",  # noqa: S608
             (year, *params),
         ).fetchone()
         return Totals((), *(value or 0 for value in row))
@@ -237,9 +244,10 @@ class Standings:
             raise RegistryError("bad_grouping", f"by：须为 {'、'.join(GROUPINGS)} 之一")
         table, where, params = _area(actor)
         names = ", ".join(columns)
+        keys = ", ".join(str(n) for n in range(1, len(columns) + 1))
         rows = self._connection.conn.execute(
-            f"SELECT {names}, {_SUMS} FROM {table} WHERE year = ? AND {where}"  # noqa: S608
-            f" GROUP BY {names} ORDER BY people DESC, {names} LIMIT ?",
+            f"SELECT {names}, {_SUMS} FROM year_groups AS g {table} WHERE year = ? AND {where}"  # noqa: S608
+            f" GROUP BY {keys} ORDER BY people DESC, {keys} LIMIT ?",
             (year, *params, limit),
         ).fetchall()
         return [Totals(tuple(row[: len(columns)]), *row[len(columns) :]) for row in rows]
@@ -253,7 +261,7 @@ class Standings:
         else:
             table, where, params = _area(actor)
             districts = [r[0] for r in conn.execute(
-                f"SELECT DISTINCT region FROM {table} WHERE year = ? AND {where}",  # noqa: S608
+                f"SELECT DISTINCT region FROM year_groups {table} WHERE year = ? AND {where}",  # noqa: S608
                 (year, *params),
             )]  # fmt: skip
             parts = [("region = ?", (d,), "year_standings_short") for d in districts]

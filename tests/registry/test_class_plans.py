@@ -106,17 +106,27 @@ def test_a_plan_is_approved_by_its_sectors_authority_and_its_roster_confirms_rec
         PlanState.APPROVED,
         Confirmer.INDUSTRY_AUTHORITY,
     )
-    lines = [RosterLine(2, ZHANG, "张伟", 16 * 60, Decimal(92)),
-             RosterLine(3, WANG, "王𠈌", 8 * 60, None)]  # fmt: skip
+    lines = [RosterLine(2, ZHANG, "张伟", 16 * 60, Decimal(92))]
+    engineer = Roster("名单.csv", (*lines, RosterLine(3, WANG, "王𠈌", 8 * 60, None)))
     with pytest.raises(RegistryError) as caught:
-        registry.rosters.accept(SCHOOL, plan.id, Roster("名单.csv", tuple(lines)), at=AT)
+        registry.rosters.accept(
+            SCHOOL, plan.id, Roster("名单.csv", tuple(lines)), default_policy="gd-2010", at=AT
+        )
     assert caught.value.reason == "class_not_ended"
     ended = after_class(plan_fields)
     with pytest.raises(RegistryError) as caught:
-        registry.rosters.accept(RIVAL, plan.id, Roster("名单.csv", tuple(lines)), at=ended)
+        registry.rosters.accept(
+            RIVAL, plan.id, Roster("名单.csv", tuple(lines)), default_policy="gd-2010", at=ended
+        )
     assert caught.value.reason == "forbidden"
-    closed = registry.rosters.accept(SCHOOL, plan.id, Roster("名单.csv", tuple(lines)), at=ended)
-    assert (closed.state, closed.roster_count) == (PlanState.CLOSED, 2)
+    with pytest.raises(ImportRejected) as rejected:  # 王𠈌 is an engineer: not health's
+        registry.rosters.accept(SCHOOL, plan.id, engineer, default_policy="gd-2010", at=ended)
+    assert [line for line, _ in rejected.value.problems] == [3]
+    assert "不属于本计划所属的行业" in rejected.value.problems[0][1]
+    closed = registry.rosters.accept(
+        SCHOOL, plan.id, Roster("名单.csv", tuple(lines)), default_policy="gd-2010", at=ended
+    )
+    assert (closed.state, closed.roster_count) == (PlanState.CLOSED, 1)
     (record,) = [
         a for a in registry.activities(ZHANG, year=2026) if a.course_code == "GZWJ-2026-017"
     ]
@@ -124,12 +134,20 @@ def test_a_plan_is_approved_by_its_sectors_authority_and_its_roster_confirms_rec
         RecordStatus.CONFIRMED, Confirmer.INDUSTRY_AUTHORITY, "school 培训中心",
     )  # fmt: skip
     assert (record.minutes, record.kind, record.score) == (960, "face_to_face", Decimal(92))
-    again = registry.rosters.accept(SCHOOL, plan.id, Roster("名单.csv", tuple(lines)), at=ended)
+    again = registry.rosters.accept(
+        SCHOOL, plan.id, Roster("名单.csv", tuple(lines)), default_policy="gd-2010", at=ended
+    )
     assert again.version == closed.version  # the same roster again does nothing
     with pytest.raises(RegistryError) as caught:
-        registry.rosters.accept(SCHOOL, plan.id, Roster("名单.csv", tuple(lines[:1])), at=ended)
+        registry.rosters.accept(
+            SCHOOL,
+            plan.id,
+            Roster("名单.csv", (RosterLine(2, ZHANG, "张伟", 480, None),)),
+            default_policy="gd-2010",
+            at=ended,
+        )
     assert caught.value.reason == "roster_filed"
-    assert [e.name for e in registry.rosters.entries(HEALTH, plan.id)] == ["张伟", "王𠈌"]
+    assert [e.name for e in registry.rosters.entries(HEALTH, plan.id)] == ["张伟"]
     with pytest.raises(RegistryError):
         registry.rosters.entries(EDUCATION, plan.id)
     kinds = [k for (k,) in registry._connection.conn.execute(
@@ -148,7 +166,9 @@ def test_a_bureau_approves_and_its_records_are_the_bureaus(registry: Registry) -
     assert [p.id for p in registry.class_plans.plans(TIANHE).items] == [plan.id]
     registry.class_plans.decide(TIANHE, plan.id, version=1, approve=True, reason=None, at=AT)
     roster = Roster("api", (RosterLine(2, WANG, "王𠈌", 60, None),))
-    registry.rosters.accept(SCHOOL, plan.id, roster, at=after_class(plan_fields))
+    registry.rosters.accept(
+        SCHOOL, plan.id, roster, default_policy="gd-2010", at=after_class(plan_fields)
+    )
     (record,) = [
         a for a in registry.activities(WANG, year=2026) if a.course_code == "GZWJ-2026-017"
     ]
@@ -170,9 +190,13 @@ def test_a_bad_roster_names_every_bad_row_and_stores_nothing(registry: Registry)
     before = registry._connection.conn.execute("SELECT count(*) FROM activities").fetchone()[0]
     roster = Roster("名单.xlsx", tuple(lines), read_badly)
     with pytest.raises(ImportRejected) as caught:
-        registry.rosters.accept(SCHOOL, plan.id, roster, at=after_class(plan_fields))
+        registry.rosters.accept(
+            SCHOOL, plan.id, roster, default_policy="gd-2010", at=after_class(plan_fields)
+        )
     assert [line for line, _ in caught.value.problems] == [3, 4, 5, 6]
-    assert "姓名与身份证号登记的姓名不符" in caught.value.problems[0][1]
+    assert "身份证号与姓名不匹配" in caught.value.problems[0][1]
+    wrong_name, unknown = caught.value.problems[0][1], caught.value.problems[2][1]
+    assert unknown.startswith(wrong_name)  # a known person and nobody look the same
     assert "学时超过本班的 16 学时" in caught.value.problems[2][1]
     after = registry._connection.conn.execute("SELECT count(*) FROM activities").fetchone()[0]
     assert after == before
@@ -243,11 +267,13 @@ def test_a_person_on_a_roster_and_enrolled_can_have_the_id_number_corrected(
 ) -> None:
     """The correction moved the records and the certificate but not the portal's rows that
     name the person: a roster entry (or an enrolment, a declaration) made it fail."""
-    plan_fields = fields()
+    plan_fields = fields(sector="engineering")
     plan = registry.class_plans.file(SCHOOL, plan_fields, token="t9", at=AT)
-    registry.class_plans.decide(HEALTH, plan.id, version=1, approve=True, reason=None, at=AT)
+    registry.class_plans.decide(TIANHE, plan.id, version=1, approve=True, reason=None, at=AT)
     roster = Roster("名单.csv", (RosterLine(2, WANG, "王𠈌", 60, None),))
-    registry.rosters.accept(SCHOOL, plan.id, roster, at=after_class(plan_fields))
+    registry.rosters.accept(
+        SCHOOL, plan.id, roster, default_policy="gd-2010", at=after_class(plan_fields)
+    )
     code = "91440104MA59B0000" + check_character("91440104MA59B0000")
     metro = Actor("metro", PortalRole.EMPLOYER, code)
     made = registry.registrations.register_employer(metro, name="地铁", region="440104", at=AT)
@@ -260,10 +286,32 @@ def test_a_person_on_a_roster_and_enrolled_can_have_the_id_number_corrected(
     registry.registrations.register_person(wang, person, credit_code=code, at=AT)
     corrected = "44010419900115003" + mod11_2_check("44010419900115003")
     registry.correct_person(WANG, new_id=corrected, at=after_class(plan_fields), note="户籍更正")
-    (entry,) = registry.rosters.entries(HEALTH, plan.id)
+    (entry,) = registry.rosters.entries(TIANHE, plan.id)
     assert entry.id_number == corrected
     records = registry.activities(corrected, year=2026)
     assert [r.course_code for r in records if r.course_code == "GZWJ-2026-017"]
     assert registry.registrations.enrolment(metro, corrected).credit_code == code
     assert registry.registrations.enrolment(metro, corrected).credit_code == code
     assert not [p for p in registry.audit().problems if p.kind != "log_unsigned"]
+
+
+def test_a_roster_is_refused_where_the_rules_want_another_confirmer(registry: Registry) -> None:
+    """The plan's approver confirmed every attendee whatever the rules said: a public class
+    approved by the health authority, or a professional one of health approved by a bureau,
+    made records the hours engine counts as nothing (gd-2010: public records need the
+    bureau, health's professional ones their authority)."""
+    public = fields(category=Category.PUBLIC)
+    plan = registry.class_plans.file(SCHOOL, public, token="c1", at=AT)
+    with pytest.raises(RegistryError) as caught:
+        registry.class_plans.decide(HEALTH, plan.id, version=1, approve=True, reason=None, at=AT)
+    assert caught.value.reason == "wrong_approver"
+    professional = fields()
+    plan = registry.class_plans.file(SCHOOL, professional, token="c2", at=AT)
+    registry.class_plans.decide(TIANHE, plan.id, version=1, approve=True, reason=None, at=AT)
+    roster = Roster("名单.csv", (RosterLine(2, ZHANG, "张伟", 60, None),))
+    with pytest.raises(ImportRejected) as caught_rows:
+        registry.rosters.accept(SCHOOL, plan.id, roster, at=after_class(professional),
+                                default_policy="gd-2010")  # fmt: skip
+    (problem,) = caught_rows.value.problems
+    assert "须由行业主管部门认定" in problem[1]
+    assert registry.activities(ZHANG, year=2026) == []

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from portal.web.exports import safe_cell
+from portal.web.exports import safe_cell, xlsx_cell
 from registry.portal import Actor, PortalRole
 from registry.store import Registry
 from tests.conftest import IssuedHome
@@ -24,6 +24,7 @@ from tests.support.portal import (
     approved_employer,
     enrolled,
     make_portal,
+    register_employer,
 )
 from webcore import Role
 
@@ -49,7 +50,11 @@ def refresh(portal: Portal) -> None:
 def test_safe_cell_writes_formulas_as_text() -> None:
     for text in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"):
         assert safe_cell(text) == "'" + text
+    assert safe_cell(" =1") == "' =1"  # after leading spaces
+    assert safe_cell("＝1+1") == "'＝1+1"  # a full-width sign is read as the ASCII one
     assert safe_cell("张伟") == "张伟"
+    assert xlsx_cell("=1") == "'=1"  # the library would write it as a formula
+    assert xlsx_cell("-某") == "-某"  # text in .xlsx is never run: no stray apostrophe
     assert safe_cell(-3) == -3  # a number stays a number
     assert safe_cell(None) is None
 
@@ -89,6 +94,15 @@ def test_the_bureau_reads_its_region_and_downloads_it(portal: Portal) -> None:
     assert gd.http.get("/glance/?year=20x5").status_code == 400
     assert gd.http.get("/glance/?by=name").status_code == 400
     assert gd.http.get("/glance/nothing.csv").status_code == 404
+
+
+def test_an_employer_the_bureau_has_not_approved_sees_no_figures(portal: Portal) -> None:
+    register_employer(portal.client())
+    hospital = portal.client()
+    hospital.log_in("hospital")
+    response = hospital.http.get(f"/glance/?year={YEAR}")
+    assert (response.status_code, response.headers["Location"]) == (302, "/employer/")
+    assert hospital.http.get(f"/glance/short.csv?year={YEAR}").status_code == 302
 
 
 def test_an_employer_reads_its_staff_and_other_roles_are_refused(portal: Portal) -> None:

@@ -378,7 +378,9 @@ def _schools(reg: Registry) -> None:
             lines = (RosterLine(2, ZHANG.id_number, ZHANG.name, 480, None),
                      RosterLine(3, SUN.id_number, SUN.name, 240, None))  # fmt: skip
             after = dt.datetime.combine(start, dt.time(18), tzinfo=CHINA_TZ)
-            reg.rosters.accept(school.actor, plan.id, Roster("名单.csv", lines), at=after)
+            reg.rosters.accept(
+                school.actor, plan.id, Roster("名单.csv", lines), default_policy="gd-2010", at=after
+            )
 
 
 # -- who may see what (the store's rule, written out) --------------------------------------------
