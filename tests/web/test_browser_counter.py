@@ -15,28 +15,19 @@ violation.
 from __future__ import annotations
 
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from selenium import webdriver
 from selenium.webdriver.common.by import By
 
 from tests.conftest import PASSPHRASE, IssuedHome, needs_browser, serving
 from tests.support.cli import run
 from tests.support.portal import ZHANG
-from tests.support.portal_browser import Journey, add_account, phone_journey, portal_serving
+from tests.support.portal_browser import Journey, add_account, portal_serving
 
 pytestmark = needs_browser
 
 CITY, DISTRICT = "guangzhou", "tianhe"
 ENV = {"CECERT_PASSPHRASE": PASSPHRASE.decode()}
-
-
-@pytest.fixture
-def journey(browser: webdriver.Chrome, tmp_path: Path) -> Iterator[Journey]:
-    with phone_journey(browser, tmp_path / "shots") as walk:
-        yield walk
 
 
 def test_the_counter_reissues_a_lost_certificate_and_revokes_with_two_clerks(

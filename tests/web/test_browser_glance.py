@@ -14,27 +14,18 @@ import csv
 import datetime as dt
 import io
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
-from selenium import webdriver
 from selenium.webdriver.common.by import By
 
 from registry import Home
 from tests.conftest import IssuedHome, needs_browser
 from tests.support.cli import run
 from tests.support.portal import PASSWORD
-from tests.support.portal_browser import Journey, demo_seed, phone_journey, portal_serving
+from tests.support.portal_browser import Journey, demo_seed, portal_serving
 
 pytestmark = needs_browser
-
-
-@pytest.fixture
-def journey(browser: webdriver.Chrome, tmp_path: Path) -> Iterator[Journey]:
-    with phone_journey(browser, tmp_path / "shots") as walk:
-        yield walk
 
 
 def fetch(j: Journey, url: str) -> bytes:

@@ -26,13 +26,11 @@ from __future__ import annotations
 import datetime as dt
 import time
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from selenium import webdriver
 from selenium.webdriver.common.by import By
 
 from registry import CHINA_TZ
@@ -41,7 +39,7 @@ from registry.portal import check_character
 from tests.conftest import PASSPHRASE, IssuedHome, needs_browser, serving
 from tests.support.cli import run
 from tests.support.portal import PASSWORD, png
-from tests.support.portal_browser import Journey, add_account, phone_journey, portal_serving
+from tests.support.portal_browser import Journey, add_account, portal_serving
 
 pytestmark = needs_browser
 
@@ -77,12 +75,6 @@ def proofs(tmp_path: Path) -> Proofs:
     picture = folder / "学时证明.png"
     picture.write_bytes(png())
     return Proofs(pdf, picture)
-
-
-@pytest.fixture
-def journey(browser: webdriver.Chrome, tmp_path: Path) -> Iterator[Journey]:
-    with phone_journey(browser, tmp_path / "shots") as walk:
-        yield walk
 
 
 def test_the_portal_journey(

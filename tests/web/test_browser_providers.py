@@ -17,25 +17,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from selenium import webdriver
 from selenium.webdriver.common.by import By
 
 from registry import CHINA_TZ, Home
 from tests.conftest import IssuedHome, needs_browser
 from tests.support.portal import PASSWORD, ZHANG
-from tests.support.portal_browser import Journey, demo_seed, phone_journey, portal_serving
+from tests.support.portal_browser import Journey, demo_seed, portal_serving
 
 pytestmark = needs_browser
-
-
-@pytest.fixture
-def journey(browser: webdriver.Chrome, tmp_path: Path) -> Iterator[Journey]:
-    with phone_journey(browser, tmp_path / "shots") as walk:
-        yield walk
 
 
 def test_a_class_is_filed_approved_and_its_roster_confirms_the_attendees_hours(
