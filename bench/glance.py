@@ -175,6 +175,20 @@ def main(argv: list[str] | None = None) -> int:
             figures = ", ".join(f"{name} {1000 * median_of(args.rounds, call):.1f} ms"
                                 for name, call in parts.items())  # fmt: skip
             print(f"{label:16} ({people:>9,} people): {figures}")
+        employer = areas["employer"]
+        region = registry._connection.conn.execute(
+            "SELECT region FROM year_standings WHERE credit_code = ? LIMIT 1", (employer.scope,)
+        ).fetchone()[0]
+        made = registry.registrations.register_employer(employer, name="单位00007",
+                                                        region=region, at=at)  # fmt: skip
+        registry.registrations.decide_employer(
+            areas["province 440000"],
+            employer.scope,
+            version=made.version,
+            approve=True,
+            reason=None,
+            at=at,
+        )  # fmt: skip  (its page opens once the bureau has approved it)
         instance = root / "instance"
         store = AccountStore.create(instance)
         for who in areas.values():

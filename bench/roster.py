@@ -3,9 +3,11 @@
     .venv/bin/python bench/roster.py                 # 5,000 rows, 3 rounds
     .venv/bin/python bench/roster.py --rows 10000 --rounds 5
 
-Creates a fresh home in a temporary directory (random passphrase) with ``--rows`` synthetic
-people and their records (``benchlib.create_home``), a provider approved by its bureau and,
-each round, a new class plan approved by the health authority; then times, each round:
+Creates a fresh home in a temporary directory (random passphrase) with six times ``--rows``
+synthetic people and their records (``benchlib.create_home``; the roster takes ``--rows`` of
+the health series, as a health class approved by the health authority confirms only them),
+a provider approved by its bureau and, each round, a new class plan approved by the health
+authority; then times, each round:
 
 1. reading the roster file (CSV and ``.xlsx``, ``registry.importing.rosters.load_roster``);
 2. accepting it in the registry (``Registry.rosters.accept``: every person looked up and
@@ -44,6 +46,7 @@ from registry.importing.rosters import load_roster
 from registry.model import Category, Confirmer, RecordStatus
 from registry.portal import Actor, PortalRole, check_character
 from registry.portal.classes import ClassMode, ClassPlan, attendee_record, check_plan
+from registry.series import series_named
 from registry.store import Registry
 from webcore import AccountStore, Role
 
@@ -82,9 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     print_header(f"roster of {rows} rows, {args.rounds} rounds")
     with tempfile.TemporaryDirectory(prefix="cecert-bench-roster-") as folder:
         root = Path(folder)
-        bench = create_home(root, rows)
+        bench = create_home(root, rows * 6)  # a sixth of the synthetic people are health's
         registry, at = bench.registry, bench.at
-        people = [p for p in registry.people()][:rows]
+        people = [p for p in registry.people() if series_named(p.series).sector == "health"]
+        people = people[:rows]
+        assert len(people) == rows, len(people)
         made = registry.providers.register(PROVIDER, name="基准培训中心", region="440106", at=at)
         tianhe = Actor("tianhe", PortalRole.BUREAU, "440106")
         registry.providers.decide(
